@@ -1,0 +1,6 @@
+//! The eLogii API: serde models, the HTTP client and its errors.
+
+pub mod client;
+pub mod error;
+pub mod field;
+pub mod types;

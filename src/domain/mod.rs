@@ -1,0 +1,4 @@
+//! Plain data and rules: schedules and time windows, sanitising text for the terminal.
+
+pub mod sanitize;
+pub mod schedule;

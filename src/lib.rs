@@ -1,0 +1,6 @@
+//! elogii-tui: a keyboard-driven terminal console for eLogii dispatchers.
+
+pub mod api;
+pub mod config;
+pub mod domain;
+pub mod sandbox;

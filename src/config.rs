@@ -1,1 +1,413 @@
-//! (being written)
+//! Configuration: a TOML file under the platform config directory with named
+//! profiles, overridden by `ELOGII_API_KEY` / `ELOGII_BASE_URL`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::api::client::{ApiPaths, AuthScheme, ClientConfig, DEFAULT_BASE_URL};
+
+/// Environment variable that overrides the API key of any profile.
+pub const ENV_API_KEY: &str = "ELOGII_API_KEY";
+/// Environment variable that overrides the base URL of any profile.
+pub const ENV_BASE_URL: &str = "ELOGII_BASE_URL";
+/// Environment variable naming another config file.
+pub const ENV_CONFIG: &str = "ELOGII_TUI_CONFIG";
+
+/// The config file as written by the user.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Profile used when `--profile` is not given (else `default`).
+    pub default_profile: Option<String>,
+    /// Named connections.
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+    /// Endpoint paths (those eLogii does not document can be corrected here).
+    #[serde(default)]
+    pub paths: ApiPaths,
+    /// Console settings (theme, mouse, key bindings).
+    #[serde(default)]
+    pub ui: UiConfig,
+}
+
+/// One eLogii organisation to talk to.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// API host, default `https://api-35.elogii.com`.
+    pub base_url: Option<String>,
+    /// Name of an environment variable holding the key (preferred).
+    pub api_key_env: Option<String>,
+    /// The key itself (then keep the file private: chmod 600).
+    pub api_key: Option<String>,
+    /// `apikey` (send `ApiKey <key>`, default) or `bare`.
+    #[serde(default)]
+    pub auth_scheme: AuthScheme,
+    /// Records per page when reading lists (default 100).
+    pub page_size: Option<usize>,
+    /// Never change remote data from this profile.
+    #[serde(default)]
+    pub read_only: bool,
+}
+
+/// Console settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UiConfig {
+    /// `default` (16 colours) or `mono`.
+    pub theme: Option<String>,
+    /// Turn mouse reporting on (off by default).
+    #[serde(default)]
+    pub mouse: bool,
+    /// Key bindings: action name → key list, e.g. `move_down = ["j", "Down"]`.
+    #[serde(default)]
+    pub keys: BTreeMap<String, Vec<String>>,
+}
+
+/// Problems with the configuration, each one sentence a person can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {path}: {reason}")]
+    Unreadable { path: PathBuf, reason: String },
+    #[error("the config file {path} is not valid: {reason}")]
+    Invalid { path: PathBuf, reason: String },
+    #[error("there is no profile {name:?} in {path} (profiles there: {known})")]
+    UnknownProfile {
+        name: String,
+        path: String,
+        known: String,
+    },
+    #[error("{0}")]
+    NoKey(String),
+    #[error(
+        "the base URL {url} uses plain http to a host that is not this machine; use https, or pass --allow-insecure-http if you really mean it"
+    )]
+    InsecureHttp { url: String },
+    #[error("the base URL {url:?} is not a valid http(s) URL")]
+    BadUrl { url: String },
+}
+
+/// The config file in use and any warnings found while reading it.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    /// The parsed file (defaults when there is none).
+    pub config: Config,
+    /// Where it was read from (or would be).
+    pub path: Option<PathBuf>,
+    /// True when the file existed.
+    pub exists: bool,
+    /// Things to tell the user (e.g. a file others can read).
+    pub warnings: Vec<String>,
+}
+
+/// Where the config file is expected: `ELOGII_TUI_CONFIG`, else the platform
+/// config dir (`~/.config/elogii-tui/config.toml` on Linux).
+pub fn default_config_path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os(ENV_CONFIG) {
+        return Some(PathBuf::from(p));
+    }
+    project_dirs().map(|d| d.config_dir().join("config.toml"))
+}
+
+/// The platform directories of this program.
+pub fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "elogii-tui")
+}
+
+/// Directory for the journal and other per-profile state.
+pub fn data_dir() -> PathBuf {
+    project_dirs()
+        .map(|d| d.data_local_dir().to_path_buf())
+        .unwrap_or_else(|| std::env::temp_dir().join("elogii-tui"))
+}
+
+/// Reads the config file (`path` or the default). A missing file is not an error.
+pub fn load(path: Option<&Path>) -> Result<Loaded, ConfigError> {
+    let explicit = path.is_some();
+    let Some(path) = path.map(Path::to_path_buf).or_else(default_config_path) else {
+        return Ok(Loaded::default());
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+            return Ok(Loaded {
+                path: Some(path),
+                ..Loaded::default()
+            });
+        }
+        Err(e) => {
+            return Err(ConfigError::Unreadable {
+                path,
+                reason: e.to_string(),
+            });
+        }
+    };
+    let config: Config = toml::from_str(&text).map_err(|e| ConfigError::Invalid {
+        path: path.clone(),
+        reason: one_line(&e.to_string()),
+    })?;
+    let mut warnings = Vec::new();
+    if let Some(w) = permission_warning(&path) {
+        warnings.push(w);
+    }
+    Ok(Loaded {
+        config,
+        path: Some(path),
+        exists: true,
+        warnings,
+    })
+}
+
+fn one_line(s: &str) -> String {
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.chars().all(|c| c == '|' || c == '^' || c == ' '))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(unix)]
+fn permission_warning(path: &Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode();
+    if mode & 0o077 != 0 {
+        Some(format!(
+            "the config file {} can be read by other users (mode {:o}); run: chmod 600 {}",
+            path.display(),
+            mode & 0o777,
+            path.display()
+        ))
+    } else {
+        None
+    }
+}
+
+#[cfg(not(unix))]
+fn permission_warning(_path: &Path) -> Option<String> {
+    None
+}
+
+/// What the command line says about the connection.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectionArgs {
+    /// `--profile`.
+    pub profile: Option<String>,
+    /// `--base-url`.
+    pub base_url: Option<String>,
+    /// `--allow-insecure-http`.
+    pub allow_insecure_http: bool,
+}
+
+/// A resolved connection: the client config plus what the header shows.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// Profile name, shown in the header.
+    pub profile: String,
+    /// Ready for `Client::new`.
+    pub client: ClientConfig,
+    /// Remote writes are disabled.
+    pub read_only: bool,
+}
+
+/// Reads the environment through a function so tests need not touch the process env.
+pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// The real process environment.
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Resolves the profile, base URL and key. Order: command line, environment,
+/// profile, defaults. Without a key it explains how to set one up.
+pub fn resolve(
+    loaded: &Loaded,
+    args: &ConnectionArgs,
+    env: EnvLookup<'_>,
+) -> Result<Connection, ConfigError> {
+    let config = &loaded.config;
+    let name = args
+        .profile
+        .clone()
+        .or_else(|| config.default_profile.clone())
+        .unwrap_or_else(|| "default".to_string());
+    let profile = match config.profiles.get(&name) {
+        Some(p) => p.clone(),
+        None if args.profile.is_some() || config.default_profile.is_some() => {
+            return Err(ConfigError::UnknownProfile {
+                name,
+                path: loaded
+                    .path
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| "the config file".into()),
+                known: if config.profiles.is_empty() {
+                    "none".into()
+                } else {
+                    config.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+                },
+            });
+        }
+        None => Profile::default(),
+    };
+    let base_url = args
+        .base_url
+        .clone()
+        .or_else(|| env(ENV_BASE_URL))
+        .or_else(|| profile.base_url.clone())
+        .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
+    check_base_url(&base_url, args.allow_insecure_http)?;
+    let key = env(ENV_API_KEY)
+        .or_else(|| profile.api_key_env.as_deref().and_then(env))
+        .or_else(|| profile.api_key.clone().filter(|k| !k.trim().is_empty()));
+    let Some(key) = key else {
+        return Err(ConfigError::NoKey(no_key_help(loaded, &name, &profile)));
+    };
+    let mut client = ClientConfig::new(base_url, SecretString::from(key));
+    client.auth_scheme = profile.auth_scheme;
+    if let Some(n) = profile.page_size {
+        client.page_size = n.clamp(1, 10_000);
+    }
+    client.paths = config.paths.clone();
+    Ok(Connection {
+        profile: name,
+        client,
+        read_only: profile.read_only,
+    })
+}
+
+fn no_key_help(loaded: &Loaded, name: &str, profile: &Profile) -> String {
+    let path = loaded
+        .path
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "~/.config/elogii-tui/config.toml".into());
+    let env_hint = match &profile.api_key_env {
+        Some(var) => format!("the profile {name:?} reads the key from ${var}, which is not set; "),
+        None => String::new(),
+    };
+    format!(
+        "no eLogii API key: {env_hint}set one with `export {ENV_API_KEY}=<your key>` (eLogii dashboard: Configuration → API keys), or add to {path}:\n\n  [profiles.{name}]\n  api_key_env = \"{ENV_API_KEY}\"\n\nTo look around without an account, run the built-in demo: elogii-tui --demo"
+    )
+}
+
+/// Refuses plain `http://` to anything but loopback unless allowed.
+pub fn check_base_url(url: &str, allow_insecure: bool) -> Result<(), ConfigError> {
+    let parsed = reqwest::Url::parse(url).map_err(|_| ConfigError::BadUrl { url: url.into() })?;
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" => {
+            let loopback = match parsed.host() {
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                None => false,
+            };
+            if loopback || allow_insecure {
+                Ok(())
+            } else {
+                Err(ConfigError::InsecureHttp { url: url.into() })
+            }
+        }
+        _ => Err(ConfigError::BadUrl { url: url.into() }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    fn loaded(toml_text: &str) -> Loaded {
+        Loaded {
+            config: toml::from_str(toml_text).unwrap(),
+            path: Some(PathBuf::from("/tmp/cfg.toml")),
+            exists: true,
+            warnings: vec![],
+        }
+    }
+
+    #[test]
+    fn env_overrides_profile_and_key_comes_from_named_var() {
+        let l = loaded(
+            r#"
+            default_profile = "north"
+            [profiles.north]
+            base_url = "https://api-sandbox.elogii.com"
+            api_key_env = "NORTH_KEY"
+            page_size = 250
+            auth_scheme = "bare"
+            "#,
+        );
+        let env = |k: &str| (k == "NORTH_KEY").then(|| "dev:abc:secret".to_string());
+        let c = resolve(&l, &ConnectionArgs::default(), &env).unwrap();
+        assert_eq!(c.profile, "north");
+        assert_eq!(c.client.base_url, "https://api-sandbox.elogii.com");
+        assert_eq!(c.client.api_key.expose_secret(), "dev:abc:secret");
+        assert_eq!(c.client.page_size, 250);
+        assert_eq!(c.client.auth_scheme, AuthScheme::Bare);
+        let env2 = |k: &str| match k {
+            ENV_API_KEY => Some("override".to_string()),
+            ENV_BASE_URL => Some("https://example.test".to_string()),
+            _ => None,
+        };
+        let c = resolve(&l, &ConnectionArgs::default(), &env2).unwrap();
+        assert_eq!(c.client.api_key.expose_secret(), "override");
+        assert_eq!(c.client.base_url, "https://example.test");
+    }
+
+    #[test]
+    fn no_key_explains_setup_and_demo() {
+        let l = Loaded::default();
+        let err = resolve(&l, &ConnectionArgs::default(), &|_| None).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains(ENV_API_KEY) && text.contains("--demo"), "{text}");
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        assert!(check_base_url("http://127.0.0.1:8035", false).is_ok());
+        assert!(check_base_url("http://localhost:8035", false).is_ok());
+        assert!(check_base_url("http://[::1]:8035", false).is_ok());
+        assert!(matches!(
+            check_base_url("http://api.example.com", false),
+            Err(ConfigError::InsecureHttp { .. })
+        ));
+        assert!(check_base_url("http://api.example.com", true).is_ok());
+        assert!(matches!(check_base_url("ftp://x", false), Err(ConfigError::BadUrl { .. })));
+        assert!(matches!(check_base_url("not a url", false), Err(ConfigError::BadUrl { .. })));
+    }
+
+    #[test]
+    fn unknown_profile_and_bad_file_are_one_sentence() {
+        let l = loaded("[profiles.a]\napi_key = \"k\"\n");
+        let args = ConnectionArgs {
+            profile: Some("b".into()),
+            ..Default::default()
+        };
+        let e = resolve(&l, &args, &|_| None).unwrap_err().to_string();
+        assert!(e.contains("\"b\"") && e.contains("a"), "{e}");
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        std::fs::write(&p, "[profiles.x]\nbse_url = 1\n").unwrap();
+        let e = load(Some(&p)).unwrap_err().to_string();
+        assert!(e.contains("bse_url") && !e.contains('\n'), "{e}");
+        let missing = dir.path().join("missing.toml");
+        assert!(load(Some(&missing)).unwrap_err().to_string().contains("cannot read"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn readable_config_earns_a_warning() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        std::fs::write(&p, "[profiles.x]\napi_key = \"k\"\n").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(load(Some(&p)).unwrap().warnings.len(), 1);
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(load(Some(&p)).unwrap().warnings.is_empty());
+    }
+}

@@ -268,15 +268,15 @@ impl WeekHours {
 
 /// Writes minutes as `HH:MM`: 510 → `08:30`, 1440 → `24:00`, 1560 → `02:00+1`.
 pub fn format_minutes(m: i64) -> String {
-    if m < 0 {
-        return format!("-{}", format_minutes(-m));
+    let sign = if m < 0 { "-" } else { "" };
+    let m = m.unsigned_abs();
+    let day = MINUTES_PER_DAY.unsigned_abs();
+    if m <= day {
+        return format!("{sign}{:02}:{:02}", m / 60, m % 60);
     }
-    if m <= MINUTES_PER_DAY {
-        return format!("{:02}:{:02}", m / 60, m % 60);
-    }
-    let days = (m - 1) / MINUTES_PER_DAY;
-    let rest = m - days * MINUTES_PER_DAY;
-    format!("{}+{days}", format_minutes(rest))
+    let days = (m - 1) / day;
+    let rest = m - days * day;
+    format!("{sign}{:02}:{:02}+{days}", rest / 60, rest % 60)
 }
 
 /// Reads `H:MM` or `HH:MM` at the start of `s`: (hours, minutes, rest), no range check.
@@ -329,7 +329,7 @@ pub fn parse_minutes(s: &str) -> Result<i64, ScheduleError> {
 /// Writes a window: `08:30-13:00`; past midnight `22:00-02:00` when that plain
 /// form reads back the same (end at or before 08:00), else `13:00-09:00+1`.
 pub fn format_window(start: i64, end: i64) -> String {
-    let next = end - MINUTES_PER_DAY;
+    let next = end.saturating_sub(MINUTES_PER_DAY);
     if end > MINUTES_PER_DAY && next <= NIGHT_END_LIMIT && next < start {
         format!("{}-{}", format_minutes(start), format_minutes(next))
     } else {
@@ -656,7 +656,8 @@ struct SubRule {
 /// of days (English, Finnish `Ma Ti Ke To Pe La Su` and German `Mo Di Mi Do Fr
 /// Sa So`, any case), `24/7` and `7/24`, windows with no days (every day),
 /// `off`/`closed`, `7:30`, ends `24:00` and `00:00` (both midnight), and ends at
-/// or before the start (next day: `20:00-2:00` is 1200..1560). A `;` rule
+/// or before the start (next day: `20:00-2:00` is 1200..1560; an explicit `+1`
+/// as [`format_week_line`] writes is read too). A `;` rule
 /// replaces the hours of the days it names; a `,` followed by days starts an
 /// additive rule that adds windows to those days. `PH`/`SH` (holidays) are
 /// skipped. Overlapping windows of a day are merged.
@@ -788,7 +789,8 @@ fn lenient_hours<'a>(s: &'a str, text: &str) -> Result<(Hours, &'a str), Schedul
     }
 }
 
-/// `H:MM-H:MM` with optional spaces; an end at or before the start is next day.
+/// `H:MM-H:MM` with optional spaces; an end at or before the start, or with
+/// `+1`, is next day.
 fn lenient_window<'a>(s: &'a str, text: &str) -> Result<((i64, i64), &'a str), ScheduleError> {
     let unreadable = || ScheduleError::Unreadable {
         text: text.to_string(),
@@ -807,9 +809,17 @@ fn lenient_window<'a>(s: &'a str, text: &str) -> Result<((i64, i64), &'a str), S
             "{start_text}-{end_text}"
         )));
     }
-    if end <= start {
-        end += MINUTES_PER_DAY;
-    }
+    let after = match after.strip_prefix("+1") {
+        Some(rest) => {
+            end += MINUTES_PER_DAY; // our own canonical form
+            rest
+        }
+        None if end <= start => {
+            end += MINUTES_PER_DAY;
+            after
+        }
+        None => after,
+    };
     Ok(((start, end), after))
 }
 
@@ -867,6 +877,9 @@ mod tests {
         assert_eq!(format_minutes(1560), "02:00+1");
         assert_eq!(format_minutes(2880), "24:00+1");
         assert_eq!(format_minutes(1441), "00:01+1");
+        assert_eq!(format_minutes(2881), "00:01+2");
+        assert_eq!(format_minutes(-90), "-01:30");
+        assert!(format_minutes(i64::MIN).starts_with('-'));
     }
 
     #[test]
@@ -1227,6 +1240,8 @@ mod tests {
         assert_eq!(lenient("Mo-Su 20:00-2:00"), week([w; 7]));
         let w: &[(i64, i64)] = &[(1080, 2160)];
         assert_eq!(lenient("Mo-Su 18:00-12:00"), week([w; 7]));
+        let w: &[(i64, i64)] = &[(780, 1980)];
+        assert_eq!(lenient("13:00-09:00+1"), week([w; 7]));
         let w = lenient("Su-Th 17:00-0:00;Fr-Sa 17:00-2:00");
         assert_eq!(w.day(Weekday::Sun), &[(1020, 1440)]);
         assert_eq!(w.day(Weekday::Sat), &[(1020, 1560)]);
@@ -1360,7 +1375,110 @@ mod tests {
         })
     }
 
+    /// A day name in one of the languages the lenient parser knows, any case.
+    fn day_name(day: usize) -> impl Strategy<Value = String> {
+        const EN: [&str; 7] = ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"];
+        const FI: [&str; 7] = ["Ma", "Ti", "Ke", "To", "Pe", "La", "Su"];
+        const DE: [&str; 7] = ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"];
+        (0..3usize, any::<bool>()).prop_map(move |(lang, lower)| {
+            let name = [EN, FI, DE][lang][day];
+            if lower {
+                name.to_lowercase()
+            } else {
+                name.to_string()
+            }
+        })
+    }
+
+    fn selector() -> impl Strategy<Value = String> {
+        let item = (0..7usize, 0..7usize, any::<bool>()).prop_flat_map(|(a, b, range)| {
+            (day_name(a), day_name(b)).prop_map(
+                move |(x, y)| {
+                    if range { format!("{x}-{y}") } else { x }
+                },
+            )
+        });
+        (
+            prop::collection::vec(item, 1..=3),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|(items, spaced, holiday)| {
+                let mut items = items;
+                if holiday {
+                    items.insert(0, "PH".to_string());
+                }
+                items.join(if spaced { ", " } else { "," })
+            })
+    }
+
+    fn clock() -> impl Strategy<Value = String> {
+        prop_oneof![
+            (0..24i64, 0..60i64, any::<bool>()).prop_map(|(h, m, pad)| if pad {
+                format!("{h:02}:{m:02}")
+            } else {
+                format!("{h}:{m:02}")
+            }),
+            Just("24:00".to_string()),
+        ]
+    }
+
+    fn hours() -> impl Strategy<Value = String> {
+        let window = (clock(), clock(), any::<bool>()).prop_map(|(a, b, spaced)| {
+            let a = if a == "24:00" { "00:00".to_string() } else { a };
+            if spaced {
+                format!("{a} - {b}")
+            } else {
+                format!("{a}-{b}")
+            }
+        });
+        prop_oneof![
+            1 => Just("off".to_string()),
+            1 => Just("closed".to_string()),
+            1 => Just("24/7".to_string()),
+            6 => (prop::collection::vec(window, 1..=3), prop::sample::select(vec![",", ", ", ":", ""]))
+                .prop_map(|(w, sep)| w.join(sep)),
+        ]
+    }
+
+    /// OpenStreetMap-style opening hours built from valid pieces.
+    fn osm_text() -> impl Strategy<Value = String> {
+        let additive = (selector(), hours()).prop_map(|(s, h)| format!("{s} {h}"));
+        let rule = (
+            prop::option::of(selector()),
+            hours(),
+            prop::collection::vec(additive, 0..=2),
+        )
+            .prop_map(|(sel, h, more)| {
+                let mut text = match sel {
+                    Some(s) => format!("{s} {h}"),
+                    None => h,
+                };
+                for m in more {
+                    text.push_str(", ");
+                    text.push_str(&m);
+                }
+                text
+            });
+        (prop::collection::vec(rule, 1..=4), any::<bool>())
+            .prop_map(|(rules, spaced)| rules.join(if spaced { "; " } else { ";" }))
+    }
+
     proptest! {
+        #[test]
+        fn lenient_reads_generated_opening_hours(text in osm_text()) {
+            // PH-only rules are skipped; everything else built here is understood.
+            let week = parse_opening_hours(&text);
+            prop_assert!(week.is_ok(), "{}: {:?}", text, week);
+            if let Ok(week) = week {
+                prop_assert_eq!(week.validate(), Ok(()), "{}", text);
+                let line = format_week_line(&week);
+                prop_assert_eq!(parse_week_line(&line), Ok(week.clone()), "{} -> {}", text, line);
+                // the canonical line is itself lenient-readable to the same week
+                prop_assert_eq!(parse_opening_hours(&line), Ok(week), "{}", line);
+            }
+        }
+
         #[test]
         fn week_line_round_trips(w in week_strategy()) {
             prop_assert_eq!(w.validate(), Ok(()));
@@ -1375,6 +1493,16 @@ mod tests {
         #[test]
         fn windows_round_trip((s, e) in window_strategy()) {
             prop_assert_eq!(parse_day(&format_window(s, e)), Ok(vec![(s, e)]));
+        }
+
+        #[test]
+        fn formatting_never_panics(start in any::<i64>(), end in any::<i64>()) {
+            let _ = format_minutes(start);
+            let _ = format_window(start, end);
+            let week = WeekHours { days: std::array::from_fn(|_| vec![(start, end), (end, start)]) };
+            let _ = format_week_line(&week);
+            let _ = format_day(&week.days[0]);
+            prop_assert!(week.validate().is_err());
         }
 
         #[test]

@@ -265,6 +265,40 @@ fn split_param(piece: &str) -> Option<(&str, ParamOp, &str)> {
     None
 }
 
+/// Splits and decodes one `key<op>value` parameter. Clients percent-encode `<` and `>`
+/// (`date%3E=20230801`, `date%3E20230801`), so the operator is also looked for after decoding.
+fn decode_param(piece: &str) -> Result<(String, ParamOp, String), QueryError> {
+    let Some((raw_key, op, raw_value)) = split_param(piece) else {
+        let decoded = url_decode(piece, "?")?;
+        return match split_param(&decoded) {
+            Some((k, op, v)) if op != ParamOp::Eq => Ok((k.to_owned(), op, v.to_owned())),
+            _ => Err(bad(&decoded, "has no value (expected key=value)")),
+        };
+    };
+    let mut key = url_decode(raw_key, "?")?;
+    let value = url_decode(raw_value, &key)?;
+    let mut op = op;
+    if op == ParamOp::Eq {
+        let folded = match key.as_bytes().last() {
+            Some(b'>') => Some(ParamOp::Cmp(CmpOp::Gte)),
+            Some(b'<') => Some(ParamOp::Cmp(CmpOp::Lte)),
+            Some(b'!') => Some(ParamOp::Ne),
+            _ => None,
+        };
+        if let Some(folded) = folded {
+            key.pop();
+            op = folded;
+        } else if let Some((k, inner, v)) = split_param(&key)
+            && inner != ParamOp::Eq
+            && value.is_empty()
+        {
+            // `date%3E20230801=`: the whole comparison sat in the key.
+            return Ok((k.to_owned(), inner, v.to_owned()));
+        }
+    }
+    Ok((key, op, value))
+}
+
 /// Parses a dotted path; segments must be non-empty and not start with `$`.
 pub fn parse_path(text: &str, name: &str) -> Result<FieldPath, QueryError> {
     if text.is_empty() {
@@ -370,12 +404,7 @@ pub fn parse_query(raw: Option<&str>) -> Result<Query, QueryError> {
         return Ok(query);
     };
     for piece in raw.split('&').filter(|p| !p.is_empty()) {
-        let Some((raw_key, op, raw_value)) = split_param(piece) else {
-            let name = url_decode(piece, "?")?;
-            return Err(bad(&name, "has no value (expected key=value)"));
-        };
-        let key = url_decode(raw_key, "?")?;
-        let value = url_decode(raw_value, &key)?;
+        let (key, op, value) = decode_param(piece)?;
         let reserved = matches!(
             key.as_str(),
             "limit" | "skip" | "sort" | "select" | "filter"
@@ -993,6 +1022,13 @@ mod tests {
         assert_eq!(ids("date<20250116"), ["a1"]);
         assert_eq!(ids("date<=20250116"), ["a1", "b2"]);
         assert_eq!(ids("date!=20250116"), ["a1", "c3"]);
+        // Percent-encoded operators, as HTTP clients send them.
+        assert_eq!(ids("date%3E20250115"), ["b2", "c3"]);
+        assert_eq!(ids("date%3E=20250116"), ["b2", "c3"]);
+        assert_eq!(ids("date%3E%3D20250116"), ["b2", "c3"]);
+        assert_eq!(ids("date%3C=20250116"), ["a1", "b2"]);
+        assert_eq!(ids("date%3C20250116"), ["a1"]);
+        assert_eq!(ids("date%21=20250116"), ["a1", "c3"]);
         assert!(parse_query(Some("date=2025-01-15")).is_err());
     }
 

@@ -1,0 +1,420 @@
+//! Everything the console shows: loaded data, tables, screens, the input line
+//! and the status line. Changed only by [`crate::app::update`].
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+use crate::api::types::Route;
+use crate::app::data::{
+    CustomerRec, CustomersSrc, LocRec, LocationsSrc, RouteRec, RoutesSrc, TaskRec, TasksSrc,
+};
+use crate::app::keymap::Bindings;
+use crate::app::table::{RowSource, Store, TableState};
+use crate::view::theme::Theme;
+
+/// The four top-level views, in `Tab` order (locations is customers' other face).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TopView {
+    /// One row a customer.
+    Customers,
+    /// One row a location, across all customers.
+    Locations,
+    /// Tasks of the date.
+    Tasks,
+    /// Routes of the date.
+    Routes,
+}
+
+impl TopView {
+    /// Name shown in the header.
+    pub fn title(self) -> &'static str {
+        match self {
+            TopView::Customers => "Customers",
+            TopView::Locations => "Locations",
+            TopView::Tasks => "Tasks",
+            TopView::Routes => "Routes",
+        }
+    }
+
+    /// The table that shows this view.
+    pub fn table(self) -> TableId {
+        match self {
+            TopView::Customers => TableId::Customers,
+            TopView::Locations => TableId::Locations,
+            TopView::Tasks => TableId::Tasks,
+            TopView::Routes => TableId::Routes,
+        }
+    }
+}
+
+/// Tables whose filter/sort may run off the loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TableId {
+    /// The customers view.
+    Customers,
+    /// The locations view.
+    Locations,
+    /// The tasks view.
+    Tasks,
+    /// The routes view.
+    Routes,
+}
+
+impl TableId {
+    /// All top tables.
+    pub const ALL: [TableId; 4] = [
+        TableId::Customers,
+        TableId::Locations,
+        TableId::Tasks,
+        TableId::Routes,
+    ];
+}
+
+/// Progress of loading one list.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Load {
+    /// Not asked for yet.
+    #[default]
+    Idle,
+    /// Pages are arriving.
+    Loading {
+        /// Request id; messages with another id are stale.
+        req: u64,
+        /// Records received so far.
+        received: usize,
+        /// Count of the previous load, when there was one.
+        expected: Option<usize>,
+    },
+    /// Complete.
+    Done {
+        /// Records loaded.
+        total: usize,
+        /// When it finished.
+        at: Timestamp,
+    },
+    /// Failed (the status line says why).
+    Failed {
+        /// The error, one sentence.
+        error: String,
+    },
+}
+
+impl Load {
+    /// The request id while loading.
+    pub fn req(&self) -> Option<u64> {
+        match self {
+            Load::Loading { req, .. } => Some(*req),
+            _ => None,
+        }
+    }
+
+    /// True while pages are arriving.
+    pub fn is_loading(&self) -> bool {
+        matches!(self, Load::Loading { .. })
+    }
+}
+
+/// Customers and their locations.
+#[derive(Debug, Clone, Default)]
+pub struct CustomersData {
+    /// Customers in load order.
+    pub recs: Store<CustomerRec>,
+    /// One entry per location.
+    pub locs: Store<LocRec>,
+    /// Load progress.
+    pub load: Load,
+}
+
+/// Tasks of one date.
+#[derive(Debug, Clone, Default)]
+pub struct TasksData {
+    /// The date they are for.
+    pub date: Option<Date>,
+    /// Tasks in load order.
+    pub recs: Store<TaskRec>,
+    /// Load progress.
+    pub load: Load,
+}
+
+/// Routes of one date (`GET /routes`) and the routes built from tasks.
+#[derive(Debug, Clone, Default)]
+pub struct RoutesData {
+    /// The date they are for.
+    pub date: Option<Date>,
+    /// Route objects from `GET /routes`.
+    pub meta: Vec<Route>,
+    /// Load progress of `GET /routes`.
+    pub load: Load,
+    /// Routes with their stops, rebuilt when tasks or metadata arrive.
+    pub recs: Arc<Vec<RouteRec>>,
+}
+
+/// A screen stacked over the top view.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Screen {
+    /// One customer: its fields and its locations.
+    Customer {
+        /// Customer index.
+        cust: u32,
+        /// Its locations table.
+        table: TableState,
+    },
+    /// One location's fields (read-only form).
+    Location {
+        /// Customer index.
+        cust: u32,
+        /// Location index inside the customer.
+        loc: u32,
+        /// Field under the cursor.
+        field: usize,
+    },
+    /// One route's stops.
+    Route {
+        /// Route uid.
+        uid: String,
+        /// Its stops table.
+        table: TableState,
+    },
+    /// Keys of the screen below.
+    Help {
+        /// First line shown.
+        scroll: usize,
+    },
+}
+
+/// What the line at the bottom is being used for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// `/`: filter the table as you type.
+    Filter,
+    /// `:`: a command.
+    Command,
+}
+
+/// The filter or command line being edited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputLine {
+    /// Filter or command.
+    pub kind: InputKind,
+    /// The text.
+    pub text: String,
+    /// Cursor as a char index into `text`.
+    pub cursor: usize,
+}
+
+/// Kind of a status message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusKind {
+    /// Something done.
+    Info,
+    /// A problem to tell about (config warnings).
+    Warning,
+    /// Something failed.
+    Error,
+}
+
+/// The status line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    /// One sentence.
+    pub text: String,
+    /// Info, warning or error.
+    pub kind: StatusKind,
+}
+
+/// What the console is started with.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Profile name for the header ("demo" for `--demo`).
+    pub profile: String,
+    /// Remote writes are off.
+    pub read_only: bool,
+    /// Today's date (the default date of tasks and routes).
+    pub today: Date,
+    /// Colours.
+    pub theme: Theme,
+    /// Key bindings (shown in hints and help).
+    pub bindings: Bindings,
+    /// Warnings to show at start (config, key bindings).
+    pub warnings: Vec<String>,
+}
+
+/// Row counts at or below this are filtered and sorted inside `update`;
+/// larger tables use a background job.
+pub const SYNC_DERIVE_LIMIT: usize = 5_000;
+
+/// The console's whole state.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// Profile shown in the header.
+    pub profile: String,
+    /// Remote writes are off.
+    pub read_only: bool,
+    /// Today (from the clock at start).
+    pub today: Date,
+    /// Date of tasks and routes.
+    pub date: Date,
+    /// Time of the last tick.
+    pub now: Option<Timestamp>,
+    /// Terminal size (columns, rows).
+    pub size: (u16, u16),
+    /// Colours and styles.
+    pub theme: Theme,
+    /// Key bindings, for hints and help.
+    pub bindings: Bindings,
+    /// The top-level view.
+    pub top: TopView,
+    /// Screens over the top view (last is shown).
+    pub stack: Vec<Screen>,
+    /// Customers and locations.
+    pub customers: CustomersData,
+    /// Tasks of `tasks.date`.
+    pub tasks: TasksData,
+    /// Routes of `routes.date`.
+    pub routes: RoutesData,
+    /// Table of the customers view.
+    pub customers_table: TableState,
+    /// Table of the locations view.
+    pub locations_table: TableState,
+    /// Table of the tasks view.
+    pub tasks_table: TableState,
+    /// Table of the routes view.
+    pub routes_table: TableState,
+    /// The filter or command line, when open.
+    pub input: Option<InputLine>,
+    /// The status line.
+    pub status: Option<Status>,
+    /// Next request id.
+    pub next_req: u64,
+    /// Next derive generation.
+    pub next_gen: u64,
+    /// Tables up to this many rows are derived inside `update`.
+    pub sync_limit: usize,
+    /// Something visible changed since the last draw.
+    pub dirty: bool,
+    /// The loop should end.
+    pub quit: bool,
+}
+
+impl Model {
+    /// A model showing the customers view, nothing loaded yet.
+    pub fn new(opts: Options) -> Model {
+        let status = if opts.warnings.is_empty() {
+            None
+        } else {
+            Some(Status {
+                text: opts.warnings.join("; "),
+                kind: StatusKind::Warning,
+            })
+        };
+        Model {
+            profile: opts.profile,
+            read_only: opts.read_only,
+            today: opts.today,
+            date: opts.today,
+            now: None,
+            size: (80, 24),
+            theme: opts.theme,
+            bindings: opts.bindings,
+            top: TopView::Customers,
+            stack: Vec::new(),
+            customers: CustomersData::default(),
+            tasks: TasksData::default(),
+            routes: RoutesData::default(),
+            customers_table: TableState::default(),
+            locations_table: TableState::default(),
+            tasks_table: TableState::default(),
+            routes_table: TableState::default(),
+            input: None,
+            status,
+            next_req: 1,
+            next_gen: 1,
+            sync_limit: SYNC_DERIVE_LIMIT,
+            dirty: true,
+            quit: false,
+        }
+    }
+
+    /// The table state of a top table.
+    pub fn table(&self, id: TableId) -> &TableState {
+        match id {
+            TableId::Customers => &self.customers_table,
+            TableId::Locations => &self.locations_table,
+            TableId::Tasks => &self.tasks_table,
+            TableId::Routes => &self.routes_table,
+        }
+    }
+
+    /// The table state of a top table, mutably.
+    pub fn table_mut(&mut self, id: TableId) -> &mut TableState {
+        match id {
+            TableId::Customers => &mut self.customers_table,
+            TableId::Locations => &mut self.locations_table,
+            TableId::Tasks => &mut self.tasks_table,
+            TableId::Routes => &mut self.routes_table,
+        }
+    }
+
+    /// A snapshot of a top table's rows (cheap: shared chunks).
+    pub fn source(&self, id: TableId) -> Arc<dyn RowSource> {
+        match id {
+            TableId::Customers => Arc::new(CustomersSrc(self.customers.recs.clone())),
+            TableId::Locations => Arc::new(self.locations_src()),
+            TableId::Tasks => Arc::new(TasksSrc(self.tasks.recs.clone())),
+            TableId::Routes => Arc::new(RoutesSrc(self.routes.recs.clone())),
+        }
+    }
+
+    /// Number of data rows of a top table.
+    pub fn source_len(&self, id: TableId) -> usize {
+        match id {
+            TableId::Customers => self.customers.recs.len(),
+            TableId::Locations => self.customers.locs.len(),
+            TableId::Tasks => self.tasks.recs.len(),
+            TableId::Routes => self.routes.recs.len(),
+        }
+    }
+
+    /// The locations view's rows.
+    pub fn locations_src(&self) -> LocationsSrc {
+        LocationsSrc {
+            customers: self.customers.recs.clone(),
+            locs: self.customers.locs.clone(),
+        }
+    }
+
+    /// The load progress behind a top view (routes: tasks first, then routes).
+    pub fn load_of(&self, view: TopView) -> &Load {
+        match view {
+            TopView::Customers | TopView::Locations => &self.customers.load,
+            TopView::Tasks => &self.tasks.load,
+            TopView::Routes => {
+                if self.tasks.load.is_loading() || matches!(self.tasks.load, Load::Failed { .. }) {
+                    &self.tasks.load
+                } else {
+                    &self.routes.load
+                }
+            }
+        }
+    }
+
+    /// The screen on top, if any.
+    pub fn screen(&self) -> Option<&Screen> {
+        self.stack.last()
+    }
+
+    /// The route with this uid.
+    pub fn route(&self, uid: &str) -> Option<&RouteRec> {
+        self.routes.recs.iter().find(|r| r.uid == uid)
+    }
+
+    /// Shows a status message.
+    pub fn set_status(&mut self, kind: StatusKind, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            kind,
+        });
+    }
+}

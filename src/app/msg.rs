@@ -1,0 +1,239 @@
+//! Messages into `update` and commands out of it.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+use crate::api::types::{Customer, Route, Task};
+use crate::app::model::TableId;
+use crate::app::table::{RowSource, Spec};
+
+/// Something the user means to do (keys are translated into these by the keymap).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    /// Cursor one row down.
+    MoveDown,
+    /// Cursor one row up.
+    MoveUp,
+    /// One page down.
+    PageDown,
+    /// One page up.
+    PageUp,
+    /// First row.
+    Top,
+    /// Last row.
+    Bottom,
+    /// Previous column.
+    Left,
+    /// Next column.
+    Right,
+    /// Open the row under the cursor.
+    Open,
+    /// Cancel, clear the filter, or go back.
+    Back,
+    /// Back, or quit from the top.
+    Quit,
+    /// Quit now.
+    ForceQuit,
+    /// Next view (customers → tasks → routes).
+    NextView,
+    /// Previous view.
+    PrevView,
+    /// Open the command line.
+    Command,
+    /// Open the filter line.
+    Filter,
+    /// Sort by the current column, ascending.
+    SortAsc,
+    /// Sort by the current column, descending.
+    SortDesc,
+    /// Keys of this screen.
+    Help,
+    /// Copy the current value (OSC 52).
+    Copy,
+    /// Load the view's data again.
+    Reload,
+    /// Redraw the whole screen.
+    Redraw,
+    /// Tasks and routes of the previous day.
+    PrevDay,
+    /// Tasks and routes of the next day.
+    NextDay,
+    /// Switch between one row a customer and one row a location.
+    ToggleLocations,
+}
+
+/// An edit of the filter or command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineEdit {
+    /// Type a character.
+    Insert(char),
+    /// Delete before the cursor.
+    Backspace,
+    /// Delete under the cursor.
+    Delete,
+    /// Cursor left.
+    Left,
+    /// Cursor right.
+    Right,
+    /// Cursor to the start.
+    Home,
+    /// Cursor to the end.
+    End,
+    /// Delete the word before the cursor.
+    DeleteWord,
+    /// Delete everything.
+    Clear,
+    /// Enter: apply.
+    Submit,
+    /// Esc: cancel (a filter is cleared).
+    Cancel,
+}
+
+/// A signal from the operating system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// SIGTERM.
+    Terminate,
+    /// SIGHUP: the terminal (SSH session) is gone.
+    Hangup,
+    /// SIGINT.
+    Interrupt,
+}
+
+/// Everything that can happen.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    /// A user intent.
+    Action(Action),
+    /// An edit of the input line.
+    Edit(LineEdit),
+    /// Text pasted (bracketed paste).
+    Paste(String),
+    /// Mouse wheel: rows to move (negative is up).
+    Scroll(i16),
+    /// The terminal has a new size (columns, rows).
+    Resize(u16, u16),
+    /// The clock (sent every few seconds and at start).
+    Tick(Timestamp),
+    /// A page of customers.
+    CustomersPage {
+        /// Request id.
+        req: u64,
+        /// The records.
+        page: Vec<Customer>,
+    },
+    /// A page of tasks.
+    TasksPage {
+        /// Request id.
+        req: u64,
+        /// The records.
+        page: Vec<Task>,
+    },
+    /// A page of routes.
+    RoutesPage {
+        /// Request id.
+        req: u64,
+        /// The records.
+        page: Vec<Route>,
+    },
+    /// A list finished loading.
+    Loaded {
+        /// Request id.
+        req: u64,
+        /// Records in all pages.
+        total: usize,
+        /// When it finished.
+        at: Timestamp,
+    },
+    /// A list failed to load.
+    LoadFailed {
+        /// Request id.
+        req: u64,
+        /// What went wrong, one sentence.
+        error: String,
+    },
+    /// Result of a filter/sort job.
+    Derived {
+        /// The table.
+        table: TableId,
+        /// Job generation; others are stale.
+        generation: u64,
+        /// Rows in display order.
+        rows: Vec<u32>,
+        /// Data rows the job saw.
+        derived_from: usize,
+    },
+    /// A signal: quit at once.
+    Signal(Signal),
+    /// The input stream failed or ended (the terminal is gone).
+    InputClosed(String),
+}
+
+/// What a list request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LoadKind {
+    /// `GET /customers`.
+    Customers,
+    /// `GET /tasks?date=`.
+    Tasks,
+    /// `GET /routes?date=`.
+    Routes,
+}
+
+/// Work `update` asks for; [`crate::app::effects`] performs it.
+#[derive(Clone)]
+pub enum Cmd {
+    /// Load a list (aborting an earlier load of the same kind).
+    Load {
+        /// Request id to tag the results with.
+        req: u64,
+        /// What to load.
+        kind: LoadKind,
+        /// Date of tasks and routes.
+        date: Option<Date>,
+    },
+    /// Filter and sort a table's rows off the loop.
+    Derive {
+        /// The table.
+        table: TableId,
+        /// Generation to tag the result with.
+        generation: u64,
+        /// Snapshot of the rows.
+        source: Arc<dyn RowSource>,
+        /// Filter and sort.
+        spec: Spec,
+    },
+    /// Put text on the clipboard (OSC 52).
+    Copy(String),
+    /// Clear and redraw the whole screen.
+    Redraw,
+}
+
+impl std::fmt::Debug for Cmd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cmd::Load { req, kind, date } => f
+                .debug_struct("Load")
+                .field("req", req)
+                .field("kind", kind)
+                .field("date", date)
+                .finish(),
+            Cmd::Derive {
+                table,
+                generation,
+                source,
+                spec,
+            } => f
+                .debug_struct("Derive")
+                .field("table", table)
+                .field("generation", generation)
+                .field("rows", &source.len())
+                .field("spec", spec)
+                .finish(),
+            Cmd::Copy(s) => f.debug_tuple("Copy").field(s).finish(),
+            Cmd::Redraw => f.write_str("Redraw"),
+        }
+    }
+}

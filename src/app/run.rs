@@ -1,0 +1,285 @@
+//! The loop: events and results in, `update`, effects out, and a draw when
+//! something changed once the queue is drained. Generic over the backend and
+//! the input stream so whole-loop tests run without a terminal.
+
+use std::io::{self, Write};
+use std::time::Duration;
+
+use crossterm::event::Event;
+use futures_util::{FutureExt, Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+
+use crate::api::client::Client;
+use crate::app::effects::Effects;
+use crate::app::keymap::{Bindings, Mode, translate};
+use crate::app::model::{Model, Options};
+use crate::app::msg::{Cmd, Msg, Signal};
+use crate::app::update::{start, update};
+use crate::config::{Connection, UiConfig};
+use crate::terminal::{self, TerminalGuard, osc52};
+use crate::view::{self, theme::Theme};
+
+/// Messages handled between two draws at most (so a flood of pages still
+/// lets the screen update).
+const DRAIN_LIMIT: usize = 512;
+
+/// How often the clock ticks (for "loaded 3 min ago"); a tick redraws only
+/// when that text changes.
+pub const TICK: Duration = Duration::from_secs(10);
+
+/// Why the console stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The terminal could not be set up or written.
+    #[error("terminal: {0}")]
+    Terminal(#[from] io::Error),
+    /// Drawing failed.
+    #[error("drawing the screen failed: {0}")]
+    Draw(String),
+    /// The API client could not be built.
+    #[error("{0}")]
+    Client(#[from] crate::api::error::ApiError),
+}
+
+/// Runs the loop until the model says quit (or the input ends).
+///
+/// `events` is the terminal's input; `rx` carries results of background work
+/// (`effects` holds its sender); `out` receives OSC 52 clipboard writes.
+pub async fn run_loop<B, S>(
+    terminal: &mut Terminal<B>,
+    model: &mut Model,
+    mut events: S,
+    rx: &mut UnboundedReceiver<Msg>,
+    effects: &mut Effects,
+    out: &mut dyn Write,
+    tick: Duration,
+) -> Result<(), RunError>
+where
+    B: Backend,
+    S: Stream<Item = io::Result<Event>> + Unpin,
+{
+    let bindings = model.bindings.clone();
+    if let Ok(size) = terminal.size() {
+        update(model, Msg::Resize(size.width, size.height));
+    }
+    let cmds = start(model);
+    perform(terminal, model, effects, out, cmds)?;
+    let mut ticker = tokio::time::interval(tick);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        if model.quit {
+            break;
+        }
+        if model.dirty {
+            terminal
+                .draw(|f| view::view(model, f))
+                .map_err(|e| RunError::Draw(e.to_string()))?;
+            model.dirty = false;
+        }
+        let first = tokio::select! {
+            ev = events.next() => event_msg(&bindings, model, ev),
+            Some(msg) = rx.recv() => Some(msg),
+            _ = ticker.tick() => Some(Msg::Tick(jiff::Timestamp::now())),
+        };
+        if let Some(msg) = first {
+            apply(terminal, model, effects, out, msg)?;
+        }
+        // Drain what is already waiting before drawing.
+        let mut handled = 0;
+        while handled < DRAIN_LIMIT && !model.quit {
+            let next = match events.next().now_or_never() {
+                Some(ev) => event_msg(&bindings, model, ev),
+                None => match rx.try_recv() {
+                    Ok(msg) => Some(msg),
+                    Err(_) => break,
+                },
+            };
+            if let Some(msg) = next {
+                apply(terminal, model, effects, out, msg)?;
+            }
+            handled += 1;
+        }
+    }
+    Ok(())
+}
+
+fn event_msg(bindings: &Bindings, model: &Model, ev: Option<io::Result<Event>>) -> Option<Msg> {
+    match ev {
+        Some(Ok(ev)) => {
+            let mode = if model.input.is_some() {
+                Mode::Input
+            } else {
+                Mode::Normal
+            };
+            translate(bindings, mode, &ev)
+        }
+        Some(Err(e)) => Some(Msg::InputClosed(e.to_string())),
+        None => Some(Msg::InputClosed("the input ended".into())),
+    }
+}
+
+fn apply<B: Backend>(
+    terminal: &mut Terminal<B>,
+    model: &mut Model,
+    effects: &mut Effects,
+    out: &mut dyn Write,
+    msg: Msg,
+) -> Result<(), RunError> {
+    if let Msg::InputClosed(reason) = &msg {
+        tracing::info!(%reason, "input closed");
+    }
+    let cmds = update(model, msg);
+    perform(terminal, model, effects, out, cmds)
+}
+
+fn perform<B: Backend>(
+    terminal: &mut Terminal<B>,
+    model: &mut Model,
+    effects: &mut Effects,
+    out: &mut dyn Write,
+    cmds: Vec<Cmd>,
+) -> Result<(), RunError> {
+    for cmd in cmds {
+        match cmd {
+            Cmd::Copy(text) => {
+                out.write_all(osc52(&text).as_bytes())?;
+                out.flush()?;
+            }
+            Cmd::Redraw => {
+                terminal
+                    .clear()
+                    .map_err(|e| RunError::Draw(e.to_string()))?;
+                model.dirty = true;
+            }
+            other => effects.perform(other),
+        }
+    }
+    Ok(())
+}
+
+/// Everything the real console needs.
+pub struct ConsoleOptions {
+    /// The resolved connection (profile name for the header).
+    pub connection: Connection,
+    /// The `[ui]` section of the config file.
+    pub ui: UiConfig,
+    /// Warnings from reading the config, shown at start.
+    pub warnings: Vec<String>,
+    /// Remote writes are off.
+    pub read_only: bool,
+    /// Today's date.
+    pub today: jiff::civil::Date,
+}
+
+/// A model for these options: theme (with `NO_COLOR`), bindings and the
+/// warnings from both.
+pub fn model_for(
+    profile: String,
+    ui: &UiConfig,
+    mut warnings: Vec<String>,
+    read_only: bool,
+    today: jiff::civil::Date,
+    no_color: bool,
+) -> Model {
+    let (bindings, key_warnings) = Bindings::from_config(&ui.keys);
+    let (theme, theme_warning) = Theme::from_setting(ui.theme.as_deref(), no_color);
+    warnings.extend(key_warnings);
+    warnings.extend(theme_warning);
+    Model::new(Options {
+        profile,
+        read_only,
+        today,
+        theme,
+        bindings,
+        warnings,
+    })
+}
+
+/// True when `NO_COLOR` is set to something (https://no-color.org).
+pub fn no_color_env() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+/// Runs the console on the real terminal until the user quits or a signal
+/// (SIGTERM, SIGHUP, SIGINT) arrives. The terminal is restored on every path.
+pub async fn run_console(opts: ConsoleOptions) -> Result<(), RunError> {
+    let client = Client::new(opts.connection.client.clone())?;
+    let read_only = opts.read_only || opts.connection.read_only;
+    let mut model = model_for(
+        opts.connection.profile.clone(),
+        &opts.ui,
+        opts.warnings,
+        read_only,
+        opts.today,
+        no_color_env(),
+    );
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    spawn_signal_listener(tx.clone());
+    let mut effects = Effects::new(Some(client), tx);
+    terminal::install_panic_hook();
+    let guard = TerminalGuard::enter(opts.ui.mouse)?;
+    let result = async {
+        let backend = ratatui::backend::CrosstermBackend::new(io::stdout());
+        let mut term = Terminal::new(backend).map_err(|e| RunError::Draw(e.to_string()))?;
+        let events = crossterm::event::EventStream::new();
+        let mut out = io::stdout();
+        run_loop(&mut term, &mut model, events, &mut rx, &mut effects, &mut out, TICK).await
+    }
+    .await;
+    drop(effects);
+    drop(guard);
+    tracing::info!(ok = result.is_ok(), "console stopped");
+    result
+}
+
+fn spawn_signal_listener(tx: UnboundedSender<Msg>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let kinds = [
+            (SignalKind::terminate(), Signal::Terminate),
+            (SignalKind::hangup(), Signal::Hangup),
+            (SignalKind::interrupt(), Signal::Interrupt),
+        ];
+        for (kind, sig) in kinds {
+            let Ok(mut stream) = signal(kind) else {
+                continue;
+            };
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                if stream.recv().await.is_some() {
+                    tracing::info!(?sig, "signal");
+                    let _ = tx.send(Msg::Signal(sig));
+                }
+            });
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                let _ = tx.send(Msg::Signal(Signal::Interrupt));
+            }
+        });
+    }
+}
+
+/// Sends logs to `<data dir>/logs/elogii-tui.log` (never to the screen).
+/// Level from `ELOGII_LOG` (default `info`). Keep the guard while running.
+pub fn init_file_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let dir = crate::config::data_dir().join("logs");
+    std::fs::create_dir_all(&dir).ok()?;
+    let appender = tracing_appender::rolling::never(&dir, "elogii-tui.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ELOGII_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(false)
+        .try_init()
+        .ok()?;
+    Some(guard)
+}

@@ -1,0 +1,144 @@
+//! The terminal: raw mode, alternate screen, bracketed paste and (optional)
+//! mouse, restored on every way out — drop, error, panic (the hook restores
+//! first so the message is readable), and signals (the loop quits and drops
+//! the guard). Also the OSC 52 clipboard sequence.
+
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crossterm::cursor::{Hide, Show};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+
+/// The terminal is in console mode (raw, alternate screen).
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+/// Mouse reporting is on.
+static MOUSE: AtomicBool = AtomicBool::new(false);
+
+/// Puts the terminal in console mode; restores it when dropped.
+#[derive(Debug)]
+pub struct TerminalGuard {
+    _private: (),
+}
+
+impl TerminalGuard {
+    /// Raw mode, alternate screen, bracketed paste, hidden cursor, and mouse
+    /// reporting when `mouse`. On failure the terminal is restored first.
+    pub fn enter(mouse: bool) -> io::Result<TerminalGuard> {
+        enable_raw_mode()?;
+        ACTIVE.store(true, Ordering::SeqCst);
+        MOUSE.store(mouse, Ordering::SeqCst);
+        let mut out = io::stdout();
+        let result = execute!(out, EnterAlternateScreen, EnableBracketedPaste, Hide).and_then(|()| {
+            if mouse {
+                execute!(out, EnableMouseCapture)
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(e) = result {
+            restore();
+            return Err(e);
+        }
+        Ok(TerminalGuard { _private: () })
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Leaves console mode if it is on (safe to call any number of times, from
+/// any thread). Errors are ignored: the terminal may already be gone (SIGHUP).
+pub fn restore() {
+    if !ACTIVE.swap(false, Ordering::SeqCst) {
+        return;
+    }
+    let mut out = io::stdout();
+    if MOUSE.swap(false, Ordering::SeqCst) {
+        let _ = execute!(out, DisableMouseCapture);
+    }
+    let _ = execute!(out, DisableBracketedPaste, LeaveAlternateScreen, Show);
+    let _ = disable_raw_mode();
+    let _ = out.flush();
+}
+
+/// Restores the terminal before the panic message is printed, then exits
+/// (a panic in a background task must not leave a half-working console).
+pub fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let was_active = ACTIVE.load(Ordering::SeqCst);
+        restore();
+        previous(info);
+        if was_active {
+            std::process::exit(101);
+        }
+    }));
+}
+
+/// Standard base64 (RFC 4648, with padding).
+pub fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        let sextet = |shift: u32| char::from(ABC[((n >> shift) & 63) as usize]);
+        out.push(sextet(18));
+        out.push(sextet(12));
+        out.push(if chunk.len() > 1 { sextet(6) } else { '=' });
+        out.push(if chunk.len() > 2 { sextet(0) } else { '=' });
+    }
+    out
+}
+
+/// The OSC 52 sequence that puts `text` on the clipboard of the terminal the
+/// user sits at (works over SSH; tmux needs `set-clipboard on`). The text is
+/// base64, so nothing in it can act as a terminal command.
+pub fn osc52(text: &str) -> String {
+    format!("\u{1b}]52;c;{}\u{7}", base64(text.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc4648_vectors() {
+        for (plain, enc) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), enc);
+        }
+        assert_eq!(base64(&[0xff, 0xfe, 0x00]), "//4A");
+    }
+
+    #[test]
+    fn osc52_carries_only_base64() {
+        let s = osc52("Acme\u{1b}[2J");
+        assert!(s.starts_with("\u{1b}]52;c;") && s.ends_with('\u{7}'));
+        let body = &s[7..s.len() - 1];
+        assert!(body.chars().all(|c| c.is_ascii_alphanumeric() || "+/=".contains(c)));
+    }
+
+    #[test]
+    fn restore_without_enter_does_nothing() {
+        restore();
+        restore();
+        assert!(!ACTIVE.load(Ordering::SeqCst));
+    }
+}

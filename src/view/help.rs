@@ -1,0 +1,116 @@
+//! `?`: the keys of the current screen (with the bindings in use).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::{Block, Clear, Widget};
+
+use crate::app::model::{Model, Screen, TopView};
+use crate::app::msg::Action;
+use crate::view::base_screen;
+use crate::view::widgets::{put, put_padded};
+
+/// Keys and what they do on the screen under the help.
+pub fn lines(model: &Model) -> Vec<(String, String)> {
+    let b = &model.bindings;
+    let both = |a: Action, c: Action| {
+        let (x, y) = (b.label(a), b.label(c));
+        match (x.is_empty(), y.is_empty()) {
+            (false, false) => format!("{x} {y}"),
+            (false, true) => x,
+            _ => y,
+        }
+    };
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut add = |keys: String, what: &str| {
+        if !keys.is_empty() {
+            out.push((keys, what.to_string()));
+        }
+    };
+    let screen = base_screen(model);
+    let table = !matches!(screen, Some(Screen::Location { .. }));
+    add(both(Action::MoveDown, Action::MoveUp), if table { "next / previous row" } else { "next / previous field" });
+    add(both(Action::PageDown, Action::PageUp), "page down / up");
+    add(both(Action::Top, Action::Bottom), "first / last");
+    if table {
+        add(both(Action::Left, Action::Right), "previous / next column");
+    }
+    match screen {
+        None => {
+            let open = match model.top {
+                TopView::Customers => "open the customer",
+                TopView::Locations => "open the location",
+                TopView::Tasks => "open the task's route",
+                TopView::Routes => "open the route's stops",
+            };
+            add(b.label(Action::Open), open);
+        }
+        Some(Screen::Customer { .. }) => add(b.label(Action::Open), "open the location"),
+        _ => {}
+    }
+    if table {
+        add(b.label(Action::Filter), "filter as you type (fuzzy; ! first inverts)");
+        add(b.label(Action::SortAsc), "sort by this column (again: unsorted)");
+        add(b.label(Action::SortDesc), "sort by this column, descending");
+    }
+    add(b.label(Action::Copy), "copy the value under the cursor");
+    if screen.is_none() {
+        add(both(Action::NextView, Action::PrevView), "next / previous view");
+        if matches!(model.top, TopView::Customers | TopView::Locations) {
+            add(b.label(Action::ToggleLocations), "one row a customer / a location");
+        }
+        add(both(Action::PrevDay, Action::NextDay), "previous / next day");
+        add(b.label(Action::Reload), "load again");
+    }
+    add(b.label(Action::Command), "command: customers, locations, tasks DATE, routes DATE, date DATE, q");
+    add(b.label(Action::Back), "clear the filter, or back");
+    add(b.label(Action::Quit), if screen.is_none() { "quit" } else { "back" });
+    add(b.label(Action::ForceQuit), "quit at once");
+    add(b.label(Action::Redraw), "redraw the screen");
+    add(b.label(Action::Help), "this help");
+    out
+}
+
+/// Number of help lines.
+pub fn line_count(model: &Model) -> usize {
+    lines(model).len()
+}
+
+/// Draws the help pop-up over `area`.
+pub fn render(model: &Model, scroll: usize, buf: &mut Buffer, area: Rect) {
+    let t = &model.theme;
+    let lines = lines(model);
+    let width = area.width.saturating_sub(4).min(76);
+    let height = area.height.min(lines.len() as u16 + 2);
+    if width < 10 || height < 3 {
+        return;
+    }
+    let pop = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    Clear.render(pop, buf);
+    Block::bordered()
+        .border_style(t.border)
+        .title(" Keys (q closes) ")
+        .render(pop, buf);
+    let inner = Rect {
+        x: pop.x + 2,
+        y: pop.y + 1,
+        width: pop.width.saturating_sub(4),
+        height: pop.height - 2,
+    };
+    let key_w = lines
+        .iter()
+        .map(|(k, _)| crate::domain::sanitize::display_width(k) as u16)
+        .max()
+        .unwrap_or(0)
+        .min(inner.width / 2);
+    let scroll = scroll.min(lines.len().saturating_sub(inner.height as usize));
+    for (i, (keys, what)) in lines.iter().skip(scroll).take(inner.height as usize).enumerate() {
+        let y = inner.y + i as u16;
+        put_padded(buf, inner.x, y, key_w, keys, t.label);
+        put(buf, inner.x + key_w + 2, y, inner.width.saturating_sub(key_w + 2), what, ratatui::style::Style::new());
+    }
+}

@@ -1,0 +1,427 @@
+//! `view(&Model, &mut Frame)`: draws the model, changes nothing. One file a
+//! screen; [`widgets`] is the only way text reaches the buffer (sanitised,
+//! cut to display width).
+
+pub mod customer;
+pub mod customers;
+pub mod help;
+pub mod location;
+pub mod locations;
+pub mod route;
+pub mod routes;
+pub mod tasks;
+pub mod theme;
+pub mod widgets;
+
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Position, Rect};
+use ratatui::style::Style;
+
+use crate::app::data::{CustomerLocsSrc, StopsSrc};
+use crate::app::model::{InputKind, Load, Model, Screen, StatusKind, TableId, TopView};
+use crate::app::msg::Action;
+use crate::app::table::{Column, RowSource, TableState};
+use crate::domain::sanitize::{display_width, sanitize};
+use widgets::{fill_line, put, put_padded, put_right};
+
+/// Narrowest terminal the console draws in.
+pub const MIN_WIDTH: u16 = 40;
+/// Shortest terminal the console draws in.
+pub const MIN_HEIGHT: u16 = 10;
+
+/// Draws the whole screen.
+pub fn view(model: &Model, frame: &mut Frame) {
+    let area = frame.area();
+    let cursor = draw(model, frame.buffer_mut(), area);
+    if let Some(p) = cursor {
+        frame.set_cursor_position(p);
+    }
+}
+
+/// Draws into a buffer; returns where the text cursor goes (input line open).
+pub fn draw(model: &Model, buf: &mut Buffer, area: Rect) -> Option<Position> {
+    if area.width == 0 || area.height == 0 {
+        return None;
+    }
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(buf, area);
+        return None;
+    }
+    draw_header(model, buf, area);
+    let body = body_area(area);
+    match base_screen(model) {
+        None => draw_top(model, buf, body),
+        Some(Screen::Customer { cust, table }) => customer::render(model, *cust, table, buf, body),
+        Some(Screen::Location { cust, loc, field }) => location::render(model, *cust, *loc, *field, buf, body),
+        Some(Screen::Route { uid, table }) => route::render(model, uid, table, buf, body),
+        Some(Screen::Help { .. }) => {}
+    }
+    if let Some(Screen::Help { scroll }) = model.screen() {
+        help::render(model, *scroll, buf, body);
+    }
+    let cursor = draw_status(model, buf, area);
+    draw_hints(model, buf, area);
+    cursor
+}
+
+/// The rows between the header and the status line.
+pub fn body_area(area: Rect) -> Rect {
+    Rect {
+        x: area.x,
+        y: area.y + 1,
+        width: area.width,
+        height: area.height.saturating_sub(3),
+    }
+}
+
+/// The screen under any help pop-up.
+pub fn base_screen(model: &Model) -> Option<&Screen> {
+    model
+        .stack
+        .iter()
+        .rev()
+        .find(|s| !matches!(s, Screen::Help { .. }))
+}
+
+/// Rows of the current table that fit on screen (for PgUp/PgDn).
+pub fn page_height(model: &Model) -> usize {
+    let body = model.size.1.saturating_sub(3) as usize;
+    let h = match base_screen(model) {
+        None => body.saturating_sub(1),
+        Some(Screen::Customer { .. }) => body.saturating_sub(customer::TOP_LINES as usize + 1),
+        Some(Screen::Route { .. }) => body.saturating_sub(route::TOP_LINES as usize + 1),
+        Some(_) => body,
+    };
+    h.max(1)
+}
+
+/// The columns of a top table.
+pub fn columns_of(id: TableId) -> &'static [Column] {
+    match id {
+        TableId::Customers => customers::COLUMNS,
+        TableId::Locations => locations::COLUMNS,
+        TableId::Tasks => tasks::COLUMNS,
+        TableId::Routes => routes::COLUMNS,
+    }
+}
+
+/// The value under the cursor (what `y` copies), sanitised.
+pub fn current_value(model: &Model) -> Option<String> {
+    match base_screen(model) {
+        None => {
+            let id = model.top.table();
+            let t = model.table(id);
+            let row = t.selected_row()?;
+            Some(model.source(id).cell(row, t.col).into_owned())
+        }
+        Some(Screen::Customer { cust, table }) => {
+            let c = &model.customers.recs.get(*cust as usize)?.customer;
+            let row = table.selected_row()?;
+            Some(CustomerLocsSrc(c).cell(row, table.col).into_owned())
+        }
+        Some(Screen::Route { uid, table }) => {
+            let route = model.route(uid)?;
+            let row = table.selected_row()?;
+            let src = StopsSrc {
+                route,
+                tasks: &model.tasks.recs,
+            };
+            Some(src.cell(row, table.col).into_owned())
+        }
+        Some(Screen::Location { cust, loc, field }) => {
+            let fields = location::fields_of(model, *cust, *loc)?;
+            fields.get(*field).map(|(_, v)| sanitize(v).into_owned())
+        }
+        Some(Screen::Help { .. }) => None,
+    }
+}
+
+/// "loaded 3 min ago" for the current view's data (empty before it loaded).
+pub fn age_label(model: &Model) -> String {
+    let Load::Done { at, .. } = model.load_of(model.top) else {
+        return String::new();
+    };
+    let Some(now) = model.now else {
+        return "loaded just now".into();
+    };
+    let secs = now.as_second() - at.as_second();
+    match secs {
+        s if s < 60 => "loaded just now".into(),
+        s if s < 3600 => format!("loaded {} min ago", s / 60),
+        s if s < 86_400 => format!("loaded {} h ago", s / 3600),
+        s => format!("loaded {} d ago", s / 86_400),
+    }
+}
+
+fn noun(view: TopView) -> &'static str {
+    match view {
+        TopView::Customers => "customers",
+        TopView::Locations => "locations",
+        TopView::Tasks => "tasks",
+        TopView::Routes => "routes",
+    }
+}
+
+/// The load part of the header: "N of M loaded…", "N loaded…", "N customers".
+pub fn load_label(model: &Model) -> String {
+    let view = model.top;
+    let load = model.load_of(view);
+    let rows = model.source_len(view.table());
+    let table = model.table(view.table());
+    match load {
+        Load::Idle => String::new(),
+        Load::Loading {
+            received, expected, ..
+        } => {
+            let what = if view == TopView::Routes && model.tasks.load.is_loading() {
+                "tasks "
+            } else {
+                ""
+            };
+            match expected {
+                Some(m) => format!("{received} of {m} {what}loaded…"),
+                None => format!("{received} {what}loaded…"),
+            }
+        }
+        Load::Done { .. } => {
+            if table.spec.filter.trim().is_empty() {
+                format!("{rows} {}", noun(view))
+            } else {
+                format!("{} of {rows} {}", table.rows.len(), noun(view))
+            }
+        }
+        Load::Failed { .. } => "not loaded".into(),
+    }
+}
+
+fn draw_header(model: &Model, buf: &mut Buffer, area: Rect) {
+    let t = &model.theme;
+    fill_line(buf, area, area.y, t.header);
+    let date = format!("{} {}", model.date, weekday(model.date));
+    let mut parts: Vec<String> = vec![
+        "elogii-tui".into(),
+        model.profile.clone(),
+        model.top.title().into(),
+        date,
+    ];
+    if model.read_only {
+        parts.insert(2, "read-only".into());
+    }
+    let load = load_label(model);
+    if !load.is_empty() {
+        parts.push(load);
+    }
+    let age = age_label(model);
+    if !age.is_empty() {
+        parts.push(age);
+    }
+    let text = format!(" {}", parts.join(" · "));
+    put(buf, area.x, area.y, area.width, &text, t.header);
+}
+
+fn weekday(d: jiff::civil::Date) -> &'static str {
+    crate::domain::schedule::Weekday::from_jiff(d.weekday()).key()
+}
+
+fn draw_top(model: &Model, buf: &mut Buffer, body: Rect) {
+    let id = model.top.table();
+    let table = model.table(id);
+    let src = model.source(id);
+    let empty = empty_text(model.load_of(model.top), table, noun(model.top));
+    widgets::draw_table(buf, body, &*src, table, &model.theme, &empty);
+}
+
+/// What an empty table says.
+pub fn empty_text(load: &Load, table: &TableState, noun: &str) -> String {
+    if !table.spec.filter.trim().is_empty() {
+        if table.pending {
+            return "filtering…".into();
+        }
+        return format!("no {noun} match the filter (Esc clears it)");
+    }
+    match load {
+        Load::Idle | Load::Loading { .. } => "loading…".into(),
+        Load::Done { .. } => format!("no {noun}"),
+        Load::Failed { .. } => "could not load (see below)".into(),
+    }
+}
+
+fn draw_status(model: &Model, buf: &mut Buffer, area: Rect) -> Option<Position> {
+    let y = area.bottom() - 2;
+    let t = &model.theme;
+    fill_line(buf, area, y, Style::new());
+    if let Some(line) = &model.input {
+        let prefix = match line.kind {
+            InputKind::Filter => "/",
+            InputKind::Command => ":",
+        };
+        let avail = area.width.saturating_sub(2) as usize;
+        let chars: Vec<char> = line.text.chars().collect();
+        let cursor = line.cursor.min(chars.len());
+        let mut start = 0;
+        while start < cursor
+            && display_width(&chars[start..cursor].iter().collect::<String>()) >= avail
+        {
+            start += 1;
+        }
+        let shown: String = chars[start..].iter().collect();
+        put(buf, area.x, y, 1, prefix, t.label);
+        put(buf, area.x + 1, y, area.width - 1, &shown, Style::new());
+        let before: String = chars[start..cursor].iter().collect();
+        let x = area.x + 1 + display_width(&sanitize(&before)) as u16;
+        return Some(Position::new(x.min(area.right() - 1), y));
+    }
+    let position = position_label(model);
+    let pos_w = display_width(&position) as u16;
+    let left_w = area.width.saturating_sub(pos_w + 1);
+    if let Some(s) = &model.status {
+        let (style, prefix) = match s.kind {
+            StatusKind::Info => (t.info, ""),
+            StatusKind::Warning => (t.warning, "warning: "),
+            StatusKind::Error => (t.error, "error: "),
+        };
+        put(buf, area.x, y, left_w, &format!("{prefix}{}", s.text), style);
+    } else if let Some(f) = current_filter_text(model)
+        && !f.is_empty()
+    {
+        put(buf, area.x, y, left_w, &format!("filter /{f}  (Esc clears)"), t.dim);
+    }
+    if pos_w > 0 && pos_w < area.width {
+        put_right(buf, area.right() - pos_w, y, pos_w, &position, t.dim);
+    }
+    None
+}
+
+fn current_filter_text(model: &Model) -> Option<&str> {
+    match base_screen(model) {
+        None => Some(model.table(model.top.table()).spec.filter.as_str()),
+        Some(Screen::Customer { table, .. }) | Some(Screen::Route { table, .. }) => {
+            Some(table.spec.filter.as_str())
+        }
+        _ => None,
+    }
+}
+
+fn position_label(model: &Model) -> String {
+    let t = match base_screen(model) {
+        None => model.table(model.top.table()),
+        Some(Screen::Customer { table, .. }) | Some(Screen::Route { table, .. }) => table,
+        _ => return String::new(),
+    };
+    if t.rows.is_empty() {
+        String::new()
+    } else {
+        format!("{}/{}", t.selected + 1, t.rows.len())
+    }
+}
+
+/// The hints of the current screen, most useful first.
+pub fn hints(model: &Model) -> Vec<(String, &'static str)> {
+    let b = &model.bindings;
+    let k = |a: Action| b.first(a);
+    if let Some(line) = &model.input {
+        return match line.kind {
+            InputKind::Filter => vec![("Enter".into(), "keep filter"), ("Esc".into(), "clear")],
+            InputKind::Command => vec![("Enter".into(), "run"), ("Esc".into(), "cancel")],
+        };
+    }
+    let list: Vec<(Action, &'static str)> = match model.screen() {
+        Some(Screen::Help { .. }) => vec![(Action::Quit, "close"), (Action::MoveDown, "scroll")],
+        _ => match base_screen(model) {
+            None => {
+                let mut v = vec![(Action::Help, "help"), (Action::Filter, "filter"), (Action::Open, "open")];
+                match model.top {
+                    TopView::Customers => v.push((Action::ToggleLocations, "locations")),
+                    TopView::Locations => v.push((Action::ToggleLocations, "customers")),
+                    TopView::Tasks | TopView::Routes => {
+                        v.push((Action::PrevDay, "day−"));
+                        v.push((Action::NextDay, "day+"));
+                    }
+                }
+                v.extend([
+                    (Action::NextView, "view"),
+                    (Action::SortAsc, "sort"),
+                    (Action::Reload, "reload"),
+                    (Action::Copy, "copy"),
+                    (Action::Command, "command"),
+                    (Action::Quit, "quit"),
+                ]);
+                v
+            }
+            Some(Screen::Customer { .. }) => vec![
+                (Action::Help, "help"),
+                (Action::Open, "location"),
+                (Action::Quit, "back"),
+                (Action::Filter, "filter"),
+                (Action::SortAsc, "sort"),
+                (Action::Copy, "copy"),
+            ],
+            Some(Screen::Location { .. }) => vec![
+                (Action::Help, "help"),
+                (Action::Quit, "back"),
+                (Action::Copy, "copy"),
+            ],
+            Some(Screen::Route { .. }) => vec![
+                (Action::Help, "help"),
+                (Action::Quit, "back"),
+                (Action::Filter, "filter"),
+                (Action::SortAsc, "sort"),
+                (Action::Copy, "copy"),
+            ],
+            Some(Screen::Help { .. }) => Vec::new(),
+        },
+    };
+    list.into_iter()
+        .map(|(a, l)| (k(a), l))
+        .filter(|(key, _)| !key.is_empty())
+        .collect()
+}
+
+fn draw_hints(model: &Model, buf: &mut Buffer, area: Rect) {
+    let y = area.bottom() - 1;
+    let t = &model.theme;
+    fill_line(buf, area, y, t.hint);
+    let mut x = area.x;
+    for (key, label) in hints(model) {
+        let kw = display_width(&key) as u16 + 2;
+        let lw = display_width(label) as u16 + 1;
+        if x + kw + lw > area.right() {
+            break;
+        }
+        put_padded(buf, x, y, kw, &format!(" {key} "), t.hint_key);
+        put(buf, x + kw, y, lw, &format!(" {label}"), t.hint);
+        x += kw + lw + 1;
+    }
+}
+
+fn too_small(buf: &mut Buffer, area: Rect) {
+    let msg = format!(
+        "Make the window larger: at least {MIN_WIDTH}×{MIN_HEIGHT} (now {}×{}).",
+        area.width, area.height
+    );
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in msg.split(' ') {
+        let candidate = if line.is_empty() {
+            word.to_string()
+        } else {
+            format!("{line} {word}")
+        };
+        if display_width(&candidate) > area.width as usize && !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+            line = word.to_string();
+        } else {
+            line = candidate;
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    let top = area.y + area.height.saturating_sub(lines.len() as u16) / 2;
+    for (i, l) in lines.iter().enumerate().take(area.height as usize) {
+        let w = (display_width(l) as u16).min(area.width);
+        let x = area.x + (area.width - w) / 2;
+        put_padded(buf, x, top + i as u16, w, l, Style::new());
+    }
+}

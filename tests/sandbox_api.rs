@@ -944,3 +944,88 @@ async fn state_file_survives_a_restart_and_every_ack_is_on_disk() {
     assert_eq!(api2.list("/routes?locked=false").await.len(), 2);
     h2.shutdown().await;
 }
+
+#[tokio::test]
+async fn demo_seed_pages_routes_and_tasks() {
+    use elogii_tui::sandbox::seed;
+    let today = jiff::civil::date(2026, 3, 2);
+    let store = Store::from_seed(seed::demo(today).unwrap()).unwrap();
+    let h = spawn_on_loopback(store, SandboxConfig::new(SecretString::from(KEY)))
+        .await
+        .unwrap();
+    let api = Api::new(&h);
+    let total = h.customers().len();
+    let mut read = 0;
+    let mut requests = 0;
+    loop {
+        let page = api
+            .list(&format!("/customers?limit=100&skip={read}&select=name"))
+            .await;
+        requests += 1;
+        read += page.len();
+        if page.len() < 100 {
+            break;
+        }
+    }
+    assert_eq!(read, total);
+    assert_eq!(requests, total / 100 + 1);
+
+    let routes = api.list("/routes?date=20260302").await;
+    assert!(!routes.is_empty());
+    let route_uid = routes[0]["uid"].as_str().unwrap();
+    let stops = api
+        .list(&format!(
+            "/tasks?date=20260302&assignment.routeUID={route_uid}&sort=assignment.routeOrder"
+        ))
+        .await;
+    let orders: Vec<i64> = stops
+        .iter()
+        .map(|t| t["assignment"]["routeOrder"].as_i64().unwrap())
+        .collect();
+    let mut sorted = orders.clone();
+    sorted.sort();
+    assert_eq!(orders, sorted);
+    assert_eq!(
+        stops.len(),
+        h.tasks()
+            .iter()
+            .filter(|t| t["assignment"]["routeUID"] == route_uid)
+            .count()
+    );
+    let later = api.list("/tasks?date%3E20260302").await;
+    assert!(later.iter().all(|t| t["date"].as_i64().unwrap() > 20260302));
+    assert!(!later.is_empty());
+}
+
+#[tokio::test]
+async fn non_ascii_premises_are_found_by_equality_and_case_insensitive_regex() {
+    use elogii_tui::sandbox::seed;
+    let data = seed::from_path(
+        std::path::Path::new("tests/fixtures/non-ascii-premises.csv"),
+        jiff::civil::date(2026, 3, 2),
+    )
+    .unwrap();
+    let h = spawn_on_loopback(
+        Store::from_seed(data).unwrap(),
+        SandboxConfig::new(SecretString::from(KEY)),
+    )
+    .await
+    .unwrap();
+    let api = Api::new(&h);
+    let by_name = api
+        .list(&format!("/customers?name={}", enc("Picnic Sörnäinen")))
+        .await;
+    assert_eq!(by_name.len(), 1);
+    let filter = json!({"name": {"$regex": "SÖRNÄINEN", "$options": "i"}});
+    let by_regex = api
+        .list(&format!("/customers?filter={}", enc(&filter.to_string())))
+        .await;
+    assert!(by_regex.iter().any(|c| c["_id"] == by_name[0]["_id"]));
+    assert!(by_regex.iter().all(|c| {
+        c["name"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("sörnäinen")
+    }));
+}

@@ -11,6 +11,9 @@
 //!   `DELETE /tasks/{id}`.
 //! * `POST /routes/lock`, `POST /routes/unlock` with `{"ids": [...]}`.
 //! * `GET|PUT /_sandbox/faults`, `GET|DELETE /_sandbox/stats` (same key, never faulted).
+//!
+//! Faults apply per request, in this order: latency, drop, 429, 503. The `reject-field`
+//! fault applies to bulk `createMany`/`updateMany` items only, not to `POST`/`PUT /tasks`.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

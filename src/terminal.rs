@@ -34,13 +34,14 @@ impl TerminalGuard {
         ACTIVE.store(true, Ordering::SeqCst);
         MOUSE.store(mouse, Ordering::SeqCst);
         let mut out = io::stdout();
-        let result = execute!(out, EnterAlternateScreen, EnableBracketedPaste, Hide).and_then(|()| {
-            if mouse {
-                execute!(out, EnableMouseCapture)
-            } else {
-                Ok(())
-            }
-        });
+        let result =
+            execute!(out, EnterAlternateScreen, EnableBracketedPaste, Hide).and_then(|()| {
+                if mouse {
+                    execute!(out, EnableMouseCapture)
+                } else {
+                    Ok(())
+                }
+            });
         if let Err(e) = result {
             restore();
             return Err(e);
@@ -89,7 +90,11 @@ pub fn base64(bytes: &[u8]) -> String {
     const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         let sextet = |shift: u32| char::from(ABC[((n >> shift) & 63) as usize]);
         out.push(sextet(18));
@@ -132,7 +137,10 @@ mod tests {
         let s = osc52("Acme\u{1b}[2J");
         assert!(s.starts_with("\u{1b}]52;c;") && s.ends_with('\u{7}'));
         let body = &s[7..s.len() - 1];
-        assert!(body.chars().all(|c| c.is_ascii_alphanumeric() || "+/=".contains(c)));
+        assert!(
+            body.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+/=".contains(c))
+        );
     }
 
     #[test]

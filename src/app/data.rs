@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::api::types::{Customer, Field, Location, Route, Task};
-use crate::app::table::{Column, RowSource, Store, haystack_of};
+use crate::app::table::{Column, RowSource, Store, haystack_measured, haystack_of};
 use crate::view;
 
 /// Where the planned ETA of a stop lives inside `assignment` (minutes from
@@ -27,7 +27,13 @@ pub struct CustomerRec {
 impl CustomerRec {
     /// Wraps a customer, building its filter text.
     pub fn new(customer: Customer) -> Self {
-        let search = haystack_of(&One(&customer, view::customers::COLUMNS, view::customers::cell), 0);
+        Self::measured(customer, &mut Vec::new())
+    }
+
+    /// Like [`CustomerRec::new`], raising `widths` to its cells' widths.
+    pub fn measured(customer: Customer, widths: &mut Vec<u16>) -> Self {
+        let src = One(&customer, view::customers::COLUMNS, view::customers::cell);
+        let search = haystack_measured(&src, 0, widths);
         Self {
             customer,
             search: search.into_boxed_str(),
@@ -58,7 +64,13 @@ pub struct TaskRec {
 impl TaskRec {
     /// Wraps a task, building its filter text.
     pub fn new(task: Task) -> Self {
-        let search = haystack_of(&One(&task, view::tasks::COLUMNS, view::tasks::cell), 0);
+        Self::measured(task, &mut Vec::new())
+    }
+
+    /// Like [`TaskRec::new`], raising `widths` to its cells' widths.
+    pub fn measured(task: Task, widths: &mut Vec<u16>) -> Self {
+        let src = One(&task, view::tasks::COLUMNS, view::tasks::cell);
+        let search = haystack_measured(&src, 0, widths);
         Self {
             task,
             search: search.into_boxed_str(),
@@ -147,7 +159,13 @@ pub fn task_driver(t: &Task) -> String {
 pub fn vehicle_text(v: &Field<Value>) -> String {
     match v {
         Field::Value(Value::Object(o)) | Field::Raw(Value::Object(o)) => {
-            let s = |k: &str| o.get(k).and_then(Value::as_str).unwrap_or("").trim().to_string();
+            let s = |k: &str| {
+                o.get(k)
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .trim()
+                    .to_string()
+            };
             let name = s("name");
             let reg = {
                 let r = s("registration");
@@ -227,12 +245,17 @@ pub fn build_routes(tasks: &Store<TaskRec>, meta: &[Route]) -> Vec<RouteRec> {
             .filter_map(|&i| tasks.get(i as usize).map(|t| &t.task))
             .collect();
         if rec.driver.is_empty() {
-            rec.driver = stop_tasks.iter().map(|t| task_driver(t)).find(|d| !d.is_empty()).unwrap_or_default();
+            rec.driver = stop_tasks
+                .iter()
+                .map(|t| task_driver(t))
+                .find(|d| !d.is_empty())
+                .unwrap_or_default();
         }
         rec.first_eta = stop_tasks.iter().find_map(|t| task_eta(t));
         rec.last_eta = stop_tasks.iter().rev().find_map(|t| task_eta(t));
         rec.late = stop_tasks.iter().filter(|t| is_late(t)).count();
-        rec.search = haystack_of(&One(&*rec, view::routes::COLUMNS, view::routes::cell), 0).into_boxed_str();
+        rec.search =
+            haystack_of(&One(&*rec, view::routes::COLUMNS, view::routes::cell), 0).into_boxed_str();
     }
     out
 }
@@ -252,15 +275,19 @@ impl<T: Sync> RowSource for One<'_, T> {
     }
 }
 
-/// Locations of customers `start..` as location rows.
-pub fn location_rows(customers: &Store<CustomerRec>, start: usize) -> Vec<LocRec> {
+/// Locations of customers `start..` as location rows, raising `widths`.
+pub fn location_rows(
+    customers: &Store<CustomerRec>,
+    start: usize,
+    widths: &mut Vec<u16>,
+) -> Vec<LocRec> {
     let mut out = Vec::new();
     for ci in start..customers.len() {
         let Some(c) = customers.get(ci) else {
             continue;
         };
         for (li, l) in c.customer.locations().iter().enumerate() {
-            let search = haystack_of(&LocOne(&c.customer, l), 0);
+            let search = haystack_measured(&LocOne(&c.customer, l), 0, widths);
             out.push(LocRec {
                 cust: ci as u32,
                 loc: li as u32,

@@ -67,9 +67,11 @@ impl Key {
         }
         loop {
             let lower = rest.to_ascii_lowercase();
-            let cut = ["ctrl-", "ctrl+", "c-", "alt-", "alt+", "a-", "m-", "shift-", "shift+", "s-"]
-                .iter()
-                .find(|p| lower.starts_with(**p) && rest.len() > p.len());
+            let cut = [
+                "ctrl-", "ctrl+", "c-", "alt-", "alt+", "a-", "m-", "shift-", "shift+", "s-",
+            ]
+            .iter()
+            .find(|p| lower.starts_with(**p) && rest.len() > p.len());
             let Some(p) = cut else { break };
             match p.chars().next() {
                 Some('c') => ctrl = true,
@@ -260,7 +262,9 @@ impl Bindings {
                 continue;
             }
             for name in *defaults {
-                let Some(key) = Key::parse(name) else { continue };
+                let Some(key) = Key::parse(name) else {
+                    continue;
+                };
                 if by_key.contains_key(&key) {
                     continue;
                 }
@@ -378,12 +382,18 @@ mod tests {
     #[test]
     fn config_rebinds_and_reports_problems() {
         let mut keys = BTreeMap::new();
-        keys.insert("move_down".to_string(), vec!["n".to_string(), "Ctrl-n".into()]);
+        keys.insert(
+            "move_down".to_string(),
+            vec!["n".to_string(), "Ctrl-n".into()],
+        );
         keys.insert("filter".to_string(), vec!["n".to_string(), "Florp".into()]);
         keys.insert("fly".to_string(), vec!["x".to_string()]);
         let (b, warnings) = Bindings::from_config(&keys);
         assert_eq!(b.action(&Key::parse("n").unwrap()), Some(Action::Filter));
-        assert_eq!(b.action(&Key::parse("Ctrl-n").unwrap()), Some(Action::MoveDown));
+        assert_eq!(
+            b.action(&Key::parse("Ctrl-n").unwrap()),
+            Some(Action::MoveDown)
+        );
         // move_down's defaults are replaced
         assert_eq!(b.action(&Key::parse("j").unwrap()), None);
         assert_eq!(warnings.len(), 3, "{warnings:?}");
@@ -395,13 +405,29 @@ mod tests {
     #[test]
     fn events_become_messages() {
         let b = Bindings::default();
-        let m = translate(&b, Mode::Normal, &key(KeyCode::Char('G'), KeyModifiers::SHIFT));
+        let m = translate(
+            &b,
+            Mode::Normal,
+            &key(KeyCode::Char('G'), KeyModifiers::SHIFT),
+        );
         assert!(matches!(m, Some(Msg::Action(Action::Bottom))));
-        let m = translate(&b, Mode::Normal, &key(KeyCode::BackTab, KeyModifiers::SHIFT));
+        let m = translate(
+            &b,
+            Mode::Normal,
+            &key(KeyCode::BackTab, KeyModifiers::SHIFT),
+        );
         assert!(matches!(m, Some(Msg::Action(Action::PrevView))));
-        let m = translate(&b, Mode::Normal, &key(KeyCode::Char('c'), KeyModifiers::CONTROL));
+        let m = translate(
+            &b,
+            Mode::Normal,
+            &key(KeyCode::Char('c'), KeyModifiers::CONTROL),
+        );
         assert!(matches!(m, Some(Msg::Action(Action::ForceQuit))));
-        let m = translate(&b, Mode::Input, &key(KeyCode::Char('j'), KeyModifiers::NONE));
+        let m = translate(
+            &b,
+            Mode::Input,
+            &key(KeyCode::Char('j'), KeyModifiers::NONE),
+        );
         assert!(matches!(m, Some(Msg::Edit(LineEdit::Insert('j')))));
         let m = translate(&b, Mode::Input, &key(KeyCode::Esc, KeyModifiers::NONE));
         assert!(matches!(m, Some(Msg::Edit(LineEdit::Cancel))));

@@ -125,6 +125,10 @@ pub struct CustomersData {
     pub locs: Store<LocRec>,
     /// Load progress.
     pub load: Load,
+    /// Widest cell of each customers column.
+    pub widths: Vec<u16>,
+    /// Widest cell of each locations column.
+    pub loc_widths: Vec<u16>,
 }
 
 /// Tasks of one date.
@@ -136,6 +140,8 @@ pub struct TasksData {
     pub recs: Store<TaskRec>,
     /// Load progress.
     pub load: Load,
+    /// Widest cell of each column.
+    pub widths: Vec<u16>,
 }
 
 /// Routes of one date (`GET /routes`) and the routes built from tasks.
@@ -149,6 +155,8 @@ pub struct RoutesData {
     pub load: Load,
     /// Routes with their stops, rebuilt when tasks or metadata arrive.
     pub recs: Arc<Vec<RouteRec>>,
+    /// Widest cell of each column.
+    pub widths: Vec<u16>,
 }
 
 /// A screen stacked over the top view.
@@ -364,6 +372,16 @@ impl Model {
             TableId::Locations => Arc::new(self.locations_src()),
             TableId::Tasks => Arc::new(TasksSrc(self.tasks.recs.clone())),
             TableId::Routes => Arc::new(RoutesSrc(self.routes.recs.clone())),
+        }
+    }
+
+    /// Widest cell of each column of a top table (for layout).
+    pub fn widths(&self, id: TableId) -> &[u16] {
+        match id {
+            TableId::Customers => &self.customers.widths,
+            TableId::Locations => &self.customers.loc_widths,
+            TableId::Tasks => &self.tasks.widths,
+            TableId::Routes => &self.routes.widths,
         }
     }
 

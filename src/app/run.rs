@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use std::time::Duration;
 
 use crossterm::event::Event;
-use futures_util::{FutureExt, Stream, StreamExt};
+use futures_util::{Stream, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
@@ -50,7 +50,7 @@ pub enum RunError {
 pub async fn run_loop<B, S>(
     terminal: &mut Terminal<B>,
     model: &mut Model,
-    mut events: S,
+    events: S,
     rx: &mut UnboundedReceiver<Msg>,
     effects: &mut Effects,
     out: &mut dyn Write,
@@ -58,9 +58,39 @@ pub async fn run_loop<B, S>(
 ) -> Result<(), RunError>
 where
     B: Backend,
-    S: Stream<Item = io::Result<Event>> + Unpin,
+    S: Stream<Item = io::Result<Event>> + Send + Unpin + 'static,
 {
     let bindings = model.bindings.clone();
+    // Input is read by its own task into a channel, so both queues can be
+    // drained without polling the stream outside the select.
+    let (ev_tx, mut ev_rx) = mpsc::unbounded_channel::<io::Result<Event>>();
+    let forward = tokio::spawn(async move {
+        let mut events = events;
+        while let Some(ev) = events.next().await {
+            if ev_tx.send(ev).is_err() {
+                break;
+            }
+        }
+    });
+    let result = drive(
+        terminal, model, &bindings, &mut ev_rx, rx, effects, out, tick,
+    )
+    .await;
+    forward.abort();
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn drive<B: Backend>(
+    terminal: &mut Terminal<B>,
+    model: &mut Model,
+    bindings: &Bindings,
+    ev_rx: &mut UnboundedReceiver<io::Result<Event>>,
+    rx: &mut UnboundedReceiver<Msg>,
+    effects: &mut Effects,
+    out: &mut dyn Write,
+    tick: Duration,
+) -> Result<(), RunError> {
     if let Ok(size) = terminal.size() {
         update(model, Msg::Resize(size.width, size.height));
     }
@@ -79,7 +109,7 @@ where
             model.dirty = false;
         }
         let first = tokio::select! {
-            ev = events.next() => event_msg(&bindings, model, ev),
+            ev = ev_rx.recv() => event_msg(bindings, model, ev),
             Some(msg) = rx.recv() => Some(msg),
             _ = ticker.tick() => Some(Msg::Tick(jiff::Timestamp::now())),
         };
@@ -89,9 +119,9 @@ where
         // Drain what is already waiting before drawing.
         let mut handled = 0;
         while handled < DRAIN_LIMIT && !model.quit {
-            let next = match events.next().now_or_never() {
-                Some(ev) => event_msg(&bindings, model, ev),
-                None => match rx.try_recv() {
+            let next = match ev_rx.try_recv() {
+                Ok(ev) => event_msg(bindings, model, Some(ev)),
+                Err(_) => match rx.try_recv() {
                     Ok(msg) => Some(msg),
                     Err(_) => break,
                 },
@@ -225,7 +255,16 @@ pub async fn run_console(opts: ConsoleOptions) -> Result<(), RunError> {
         let mut term = Terminal::new(backend).map_err(|e| RunError::Draw(e.to_string()))?;
         let events = crossterm::event::EventStream::new();
         let mut out = io::stdout();
-        run_loop(&mut term, &mut model, events, &mut rx, &mut effects, &mut out, TICK).await
+        run_loop(
+            &mut term,
+            &mut model,
+            events,
+            &mut rx,
+            &mut effects,
+            &mut out,
+            TICK,
+        )
+        .await
     }
     .await;
     drop(effects);

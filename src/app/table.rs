@@ -142,11 +142,28 @@ pub trait RowSource: Send + Sync {
 
 /// The cells of `row` joined with two spaces (the filter's haystack).
 pub fn haystack_of<S: RowSource + ?Sized>(src: &S, row: usize) -> String {
+    haystack_measured(src, row, &mut Vec::new())
+}
+
+/// Like [`haystack_of`], also raising `widths[col]` to each cell's display width.
+pub fn haystack_measured<S: RowSource + ?Sized>(
+    src: &S,
+    row: usize,
+    widths: &mut Vec<u16>,
+) -> String {
+    let ncols = src.columns().len();
+    if widths.len() < ncols {
+        widths.resize(ncols, 0);
+    }
     let mut out = String::new();
-    for col in 0..src.columns().len() {
+    for col in 0..ncols {
         let cell = src.cell(row, col);
         if cell.is_empty() {
             continue;
+        }
+        let w = u16::try_from(crate::domain::sanitize::display_width(&cell)).unwrap_or(u16::MAX);
+        if w > widths[col] {
+            widths[col] = w;
         }
         if !out.is_empty() {
             out.push_str("  ");
@@ -154,6 +171,18 @@ pub fn haystack_of<S: RowSource + ?Sized>(src: &S, row: usize) -> String {
         out.push_str(&cell);
     }
     out
+}
+
+/// Widest cell of each column over all rows (for small tables).
+pub fn widths_of<S: RowSource + ?Sized>(src: &S) -> Vec<u16> {
+    let mut widths = vec![0u16; src.columns().len()];
+    for row in 0..src.len() {
+        for (col, w) in widths.iter_mut().enumerate() {
+            let cw = crate::domain::sanitize::display_width(&src.cell(row, col));
+            *w = (*w).max(u16::try_from(cw).unwrap_or(u16::MAX));
+        }
+    }
+    widths
 }
 
 /// Sort order of a table.
@@ -238,7 +267,12 @@ impl Filter {
             return None;
         }
         Some(Filter {
-            pattern: Pattern::new(rest, CaseMatching::Smart, Normalization::Smart, AtomKind::Fuzzy),
+            pattern: Pattern::new(
+                rest,
+                CaseMatching::Smart,
+                Normalization::Smart,
+                AtomKind::Fuzzy,
+            ),
             invert,
             matcher: Matcher::new(Config::DEFAULT),
             buf: Vec::new(),
@@ -472,7 +506,10 @@ mod tests {
         assert_eq!(derive(&w, &spec, &never).unwrap(), vec![1, 3, 4]);
         let spec = Spec {
             filter: String::new(),
-            sort: Some(Sort { col: 0, desc: false }),
+            sort: Some(Sort {
+                col: 0,
+                desc: false,
+            }),
         };
         assert_eq!(derive(&w, &spec, &never).unwrap(), vec![1, 4, 2, 0, 3]);
         let spec = Spec {
@@ -480,7 +517,17 @@ mod tests {
             sort: Some(Sort { col: 0, desc: true }),
         };
         assert_eq!(derive(&w, &spec, &never).unwrap(), vec![0, 2, 4, 1, 3]);
-        assert!(derive(&w, &Spec { filter: "a".into(), sort: None }, &|| true).is_none());
+        assert!(
+            derive(
+                &w,
+                &Spec {
+                    filter: "a".into(),
+                    sort: None
+                },
+                &|| true
+            )
+            .is_none()
+        );
     }
 
     #[test]

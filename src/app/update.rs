@@ -7,14 +7,15 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 
 use crate::app::data::{
-    CustomerLocsSrc, CustomerRec, StopsSrc, TaskRec, build_routes, location_rows, task_route,
+    CustomerLocsSrc, CustomerRec, RoutesSrc, StopsSrc, TaskRec, build_routes, location_rows,
+    task_route,
 };
 use crate::app::model::{
     CustomersData, InputKind, InputLine, Load, Model, RoutesData, Screen, StatusKind, TableId,
     TasksData, TopView,
 };
 use crate::app::msg::{Action, Cmd, LineEdit, LoadKind, Msg};
-use crate::app::table::{RowSource, Sort, TableState, derive};
+use crate::app::table::{RowSource, Sort, TableState, derive, widths_of};
 use crate::domain::sanitize::{replacement_for, sanitize, truncate_to_width};
 use crate::view;
 
@@ -127,7 +128,10 @@ fn action(model: &mut Model, a: Action) -> Vec<Cmd> {
             if current_filter(model).is_some() {
                 open_input(model, InputKind::Filter);
             } else {
-                model.set_status(StatusKind::Info, "There is nothing to filter on this screen.");
+                model.set_status(
+                    StatusKind::Info,
+                    "There is nothing to filter on this screen.",
+                );
             }
         }
         Action::SortAsc => return sort(model, false),
@@ -263,7 +267,11 @@ fn start_load(model: &mut Model, kind: LoadKind) -> Cmd {
         }
         LoadKind::Tasks => {
             let same_date = model.tasks.date == Some(model.date);
-            let expected = if same_date { expected(&model.tasks.load) } else { None };
+            let expected = if same_date {
+                expected(&model.tasks.load)
+            } else {
+                None
+            };
             model.tasks = TasksData {
                 date: Some(model.date),
                 load: Load::Loading {
@@ -280,7 +288,11 @@ fn start_load(model: &mut Model, kind: LoadKind) -> Cmd {
         }
         LoadKind::Routes => {
             let same_date = model.routes.date == Some(model.date);
-            let expected = if same_date { expected(&model.routes.load) } else { None };
+            let expected = if same_date {
+                expected(&model.routes.load)
+            } else {
+                None
+            };
             model.routes = RoutesData {
                 date: Some(model.date),
                 load: Load::Loading {
@@ -349,7 +361,8 @@ fn open(model: &mut Model) -> Vec<Cmd> {
                         if let Some(r) = model.route(&uid) {
                             table.rows = (0..r.stops.len() as u32).collect();
                             table.derived_from = table.rows.len();
-                            table.selected = r.stops.iter().position(|&s| s as usize == row).unwrap_or(0);
+                            table.selected =
+                                r.stops.iter().position(|&s| s as usize == row).unwrap_or(0);
                         }
                         model.stack.push(Screen::Route { uid, table });
                     }
@@ -576,7 +589,13 @@ fn data_grew(model: &mut Model, id: TableId) -> Vec<Cmd> {
     rederive(model, id)
 }
 
-fn derived(model: &mut Model, id: TableId, generation: u64, rows: Vec<u32>, from: usize) -> Vec<Cmd> {
+fn derived(
+    model: &mut Model,
+    id: TableId,
+    generation: u64,
+    rows: Vec<u32>,
+    from: usize,
+) -> Vec<Cmd> {
     let len = model.source_len(id);
     let t = model.table_mut(id);
     if t.generation != generation || !t.pending {
@@ -587,7 +606,11 @@ fn derived(model: &mut Model, id: TableId, generation: u64, rows: Vec<u32>, from
     let again = t.rerun || from != len;
     t.rerun = false;
     model.dirty = true;
-    let cmds = if again { rederive(model, id) } else { Vec::new() };
+    let cmds = if again {
+        rederive(model, id)
+    } else {
+        Vec::new()
+    };
     scroll_current(model);
     cmds
 }
@@ -600,7 +623,10 @@ fn derive_screen(model: &mut Model) {
                 return;
             };
             let src = CustomerLocsSrc(&c.customer);
-            (derive(&src, &table.spec, &|| false).unwrap_or_default(), src.len())
+            (
+                derive(&src, &table.spec, &|| false).unwrap_or_default(),
+                src.len(),
+            )
         }
         Some(Screen::Route { uid, table }) => {
             let Some(route) = model.route(uid) else {
@@ -610,11 +636,16 @@ fn derive_screen(model: &mut Model) {
                 route,
                 tasks: &model.tasks.recs,
             };
-            (derive(&src, &table.spec, &|| false).unwrap_or_default(), src.len())
+            (
+                derive(&src, &table.spec, &|| false).unwrap_or_default(),
+                src.len(),
+            )
         }
         _ => return,
     };
-    if let Some(Screen::Customer { table, .. }) | Some(Screen::Route { table, .. }) = model.stack.last_mut() {
+    if let Some(Screen::Customer { table, .. }) | Some(Screen::Route { table, .. }) =
+        model.stack.last_mut()
+    {
         table.set_rows(rows, len);
     }
 }
@@ -705,7 +736,13 @@ fn paste(model: &mut Model, text: &str) -> Vec<Cmd> {
     let mut cmds = Vec::new();
     let clean: String = text
         .chars()
-        .map(|c| if matches!(c, '\n' | '\r' | '\t') { ' ' } else { c })
+        .map(|c| {
+            if matches!(c, '\n' | '\r' | '\t') {
+                ' '
+            } else {
+                c
+            }
+        })
         .filter(|c| replacement_for(*c).is_none())
         .collect();
     for c in clean.chars() {
@@ -752,7 +789,11 @@ fn command(model: &mut Model, text: &str) -> Vec<Cmd> {
             Err(()) => Vec::new(),
         },
         "date" | "d" | "today" => {
-            let arg = if cmd == "today" { "today".to_string() } else { arg };
+            let arg = if cmd == "today" {
+                "today".to_string()
+            } else {
+                arg
+            };
             match parse_day(&arg, model.today, model.date) {
                 Ok(d) => set_date(model, d),
                 Err(e) => {
@@ -796,7 +837,9 @@ pub fn parse_day(s: &str, today: Date, current: Date) -> Result<Date, String> {
         "yesterday" => return Ok(today - 1.day()),
         _ => {}
     }
-    if let Some(n) = s.strip_prefix('+').or(s.strip_prefix('-').filter(|r| !r.contains('-')))
+    if let Some(n) = s
+        .strip_prefix('+')
+        .or(s.strip_prefix('-').filter(|r| !r.contains('-')))
         && let Ok(n) = n.parse::<i32>()
         && n.abs() <= 3660
     {
@@ -819,7 +862,10 @@ fn copy(model: &mut Model) -> Vec<Cmd> {
         return Vec::new();
     }
     let shown = truncate_to_width(&text, 40).into_owned();
-    model.set_status(StatusKind::Info, format!("Copied “{shown}” to the clipboard."));
+    model.set_status(
+        StatusKind::Info,
+        format!("Copied “{shown}” to the clipboard."),
+    );
     vec![Cmd::Copy(text)]
 }
 
@@ -833,11 +879,17 @@ fn customers_page(model: &mut Model, req: u64, page: Vec<crate::api::types::Cust
     model.dirty = true;
     let n = page.len();
     let start = model.customers.recs.len();
-    model
-        .customers
-        .recs
-        .push_chunk(page.into_iter().map(CustomerRec::new).collect());
-    let locs = location_rows(&model.customers.recs, start);
+    let widths = &mut model.customers.widths;
+    let recs = page
+        .into_iter()
+        .map(|c| CustomerRec::measured(c, widths))
+        .collect();
+    model.customers.recs.push_chunk(recs);
+    let locs = location_rows(
+        &model.customers.recs,
+        start,
+        &mut model.customers.loc_widths,
+    );
     model.customers.locs.push_chunk(locs);
     if let Load::Loading { received, .. } = &mut model.customers.load {
         *received += n;
@@ -853,10 +905,12 @@ fn tasks_page(model: &mut Model, req: u64, page: Vec<crate::api::types::Task>) -
     }
     model.dirty = true;
     let n = page.len();
-    model
-        .tasks
-        .recs
-        .push_chunk(page.into_iter().map(TaskRec::new).collect());
+    let widths = &mut model.tasks.widths;
+    let recs = page
+        .into_iter()
+        .map(|t| TaskRec::measured(t, widths))
+        .collect();
+    model.tasks.recs.push_chunk(recs);
     if let Load::Loading { received, .. } = &mut model.tasks.load {
         *received += n;
     }
@@ -869,13 +923,16 @@ fn tasks_page(model: &mut Model, req: u64, page: Vec<crate::api::types::Task>) -
 
 /// Rebuilds routes from the tasks and `GET /routes` of the current dates.
 fn rebuild_routes(model: &mut Model) -> Vec<Cmd> {
-    let meta: &[crate::api::types::Route] = if model.routes.date.is_some() && model.routes.date == model.tasks.date {
-        &model.routes.meta
-    } else {
-        &[]
-    };
+    let meta: &[crate::api::types::Route] =
+        if model.routes.date.is_some() && model.routes.date == model.tasks.date {
+            &model.routes.meta
+        } else {
+            &[]
+        };
     let recs = build_routes(&model.tasks.recs, meta);
-    model.routes.recs = Arc::new(recs);
+    let recs = Arc::new(recs);
+    model.routes.widths = widths_of(&RoutesSrc(recs.clone()));
+    model.routes.recs = recs;
     model.routes_table.derived_from = 0;
     let cmds = rederive(model, TableId::Routes);
     if matches!(model.screen(), Some(Screen::Route { .. })) {
@@ -912,13 +969,19 @@ fn loaded(model: &mut Model, req: u64, at: jiff::Timestamp) -> Vec<Cmd> {
 
 fn load_failed(model: &mut Model, req: u64, error: &str) -> Vec<Cmd> {
     let what = if model.customers.load.req() == Some(req) {
-        model.customers.load = Load::Failed { error: error.to_string() };
+        model.customers.load = Load::Failed {
+            error: error.to_string(),
+        };
         "customers"
     } else if model.tasks.load.req() == Some(req) {
-        model.tasks.load = Load::Failed { error: error.to_string() };
+        model.tasks.load = Load::Failed {
+            error: error.to_string(),
+        };
         "tasks"
     } else if model.routes.load.req() == Some(req) {
-        model.routes.load = Load::Failed { error: error.to_string() };
+        model.routes.load = Load::Failed {
+            error: error.to_string(),
+        };
         "routes"
     } else {
         return Vec::new();
@@ -931,6 +994,9 @@ fn load_failed(model: &mut Model, req: u64, error: &str) -> Vec<Cmd> {
     } else {
         format!(" Press {key} to try again.")
     };
-    model.set_status(StatusKind::Error, format!("Could not load {what}: {error}.{retry}"));
+    model.set_status(
+        StatusKind::Error,
+        format!("Could not load {what}: {error}.{retry}"),
+    );
     Vec::new()
 }

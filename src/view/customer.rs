@@ -61,7 +61,14 @@ pub fn fields(c: &Customer) -> Vec<(&'static str, String)> {
 pub fn render(model: &Model, cust: u32, table: &TableState, buf: &mut Buffer, area: Rect) {
     let t = &model.theme;
     let Some(rec) = model.customers.recs.get(cust as usize) else {
-        put(buf, area.x + 1, area.y, area.width.saturating_sub(1), "This customer is no longer loaded.", t.dim);
+        put(
+            buf,
+            area.x + 1,
+            area.y,
+            area.width.saturating_sub(1),
+            "This customer is no longer loaded.",
+            t.dim,
+        );
         return;
     };
     let c = &rec.customer;
@@ -79,12 +86,30 @@ pub fn render(model: &Model, cust: u32, table: &TableState, buf: &mut Buffer, ar
         let w = half.saturating_sub(1);
         let y = area.y + line;
         put_padded(buf, x, y, label_w.min(w), label, t.label);
-        put(buf, x + label_w + 1, y, w.saturating_sub(label_w + 2), value, ratatui::style::Style::new());
+        put(
+            buf,
+            x + label_w + 1,
+            y,
+            w.saturating_sub(label_w + 2),
+            value,
+            ratatui::style::Style::new(),
+        );
     }
     let n = c.locations().len();
-    let title = if n == 1 { "1 location".to_string() } else { format!("{n} locations") };
+    let title = if n == 1 {
+        "1 location".to_string()
+    } else {
+        format!("{n} locations")
+    };
     if area.height > 5 {
-        put(buf, area.x + 1, area.y + 5, area.width.saturating_sub(1), &title, t.title);
+        put(
+            buf,
+            area.x + 1,
+            area.y + 5,
+            area.width.saturating_sub(1),
+            &title,
+            t.title,
+        );
     }
     let table_area = Rect {
         y: area.y + TOP_LINES,
@@ -96,5 +121,7 @@ pub fn render(model: &Model, cust: u32, table: &TableState, buf: &mut Buffer, ar
     } else {
         "no locations match the filter (Esc clears it)"
     };
-    crate::view::widgets::draw_table(buf, table_area, &CustomerLocsSrc(c), table, t, empty);
+    let src = CustomerLocsSrc(c);
+    let widths = crate::app::table::widths_of(&src);
+    crate::view::widgets::draw_table(buf, table_area, &src, table, t, empty, &widths);
 }

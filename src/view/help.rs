@@ -28,7 +28,14 @@ pub fn lines(model: &Model) -> Vec<(String, String)> {
     };
     let screen = base_screen(model);
     let table = !matches!(screen, Some(Screen::Location { .. }));
-    add(both(Action::MoveDown, Action::MoveUp), if table { "next / previous row" } else { "next / previous field" });
+    add(
+        both(Action::MoveDown, Action::MoveUp),
+        if table {
+            "next / previous row"
+        } else {
+            "next / previous field"
+        },
+    );
     add(both(Action::PageDown, Action::PageUp), "page down / up");
     add(both(Action::Top, Action::Bottom), "first / last");
     if table {
@@ -48,22 +55,43 @@ pub fn lines(model: &Model) -> Vec<(String, String)> {
         _ => {}
     }
     if table {
-        add(b.label(Action::Filter), "filter as you type (fuzzy; ! first inverts)");
-        add(b.label(Action::SortAsc), "sort by this column (again: unsorted)");
+        add(
+            b.label(Action::Filter),
+            "filter as you type (fuzzy; ! first inverts)",
+        );
+        add(
+            b.label(Action::SortAsc),
+            "sort by this column (again: unsorted)",
+        );
         add(b.label(Action::SortDesc), "sort by this column, descending");
     }
     add(b.label(Action::Copy), "copy the value under the cursor");
     if screen.is_none() {
-        add(both(Action::NextView, Action::PrevView), "next / previous view");
+        add(
+            both(Action::NextView, Action::PrevView),
+            "next / previous view",
+        );
         if matches!(model.top, TopView::Customers | TopView::Locations) {
-            add(b.label(Action::ToggleLocations), "one row a customer / a location");
+            add(
+                b.label(Action::ToggleLocations),
+                "one row a customer / a location",
+            );
         }
-        add(both(Action::PrevDay, Action::NextDay), "previous / next day");
+        add(
+            both(Action::PrevDay, Action::NextDay),
+            "previous / next day",
+        );
         add(b.label(Action::Reload), "load again");
     }
-    add(b.label(Action::Command), "command: customers, locations, tasks DATE, routes DATE, date DATE, q");
+    add(
+        b.label(Action::Command),
+        "command: customers, locations, tasks DATE, routes DATE, date DATE, q",
+    );
     add(b.label(Action::Back), "clear the filter, or back");
-    add(b.label(Action::Quit), if screen.is_none() { "quit" } else { "back" });
+    add(
+        b.label(Action::Quit),
+        if screen.is_none() { "quit" } else { "back" },
+    );
     add(b.label(Action::ForceQuit), "quit at once");
     add(b.label(Action::Redraw), "redraw the screen");
     add(b.label(Action::Help), "this help");
@@ -108,9 +136,21 @@ pub fn render(model: &Model, scroll: usize, buf: &mut Buffer, area: Rect) {
         .unwrap_or(0)
         .min(inner.width / 2);
     let scroll = scroll.min(lines.len().saturating_sub(inner.height as usize));
-    for (i, (keys, what)) in lines.iter().skip(scroll).take(inner.height as usize).enumerate() {
+    for (i, (keys, what)) in lines
+        .iter()
+        .skip(scroll)
+        .take(inner.height as usize)
+        .enumerate()
+    {
         let y = inner.y + i as u16;
         put_padded(buf, inner.x, y, key_w, keys, t.label);
-        put(buf, inner.x + key_w + 2, y, inner.width.saturating_sub(key_w + 2), what, ratatui::style::Style::new());
+        put(
+            buf,
+            inner.x + key_w + 2,
+            y,
+            inner.width.saturating_sub(key_w + 2),
+            what,
+            ratatui::style::Style::new(),
+        );
     }
 }

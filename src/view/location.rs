@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::api::types::{Customer, Field, Location};
 use crate::app::model::Model;
 use crate::domain::sanitize::sanitize;
-use crate::domain::schedule::{Weekday, WeekHours, format_day, format_week_line};
+use crate::domain::schedule::{WeekHours, Weekday, format_day, format_week_line};
 use crate::view::widgets::{draw_fields, field_text, put};
 
 /// Coordinates as `lat, lon` (numbers as eLogii sent them).
@@ -68,7 +68,10 @@ pub fn fields(c: &Customer, l: &Location) -> Vec<(String, String)> {
                 out.push((format!("  {}", day.key()), format_day(week.day(day))));
             }
         }
-        Field::Raw(v) => out.push(("Hours".into(), format!("unreadable: {}", sanitize(&v.to_string())))),
+        Field::Raw(v) => out.push((
+            "Hours".into(),
+            format!("unreadable: {}", sanitize(&v.to_string())),
+        )),
         Field::Null => out.push(("Hours".into(), "not set (null)".into())),
         Field::Absent => out.push(("Hours".into(), "not set".into())),
     }
@@ -103,7 +106,14 @@ pub fn render(model: &Model, cust: u32, loc: u32, field: usize, buf: &mut Buffer
             draw_fields(buf, inner, &fields, Some(field), t);
         }
         None => {
-            put(buf, area.x + 1, area.y, area.width.saturating_sub(1), "This location is no longer loaded.", t.dim);
+            put(
+                buf,
+                area.x + 1,
+                area.y,
+                area.width.saturating_sub(1),
+                "This location is no longer loaded.",
+                t.dim,
+            );
         }
     }
 }

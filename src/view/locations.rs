@@ -25,10 +25,12 @@ pub const COLUMNS: &[Column] = &[
 pub fn hours(l: &Location) -> Cow<'_, str> {
     match &l.schedule {
         Field::Value(s) => Cow::Owned(format_week_line(&WeekHours::from_schedule(s))),
-        Field::Null | Field::Raw(_) => match l.extra.get("openingHoursText").and_then(|v| v.as_str()) {
-            Some(t) => Cow::Owned(format!("? {}", sanitize(t))),
-            None => Cow::Borrowed(""),
-        },
+        Field::Null | Field::Raw(_) => {
+            match l.extra.get("openingHoursText").and_then(|v| v.as_str()) {
+                Some(t) => Cow::Owned(format!("? {}", sanitize(t))),
+                None => Cow::Borrowed(""),
+            }
+        }
         Field::Absent => Cow::Borrowed(""),
     }
 }

@@ -53,7 +53,9 @@ pub fn draw(model: &Model, buf: &mut Buffer, area: Rect) -> Option<Position> {
     match base_screen(model) {
         None => draw_top(model, buf, body),
         Some(Screen::Customer { cust, table }) => customer::render(model, *cust, table, buf, body),
-        Some(Screen::Location { cust, loc, field }) => location::render(model, *cust, *loc, *field, buf, body),
+        Some(Screen::Location { cust, loc, field }) => {
+            location::render(model, *cust, *loc, *field, buf, body)
+        }
         Some(Screen::Route { uid, table }) => route::render(model, uid, table, buf, body),
         Some(Screen::Help { .. }) => {}
     }
@@ -229,7 +231,15 @@ fn draw_top(model: &Model, buf: &mut Buffer, body: Rect) {
     let table = model.table(id);
     let src = model.source(id);
     let empty = empty_text(model.load_of(model.top), table, noun(model.top));
-    widgets::draw_table(buf, body, &*src, table, &model.theme, &empty);
+    widgets::draw_table(
+        buf,
+        body,
+        &*src,
+        table,
+        &model.theme,
+        &empty,
+        model.widths(id),
+    );
 }
 
 /// What an empty table says.
@@ -281,11 +291,25 @@ fn draw_status(model: &Model, buf: &mut Buffer, area: Rect) -> Option<Position> 
             StatusKind::Warning => (t.warning, "warning: "),
             StatusKind::Error => (t.error, "error: "),
         };
-        put(buf, area.x, y, left_w, &format!("{prefix}{}", s.text), style);
+        put(
+            buf,
+            area.x,
+            y,
+            left_w,
+            &format!("{prefix}{}", s.text),
+            style,
+        );
     } else if let Some(f) = current_filter_text(model)
         && !f.is_empty()
     {
-        put(buf, area.x, y, left_w, &format!("filter /{f}  (Esc clears)"), t.dim);
+        put(
+            buf,
+            area.x,
+            y,
+            left_w,
+            &format!("filter /{f}  (Esc clears)"),
+            t.dim,
+        );
     }
     if pos_w > 0 && pos_w < area.width {
         put_right(buf, area.right() - pos_w, y, pos_w, &position, t.dim);
@@ -330,7 +354,11 @@ pub fn hints(model: &Model) -> Vec<(String, &'static str)> {
         Some(Screen::Help { .. }) => vec![(Action::Quit, "close"), (Action::MoveDown, "scroll")],
         _ => match base_screen(model) {
             None => {
-                let mut v = vec![(Action::Help, "help"), (Action::Filter, "filter"), (Action::Open, "open")];
+                let mut v = vec![
+                    (Action::Help, "help"),
+                    (Action::Filter, "filter"),
+                    (Action::Open, "open"),
+                ];
                 match model.top {
                     TopView::Customers => v.push((Action::ToggleLocations, "locations")),
                     TopView::Locations => v.push((Action::ToggleLocations, "customers")),

@@ -43,7 +43,11 @@ pub fn cell(k: usize, t: &Task, col: usize) -> Cow<'_, str> {
         7 => Cow::Owned(windows_text(t)),
         8 => {
             let r = field_text(&t.reference);
-            if r.trim().is_empty() { field_text(&t.uid) } else { r }
+            if r.trim().is_empty() {
+                field_text(&t.uid)
+            } else {
+                r
+            }
         }
         _ => Cow::Borrowed(""),
     }
@@ -53,7 +57,14 @@ pub fn cell(k: usize, t: &Task, col: usize) -> Cow<'_, str> {
 pub fn render(model: &Model, uid: &str, table: &TableState, buf: &mut Buffer, area: Rect) {
     let t = &model.theme;
     let Some(route) = model.route(uid) else {
-        put(buf, area.x + 1, area.y, area.width.saturating_sub(1), "This route is no longer loaded.", t.dim);
+        put(
+            buf,
+            area.x + 1,
+            area.y,
+            area.width.saturating_sub(1),
+            "This route is no longer loaded.",
+            t.dim,
+        );
         return;
     };
     let mut first = format!("Route {}", route.uid);
@@ -63,7 +74,14 @@ pub fn render(model: &Model, uid: &str, table: &TableState, buf: &mut Buffer, ar
             first.push_str(part);
         }
     }
-    put(buf, area.x + 1, area.y, area.width.saturating_sub(1), &first, t.title);
+    put(
+        buf,
+        area.x + 1,
+        area.y,
+        area.width.saturating_sub(1),
+        &first,
+        t.title,
+    );
     let span = match (route.first_eta, route.last_eta) {
         (Some(a), Some(b)) => format!(" · {}–{}", time_text(Some(a)), time_text(Some(b))),
         _ => String::new(),
@@ -73,9 +91,20 @@ pub fn render(model: &Model, uid: &str, table: &TableState, buf: &mut Buffer, ar
         Some(false) => " · not locked",
         None => "",
     };
-    let second = format!("{} stops{span} · {} late{lock}", route.stops.len(), route.late);
+    let second = format!(
+        "{} stops{span} · {} late{lock}",
+        route.stops.len(),
+        route.late
+    );
     if area.height > 1 {
-        put(buf, area.x + 1, area.y + 1, area.width.saturating_sub(1), &second, t.dim);
+        put(
+            buf,
+            area.x + 1,
+            area.y + 1,
+            area.width.saturating_sub(1),
+            &second,
+            t.dim,
+        );
     }
     let table_area = Rect {
         y: area.y + TOP_LINES,
@@ -91,5 +120,6 @@ pub fn render(model: &Model, uid: &str, table: &TableState, buf: &mut Buffer, ar
     } else {
         "no stops match the filter (Esc clears it)"
     };
-    draw_table(buf, table_area, &src, table, t, empty);
+    let widths = crate::app::table::widths_of(&src);
+    draw_table(buf, table_area, &src, table, t, empty, &widths);
 }

@@ -107,7 +107,11 @@ pub fn cell(t: &Task, col: usize) -> Cow<'_, str> {
     match col {
         0 => {
             let r = field_text(&t.reference);
-            if r.trim().is_empty() { field_text(&t.uid) } else { r }
+            if r.trim().is_empty() {
+                field_text(&t.uid)
+            } else {
+                r
+            }
         }
         1 => state_text(t),
         2 => type_text(t),

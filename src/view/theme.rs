@@ -46,11 +46,15 @@ impl Theme {
     pub fn default16() -> Theme {
         Theme {
             name: "default",
-            header: Style::new().fg(Color::White).bg(Color::Blue).add_modifier(Modifier::BOLD),
+            header: Style::new()
+                .fg(Color::White)
+                .bg(Color::Blue)
+                .add_modifier(Modifier::BOLD),
             column: Style::new().add_modifier(Modifier::BOLD),
             column_current: Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
             selected: Style::new().add_modifier(Modifier::REVERSED),
-            cursor: Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD | Modifier::UNDERLINED),
+            cursor: Style::new()
+                .add_modifier(Modifier::REVERSED | Modifier::BOLD | Modifier::UNDERLINED),
             label: Style::new().fg(Color::Cyan),
             title: Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
             dim: Style::new().fg(Color::DarkGray),
@@ -72,7 +76,8 @@ impl Theme {
             column: Style::new().add_modifier(Modifier::BOLD),
             column_current: Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
             selected: Style::new().add_modifier(Modifier::REVERSED),
-            cursor: Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD | Modifier::UNDERLINED),
+            cursor: Style::new()
+                .add_modifier(Modifier::REVERSED | Modifier::BOLD | Modifier::UNDERLINED),
             label: Style::new().add_modifier(Modifier::BOLD),
             title: Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
             dim: Style::new(),
@@ -125,7 +130,13 @@ mod tests {
         assert_eq!(t, Theme::default16());
         assert!(w.unwrap().contains("neon"));
         let mono = Theme::mono();
-        for s in [mono.header, mono.selected, mono.cursor, mono.error, mono.late] {
+        for s in [
+            mono.header,
+            mono.selected,
+            mono.cursor,
+            mono.error,
+            mono.late,
+        ] {
             assert!(s.fg.is_none() && s.bg.is_none());
         }
     }

@@ -76,16 +76,41 @@ pub fn fill_line(buf: &mut Buffer, area: Rect, y: u16, style: Style) {
 
 /// Where each shown column goes: `(column index, x offset, width)`.
 ///
-/// Columns start at their minimum width; when they do not all fit, the first
-/// ones are skipped so the current column shows. Spare cells are shared out
-/// one at a time up to each column's maximum.
-pub fn layout_columns(cols: &[Column], width: u16, current: usize) -> Vec<(usize, u16, u16)> {
+/// A column wants the width of its widest cell (`desired`, from the data;
+/// empty means "as wide as allowed") or its title, within its min and max.
+/// Columns start narrow; when they do not all fit, the first ones are skipped
+/// so the current column shows. Spare cells are shared out one at a time up
+/// to what each column wants.
+pub fn layout_columns(
+    cols: &[Column],
+    width: u16,
+    current: usize,
+    desired: &[u16],
+) -> Vec<(usize, u16, u16)> {
     if cols.is_empty() || width == 0 {
         return Vec::new();
     }
+    let bounds: Vec<(u16, u16)> = cols
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let title = display_width(c.title) as u16;
+            let want = match desired.get(i) {
+                Some(&d) => d.max(title),
+                None => c.max,
+            };
+            let lo = c.min.min(want).max(1);
+            let hi = c.max.min(want).max(lo);
+            (lo, hi)
+        })
+        .collect();
     let current = current.min(cols.len() - 1);
     let need = |from: usize, to: usize| -> u32 {
-        cols[from..=to].iter().map(|c| u32::from(c.min)).sum::<u32>() + (to - from) as u32
+        bounds[from..=to]
+            .iter()
+            .map(|b| u32::from(b.0))
+            .sum::<u32>()
+            + (to - from) as u32
     };
     let mut first = 0;
     while first < current && need(first, current) > u32::from(width) {
@@ -93,17 +118,17 @@ pub fn layout_columns(cols: &[Column], width: u16, current: usize) -> Vec<(usize
     }
     let mut shown: Vec<(usize, u16)> = Vec::new();
     let mut used: u32 = 0;
-    for (i, c) in cols.iter().enumerate().skip(first) {
+    for (i, b) in bounds.iter().enumerate().skip(first) {
         let gap = u32::from(!shown.is_empty());
-        if used + gap + u32::from(c.min) > u32::from(width) {
+        if used + gap + u32::from(b.0) > u32::from(width) {
             if shown.is_empty() {
                 shown.push((i, width));
                 used = u32::from(width);
             }
             break;
         }
-        used += gap + u32::from(c.min);
-        shown.push((i, c.min));
+        used += gap + u32::from(b.0);
+        shown.push((i, b.0));
     }
     let mut spare = u32::from(width).saturating_sub(used);
     while spare > 0 {
@@ -112,7 +137,7 @@ pub fn layout_columns(cols: &[Column], width: u16, current: usize) -> Vec<(usize
             if spare == 0 {
                 break;
             }
-            if *w < cols[*i].max {
+            if *w < bounds[*i].1 {
                 *w += 1;
                 spare -= 1;
                 grew = true;
@@ -142,12 +167,13 @@ pub fn draw_table(
     state: &TableState,
     theme: &Theme,
     empty: &str,
+    desired: &[u16],
 ) {
     if area.height == 0 || area.width == 0 {
         return;
     }
     let cols = src.columns();
-    let layout = layout_columns(cols, area.width, state.col);
+    let layout = layout_columns(cols, area.width, state.col, desired);
     // Column titles.
     fill_line(buf, area, area.y, theme.column);
     for &(i, x, w) in &layout {
@@ -158,7 +184,11 @@ pub fn draw_table(
         {
             title.push(if s.desc { '↓' } else { '↑' });
         }
-        let style = if i == state.col { theme.column_current } else { theme.column };
+        let style = if i == state.col {
+            theme.column_current
+        } else {
+            theme.column
+        };
         if c.numeric {
             put_right(buf, area.x + x, area.y, w, &title, style);
         } else {
@@ -174,7 +204,14 @@ pub fn draw_table(
         return;
     }
     if state.rows.is_empty() {
-        put(buf, body.x + 1, body.y, body.width.saturating_sub(1), empty, theme.dim);
+        put(
+            buf,
+            body.x + 1,
+            body.y,
+            body.width.saturating_sub(1),
+            empty,
+            theme.dim,
+        );
         return;
     }
     let h = body.height as usize;
@@ -188,12 +225,20 @@ pub fn draw_table(
         let y = body.y + line as u16;
         let row = state.rows[pos] as usize;
         let selected = pos == state.selected;
-        let base = if selected { theme.selected } else { Style::new() };
+        let base = if selected {
+            theme.selected
+        } else {
+            Style::new()
+        };
         if selected {
             fill_line(buf, body, y, base);
         }
         for &(i, x, w) in &layout {
-            let style = if selected && i == state.col { theme.cursor } else { base };
+            let style = if selected && i == state.col {
+                theme.cursor
+            } else {
+                base
+            };
             let text = src.cell(row, i);
             let text = pad_or_align(&text, w, cols[i].numeric);
             put(buf, body.x + x, y, w, &text, style);
@@ -237,7 +282,11 @@ pub fn draw_fields(
     for (line, (k, (label, value))) in fields.iter().enumerate().skip(offset).take(h).enumerate() {
         let y = area.y + line as u16;
         let selected = cursor == Some(k);
-        let vstyle = if selected { theme.selected } else { Style::new() };
+        let vstyle = if selected {
+            theme.selected
+        } else {
+            Style::new()
+        };
         put_padded(buf, area.x, y, label_w, label, theme.label);
         let vx = area.x + label_w + 2;
         let vw = area.width.saturating_sub(label_w + 2);
@@ -260,17 +309,23 @@ mod tests {
 
     #[test]
     fn columns_grow_to_max_and_scroll_to_the_current_one() {
-        let l = layout_columns(&COLS, 100, 0);
+        let l = layout_columns(&COLS, 100, 0, &[]);
         assert_eq!(l, vec![(0, 0, 20), (1, 21, 10), (2, 32, 4)]);
-        let l = layout_columns(&COLS, 26, 0);
+        let l = layout_columns(&COLS, 26, 0, &[]);
         assert_eq!(l, vec![(0, 0, 10), (1, 11, 10), (2, 22, 4)]);
-        let l = layout_columns(&COLS, 25, 0);
+        let l = layout_columns(&COLS, 25, 0, &[]);
         assert_eq!(l, vec![(0, 0, 14), (1, 15, 10)]);
-        let l = layout_columns(&COLS, 15, 2);
+        let l = layout_columns(&COLS, 15, 2, &[]);
         assert_eq!(l, vec![(1, 0, 10), (2, 11, 4)]);
-        let l = layout_columns(&COLS, 3, 0);
+        let l = layout_columns(&COLS, 3, 0, &[]);
         assert_eq!(l, vec![(0, 0, 3)]);
-        assert!(layout_columns(&COLS, 0, 0).is_empty());
+        assert!(layout_columns(&COLS, 0, 0, &[]).is_empty());
+        // content narrower than the minimum: the column shrinks to its title
+        let l = layout_columns(&COLS, 100, 0, &[12, 0, 2]);
+        assert_eq!(l, vec![(0, 0, 12), (1, 13, 1), (2, 15, 2)]);
+        // content wider than the maximum is capped
+        let l = layout_columns(&COLS, 100, 0, &[50, 50, 50]);
+        assert_eq!(l, vec![(0, 0, 20), (1, 21, 10), (2, 32, 4)]);
     }
 
     #[test]

@@ -246,7 +246,12 @@ pub fn resolve(
                 known: if config.profiles.is_empty() {
                     "none".into()
                 } else {
-                    config.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+                    config
+                        .profiles
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 },
             });
         }
@@ -363,7 +368,10 @@ mod tests {
         let l = Loaded::default();
         let err = resolve(&l, &ConnectionArgs::default(), &|_| None).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains(ENV_API_KEY) && text.contains("--demo"), "{text}");
+        assert!(
+            text.contains(ENV_API_KEY) && text.contains("--demo"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -376,8 +384,14 @@ mod tests {
             Err(ConfigError::InsecureHttp { .. })
         ));
         assert!(check_base_url("http://api.example.com", true).is_ok());
-        assert!(matches!(check_base_url("ftp://x", false), Err(ConfigError::BadUrl { .. })));
-        assert!(matches!(check_base_url("not a url", false), Err(ConfigError::BadUrl { .. })));
+        assert!(matches!(
+            check_base_url("ftp://x", false),
+            Err(ConfigError::BadUrl { .. })
+        ));
+        assert!(matches!(
+            check_base_url("not a url", false),
+            Err(ConfigError::BadUrl { .. })
+        ));
     }
 
     #[test]
@@ -395,7 +409,12 @@ mod tests {
         let e = load(Some(&p)).unwrap_err().to_string();
         assert!(e.contains("bse_url") && !e.contains('\n'), "{e}");
         let missing = dir.path().join("missing.toml");
-        assert!(load(Some(&missing)).unwrap_err().to_string().contains("cannot read"));
+        assert!(
+            load(Some(&missing))
+                .unwrap_err()
+                .to_string()
+                .contains("cannot read")
+        );
     }
 
     #[cfg(unix)]

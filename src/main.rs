@@ -1,1 +1,308 @@
-fn main() {}
+//! `elogii-tui`: the console, the `sandbox` emulator and `export`.
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use secrecy::SecretString;
+
+use elogii_tui::api::client::{Client, date_param};
+use elogii_tui::config::{self, Connection, ConnectionArgs};
+use elogii_tui::demo::{self, Demo};
+use elogii_tui::export::{Entity, Exporter, Format};
+use elogii_tui::sandbox;
+
+/// A keyboard-driven console for eLogii dispatchers.
+#[derive(Debug, Parser)]
+#[command(name = "elogii-tui", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    conn: ConnFlags,
+    /// Turn off every change to remote data.
+    #[arg(long)]
+    read_only: bool,
+}
+
+/// Where to connect.
+#[derive(Debug, Clone, Args)]
+struct ConnFlags {
+    /// Use the built-in demo: a local eLogii emulator with real UK premises.
+    #[arg(long, conflicts_with_all = ["profile", "base_url"])]
+    demo: bool,
+    /// Profile from the config file.
+    #[arg(long)]
+    profile: Option<String>,
+    /// API host (overrides the profile and ELOGII_BASE_URL).
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Allow plain http:// to a host other than this machine.
+    #[arg(long)]
+    allow_insecure_http: bool,
+    /// Config file (default: the platform config dir, or ELOGII_TUI_CONFIG).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the local eLogii emulator.
+    Sandbox(SandboxArgs),
+    /// Write customers, tasks or routes to stdout.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+struct SandboxArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8035")]
+    listen: SocketAddr,
+    /// API key clients must send (default: the one printed at start).
+    #[arg(long, env = "ELOGII_SANDBOX_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
+    /// Premises CSV (columns as assets/demo/uk-premises.csv) or a JSON file of collections.
+    #[arg(long, value_name = "FILE")]
+    seed: Option<PathBuf>,
+    /// Keep state in this file (loaded at start if present, written atomically).
+    #[arg(long, value_name = "FILE")]
+    state: Option<PathBuf>,
+    /// Faults, e.g. latency=200ms,5xx=0.3,429=0.1,retry-after=1,drop=0.05,reject-field=contactName:REJECT
+    #[arg(long, value_name = "SPEC")]
+    faults: Option<String>,
+    /// Seed for the fault dice, so a run can be repeated.
+    #[arg(long, value_name = "N")]
+    faults_seed: Option<u64>,
+    /// Seed N synthetic customers instead of the demo premises.
+    #[arg(long, value_name = "N", conflicts_with = "seed")]
+    synthetic: Option<usize>,
+    /// The day seeded tasks start from (default: today), YYYY-MM-DD.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    today: Option<jiff::civil::Date>,
+}
+
+#[derive(Debug, Args)]
+struct ExportArgs {
+    /// What to export.
+    #[arg(value_enum)]
+    entity: Entity,
+    /// Day of tasks or routes (YYYY-MM-DD; default today).
+    #[arg(long, value_parser = parse_date)]
+    date: Option<jiff::civil::Date>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    format: Format,
+    #[command(flatten)]
+    conn: ConnFlags,
+}
+
+fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
+    elogii_tui::domain::dates::parse_date(s)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("elogii-tui: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("elogii-tui: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Some(Command::Sandbox(args)) => run_sandbox(args).await,
+        Some(Command::Export(args)) => run_export(args).await,
+        None => run_console(cli.conn, cli.read_only).await,
+    }
+}
+
+fn today() -> jiff::civil::Date {
+    jiff::Zoned::now().date()
+}
+
+/// A connection, and the demo emulator behind it when `--demo`.
+async fn connect(flags: &ConnFlags) -> Result<(Connection, Option<Demo>, Vec<String>)> {
+    let loaded = config::load(flags.config.as_deref())?;
+    let warnings = loaded.warnings.clone();
+    if flags.demo {
+        let demo = demo::start(today(), &loaded.config).await?;
+        let conn = demo.connection.clone();
+        return Ok((conn, Some(demo), warnings));
+    }
+    let args = ConnectionArgs {
+        profile: flags.profile.clone(),
+        base_url: flags.base_url.clone(),
+        allow_insecure_http: flags.allow_insecure_http,
+    };
+    let conn = config::resolve(&loaded, &args, &config::process_env)?;
+    Ok((conn, None, warnings))
+}
+
+async fn run_console(flags: ConnFlags, read_only: bool) -> Result<ExitCode> {
+    let (conn, demo, warnings) = connect(&flags).await?;
+    // The [ui] section (theme, mouse, keys); a bad file was already reported by connect.
+    let ui = config::load(flags.config.as_deref())
+        .map(|l| l.config.ui)
+        .unwrap_or_default();
+    let _log = elogii_tui::app::run::init_file_logging();
+    let opts = elogii_tui::app::run::ConsoleOptions {
+        connection: conn,
+        ui,
+        warnings,
+        read_only,
+        today: today(),
+    };
+    // `demo` (the emulator) stays alive until the console has stopped.
+    let result = elogii_tui::app::run::run_console(opts).await;
+    drop(demo);
+    result?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run_export(args: ExportArgs) -> Result<ExitCode> {
+    let (conn, _demo, warnings) = connect(&args.conn).await?;
+    for w in &warnings {
+        eprintln!("elogii-tui: warning: {w}");
+    }
+    let client = Client::new(conn.client)?;
+    let date = args.date.unwrap_or_else(today);
+    let (path, query) = match args.entity {
+        Entity::Customers => (client.paths().customers.clone(), vec![]),
+        Entity::Tasks => (
+            client.paths().tasks.clone(),
+            vec![("date".to_string(), date_param(date))],
+        ),
+        Entity::Routes => (
+            client.paths().routes.clone(),
+            vec![("date".to_string(), date_param(date))],
+        ),
+    };
+    let stdout = std::io::stdout();
+    let to_terminal = stdout.is_terminal();
+    let mut exporter = Exporter::new(
+        std::io::BufWriter::new(stdout.lock()),
+        args.entity,
+        args.format,
+        to_terminal,
+    )?;
+    let mut write_error: Option<std::io::Error> = None;
+    let listed = client
+        .list_pages(&path, &query, |page: Vec<serde_json::Value>| {
+            if write_error.is_none()
+                && let Err(e) = exporter.write_page(&page)
+            {
+                write_error = Some(e);
+            }
+        })
+        .await;
+    if let Some(e) = write_error {
+        return Err(e.into());
+    }
+    listed?;
+    let n = exporter.finish()?;
+    if to_terminal || std::io::stderr().is_terminal() {
+        eprintln!("elogii-tui: exported {n} record(s)");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn run_sandbox(args: SandboxArgs) -> Result<ExitCode> {
+    init_stderr_logging();
+    let today = args.today.unwrap_or_else(today);
+    let faults = match &args.faults {
+        Some(spec) => spec
+            .parse::<sandbox::faults::Faults>()
+            .map_err(|e| anyhow::anyhow!("--faults: {e}"))?,
+        None => sandbox::faults::Faults::default(),
+    };
+    let faults = match args.faults_seed {
+        Some(seed) => faults.with_seed(seed),
+        None => faults,
+    };
+    let seed = if let Some(n) = args.synthetic {
+        sandbox::seed::synthetic(n, today)
+    } else if let Some(path) = &args.seed {
+        sandbox::seed::from_path(path, today)?
+    } else {
+        sandbox::seed::demo(today)?
+    };
+    let key = args
+        .api_key
+        .clone()
+        .unwrap_or_else(|| demo::SANDBOX_DEFAULT_KEY.to_string());
+    if key.trim().is_empty() {
+        bail!("--api-key must not be empty");
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let config = sandbox::server::SandboxConfig::new(SecretString::from(key.clone()))
+        .with_faults(faults)
+        .with_state_file(args.state.clone());
+    let store = sandbox::store::Store::open(seed, args.state.as_deref())?;
+    let handle = sandbox::server::start(listener, store, config).await?;
+    println!("eLogii sandbox listening on http://{}", handle.local_addr());
+    if args.api_key.is_none() {
+        println!("API key: {key}  (set your own with --api-key or ELOGII_SANDBOX_API_KEY)");
+    }
+    println!(
+        "Try: ELOGII_API_KEY=<key> elogii-tui export customers --base-url http://{}",
+        handle.local_addr()
+    );
+    wait_for_shutdown().await;
+    handle.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn wait_for_shutdown() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = signal(SignalKind::terminate());
+        let hup = signal(SignalKind::hangup());
+        if let (Ok(mut term), Ok(mut hup)) = (term, hup) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+                _ = hup.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+fn init_stderr_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ELOGII_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -73,9 +73,19 @@ fn task_vectors_round_trip() {
         "integration",
         &vector("tasks-create.integration.request.json"),
     );
-    assert_eq!(integration.date_number(), Some(20250115), "string date readable");
-    assert!(matches!(integration.date, Field::Raw(Value::String(_))), "and kept a string");
-    for name in ["tasks-createMany.request.json", "tasks-updateMany.request.json"] {
+    assert_eq!(
+        integration.date_number(),
+        Some(20250115),
+        "string date readable"
+    );
+    assert!(
+        matches!(integration.date, Field::Raw(Value::String(_))),
+        "and kept a string"
+    );
+    for name in [
+        "tasks-createMany.request.json",
+        "tasks-updateMany.request.json",
+    ] {
         let _: BulkRequest<Task> = round_trip(name, &vector(name));
     }
     let _: RemoveRequest = round_trip("remove", &vector("tasks-removeMany.request.json"));

@@ -247,7 +247,8 @@ impl Client {
             return_items: Field::Value(false),
             extra: Default::default(),
         };
-        self.post_json(&self.paths.customers_update_many, &body).await
+        self.post_json(&self.paths.customers_update_many, &body)
+            .await
     }
 
     /// `POST /tasks/updateMany`.
@@ -312,7 +313,10 @@ impl Client {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, jiff::Timestamp::now()));
-        let bytes = response.bytes().await.map_err(|e| self.transport_error(e))?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(e))?;
         if !status.is_success() {
             let body = String::from_utf8_lossy(&bytes);
             return Err(ApiError::Status {

@@ -106,10 +106,7 @@ pub fn message_from_body(body: &str) -> String {
                 return shorten(s);
             }
         }
-        if let Some(s) = v
-            .pointer("/errors/0/message")
-            .and_then(|m| m.as_str())
-        {
+        if let Some(s) = v.pointer("/errors/0/message").and_then(|m| m.as_str()) {
             return shorten(s);
         }
         return shorten(&v.to_string());
@@ -156,9 +153,19 @@ mod tests {
     fn messages_come_from_json_or_text() {
         assert_eq!(message_from_body(r#"{"message":"bad key"}"#), "bad key");
         assert_eq!(message_from_body(r#"{"errors":[{"message":"x"}]}"#), "x");
-        assert_eq!(message_from_body("exceeded the request limit\n"), "exceeded the request limit");
+        assert_eq!(
+            message_from_body("exceeded the request limit\n"),
+            "exceeded the request limit"
+        );
         assert_eq!(message_from_body(""), "no message");
-        let e = ApiError::Status { status: 401, message: "nope".into(), retry_after: None };
-        assert_eq!(e.to_string(), "eLogii answered 401 (unauthorised: check the API key): nope");
+        let e = ApiError::Status {
+            status: 401,
+            message: "nope".into(),
+            retry_after: None,
+        };
+        assert_eq!(
+            e.to_string(),
+            "eLogii answered 401 (unauthorised: check the API key): nope"
+        );
     }
 }

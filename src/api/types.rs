@@ -141,7 +141,11 @@ pub struct Location {
     pub id: Field<String>,
     #[serde(default, skip_serializing_if = "Field::is_absent")]
     pub uid: Field<String>,
-    #[serde(rename = "externalId", default, skip_serializing_if = "Field::is_absent")]
+    #[serde(
+        rename = "externalId",
+        default,
+        skip_serializing_if = "Field::is_absent"
+    )]
     pub external_id: Field<String>,
     #[serde(default, skip_serializing_if = "Field::is_absent")]
     pub reference: Field<String>,
@@ -149,7 +153,11 @@ pub struct Location {
     pub name: Field<String>,
     #[serde(default, skip_serializing_if = "Field::is_absent")]
     pub address: Field<String>,
-    #[serde(rename = "addressLine2", default, skip_serializing_if = "Field::is_absent")]
+    #[serde(
+        rename = "addressLine2",
+        default,
+        skip_serializing_if = "Field::is_absent"
+    )]
     pub address_line2: Field<String>,
     #[serde(rename = "postCode", default, skip_serializing_if = "Field::is_absent")]
     pub post_code: Field<String>,
@@ -161,19 +169,39 @@ pub struct Location {
     pub what3words: Field<String>,
     #[serde(default, skip_serializing_if = "Field::is_absent")]
     pub coordinates: Field<Coordinates>,
-    #[serde(rename = "contactName", default, skip_serializing_if = "Field::is_absent")]
+    #[serde(
+        rename = "contactName",
+        default,
+        skip_serializing_if = "Field::is_absent"
+    )]
     pub contact_name: Field<String>,
-    #[serde(rename = "contactPhone", default, skip_serializing_if = "Field::is_absent")]
+    #[serde(
+        rename = "contactPhone",
+        default,
+        skip_serializing_if = "Field::is_absent"
+    )]
     pub contact_phone: Field<String>,
-    #[serde(rename = "contactEmail", default, skip_serializing_if = "Field::is_absent")]
+    #[serde(
+        rename = "contactEmail",
+        default,
+        skip_serializing_if = "Field::is_absent"
+    )]
     pub contact_email: Field<String>,
     #[serde(default, skip_serializing_if = "Field::is_absent")]
     pub instructions: Field<String>,
     #[serde(default, skip_serializing_if = "Field::is_absent")]
     pub schedule: Field<Schedule>,
-    #[serde(rename = "setupDuration", default, skip_serializing_if = "Field::is_absent")]
+    #[serde(
+        rename = "setupDuration",
+        default,
+        skip_serializing_if = "Field::is_absent"
+    )]
     pub setup_duration: Field<Number>,
-    #[serde(rename = "serviceDuration", default, skip_serializing_if = "Field::is_absent")]
+    #[serde(
+        rename = "serviceDuration",
+        default,
+        skip_serializing_if = "Field::is_absent"
+    )]
     pub service_duration: Field<Number>,
     /// Members the model does not name (`type`, `teams`, …).
     #[serde(flatten)]
@@ -190,7 +218,11 @@ pub struct Customer {
     pub id: Field<String>,
     #[serde(default, skip_serializing_if = "Field::is_absent")]
     pub uid: Field<String>,
-    #[serde(rename = "externalId", default, skip_serializing_if = "Field::is_absent")]
+    #[serde(
+        rename = "externalId",
+        default,
+        skip_serializing_if = "Field::is_absent"
+    )]
     pub external_id: Field<String>,
     #[serde(default, skip_serializing_if = "Field::is_absent")]
     pub reference: Field<String>,
@@ -198,11 +230,23 @@ pub struct Customer {
     pub name: Field<String>,
     #[serde(default, skip_serializing_if = "Field::is_absent")]
     pub description: Field<String>,
-    #[serde(rename = "contactName", default, skip_serializing_if = "Field::is_absent")]
+    #[serde(
+        rename = "contactName",
+        default,
+        skip_serializing_if = "Field::is_absent"
+    )]
     pub contact_name: Field<String>,
-    #[serde(rename = "contactPhone", default, skip_serializing_if = "Field::is_absent")]
+    #[serde(
+        rename = "contactPhone",
+        default,
+        skip_serializing_if = "Field::is_absent"
+    )]
     pub contact_phone: Field<String>,
-    #[serde(rename = "contactEmail", default, skip_serializing_if = "Field::is_absent")]
+    #[serde(
+        rename = "contactEmail",
+        default,
+        skip_serializing_if = "Field::is_absent"
+    )]
     pub contact_email: Field<String>,
     #[serde(default, skip_serializing_if = "Field::is_absent")]
     pub locations: Field<Vec<Location>>,
@@ -225,7 +269,11 @@ impl Customer {
 pub struct PersonInfo {
     #[serde(default, skip_serializing_if = "Field::is_absent")]
     pub uid: Field<String>,
-    #[serde(rename = "firstName", default, skip_serializing_if = "Field::is_absent")]
+    #[serde(
+        rename = "firstName",
+        default,
+        skip_serializing_if = "Field::is_absent"
+    )]
     pub first_name: Field<String>,
     #[serde(rename = "lastName", default, skip_serializing_if = "Field::is_absent")]
     pub last_name: Field<String>,
@@ -260,9 +308,17 @@ pub struct Assignment {
     pub assignee: Field<Assignee>,
     #[serde(rename = "routeUID", default, skip_serializing_if = "Field::is_absent")]
     pub route_uid: Field<String>,
-    #[serde(rename = "routeOrder", default, skip_serializing_if = "Field::is_absent")]
+    #[serde(
+        rename = "routeOrder",
+        default,
+        skip_serializing_if = "Field::is_absent"
+    )]
     pub route_order: Field<i64>,
-    #[serde(rename = "loadingOrder", default, skip_serializing_if = "Field::is_absent")]
+    #[serde(
+        rename = "loadingOrder",
+        default,
+        skip_serializing_if = "Field::is_absent"
+    )]
     pub loading_order: Field<i64>,
     #[serde(flatten)]
     pub extra: Extra,
@@ -275,7 +331,11 @@ pub struct Task {
     pub id: Field<String>,
     #[serde(default, skip_serializing_if = "Field::is_absent")]
     pub uid: Field<String>,
-    #[serde(rename = "externalId", default, skip_serializing_if = "Field::is_absent")]
+    #[serde(
+        rename = "externalId",
+        default,
+        skip_serializing_if = "Field::is_absent"
+    )]
     pub external_id: Field<String>,
     #[serde(default, skip_serializing_if = "Field::is_absent")]
     pub reference: Field<String>,
@@ -286,9 +346,17 @@ pub struct Task {
     pub date: Field<i64>,
     #[serde(default, skip_serializing_if = "Field::is_absent")]
     pub state: Field<i64>,
-    #[serde(rename = "stateText", default, skip_serializing_if = "Field::is_absent")]
+    #[serde(
+        rename = "stateText",
+        default,
+        skip_serializing_if = "Field::is_absent"
+    )]
     pub state_text: Field<String>,
-    #[serde(rename = "timeWindows", default, skip_serializing_if = "Field::is_absent")]
+    #[serde(
+        rename = "timeWindows",
+        default,
+        skip_serializing_if = "Field::is_absent"
+    )]
     pub time_windows: Field<Vec<TimeWindow>>,
     #[serde(default, skip_serializing_if = "Field::is_absent")]
     pub location: Field<Location>,
@@ -296,9 +364,17 @@ pub struct Task {
     pub customer: Field<Value>,
     #[serde(default, skip_serializing_if = "Field::is_absent")]
     pub instructions: Field<String>,
-    #[serde(rename = "internalComment", default, skip_serializing_if = "Field::is_absent")]
+    #[serde(
+        rename = "internalComment",
+        default,
+        skip_serializing_if = "Field::is_absent"
+    )]
     pub internal_comment: Field<String>,
-    #[serde(rename = "serviceDuration", default, skip_serializing_if = "Field::is_absent")]
+    #[serde(
+        rename = "serviceDuration",
+        default,
+        skip_serializing_if = "Field::is_absent"
+    )]
     pub service_duration: Field<Number>,
     #[serde(default, skip_serializing_if = "Field::is_absent")]
     pub assignment: Field<Assignment>,
@@ -330,17 +406,33 @@ pub struct Driver {
     pub id: Field<String>,
     #[serde(default, skip_serializing_if = "Field::is_absent")]
     pub uid: Field<String>,
-    #[serde(rename = "externalId", default, skip_serializing_if = "Field::is_absent")]
+    #[serde(
+        rename = "externalId",
+        default,
+        skip_serializing_if = "Field::is_absent"
+    )]
     pub external_id: Field<String>,
     #[serde(default, skip_serializing_if = "Field::is_absent")]
     pub reference: Field<String>,
-    #[serde(rename = "firstName", default, skip_serializing_if = "Field::is_absent")]
+    #[serde(
+        rename = "firstName",
+        default,
+        skip_serializing_if = "Field::is_absent"
+    )]
     pub first_name: Field<String>,
     #[serde(rename = "lastName", default, skip_serializing_if = "Field::is_absent")]
     pub last_name: Field<String>,
-    #[serde(rename = "startLocation", default, skip_serializing_if = "Field::is_absent")]
+    #[serde(
+        rename = "startLocation",
+        default,
+        skip_serializing_if = "Field::is_absent"
+    )]
     pub start_location: Field<Location>,
-    #[serde(rename = "endLocation", default, skip_serializing_if = "Field::is_absent")]
+    #[serde(
+        rename = "endLocation",
+        default,
+        skip_serializing_if = "Field::is_absent"
+    )]
     pub end_location: Field<Location>,
     #[serde(default, skip_serializing_if = "Field::is_absent")]
     pub schedule: Field<Schedule>,
@@ -383,7 +475,11 @@ pub struct Route {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BulkRequest<T> {
     pub items: Vec<T>,
-    #[serde(rename = "returnItems", default, skip_serializing_if = "Field::is_absent")]
+    #[serde(
+        rename = "returnItems",
+        default,
+        skip_serializing_if = "Field::is_absent"
+    )]
     pub return_items: Field<bool>,
     #[serde(flatten)]
     pub extra: Extra,

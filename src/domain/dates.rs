@@ -7,7 +7,10 @@ use jiff::civil::Date;
 pub fn parse_date(s: &str) -> Result<Date, String> {
     let s = s.trim();
     let digits: String = s.chars().filter(|c| *c != '-').collect();
-    if digits.len() == 8 && digits.chars().all(|c| c.is_ascii_digit()) && (s.len() == 8 || s.len() == 10) {
+    if digits.len() == 8
+        && digits.chars().all(|c| c.is_ascii_digit())
+        && (s.len() == 8 || s.len() == 10)
+    {
         let n: i64 = digits.parse().map_err(|_| bad(s))?;
         return from_number(n).ok_or_else(|| bad(s));
     }

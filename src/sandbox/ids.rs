@@ -54,7 +54,10 @@ impl IdGen {
         self.counter += 1;
         // 8 hex digits of a fixed epoch-like prefix, 8 random, 8 counter: unique and sortable.
         let random = (self.rng.next_u64() & 0xFFFF_FFFF) as u32;
-        format!("6a{:06x}{:08x}{:08x}", 0x20c2d3, random, self.counter as u32)
+        format!(
+            "6a{:06x}{:08x}{:08x}",
+            0x20c2d3, random, self.counter as u32
+        )
     }
 
     /// A uid such as `CUS-5XN3QW7E`: the prefix, a dash, 8 upper-case letters or digits.
@@ -80,11 +83,18 @@ mod tests {
         let mut b = IdGen::new(7);
         let id = a.object_id();
         assert_eq!(id.len(), 24);
-        assert!(id.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(
+            id.chars()
+                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
         assert_eq!(id, b.object_id());
         let uid = a.uid("CUS");
         assert!(uid.starts_with("CUS-") && uid.len() == 12, "{uid}");
-        assert!(uid[4..].chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()));
+        assert!(
+            uid[4..]
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        );
         assert_ne!(a.object_id(), a.object_id());
     }
 }

@@ -1,0 +1,758 @@
+//! `update` tests: messages in, model and commands out. No terminal, no network.
+
+use std::collections::BTreeMap;
+
+use elogii_tui::api::types::{Customer, Route, Task};
+use elogii_tui::app::effects::derive_now;
+use elogii_tui::app::model::{InputKind, Load, Model, Screen, StatusKind, TableId, TopView};
+use elogii_tui::app::msg::{Action, Cmd, LineEdit, LoadKind, Msg, Signal};
+use elogii_tui::app::run::model_for;
+use elogii_tui::app::update::{parse_day, start, update};
+use elogii_tui::config::UiConfig;
+use jiff::Timestamp;
+use jiff::civil::{Date, date};
+use serde_json::json;
+
+const TODAY: Date = date(2026, 12, 3);
+
+fn model() -> Model {
+    let mut m = model_for(
+        "test".into(),
+        &UiConfig::default(),
+        vec![],
+        false,
+        TODAY,
+        false,
+    );
+    update(&mut m, Msg::Resize(80, 24));
+    m
+}
+
+fn customer(i: usize, name: &str, city: &str) -> Customer {
+    serde_json::from_value(json!({
+        "_id": format!("{i:024x}"),
+        "uid": format!("CUS-{i:08}"),
+        "externalId": format!("ext-{i}"),
+        "name": name,
+        "tags": ["pharmacy"],
+        "locations": [{
+            "uid": format!("CL-{i:08}"),
+            "name": name,
+            "address": format!("{i} High Street"),
+            "postCode": format!("M{} 1AA", i % 40),
+            "city": city,
+            "coordinates": [-2.3, 53.4],
+            "schedule": { "Mon": { "timeWindows": [{ "start": 510, "end": 1050 }] } }
+        }]
+    }))
+    .unwrap()
+}
+
+fn customers(n: usize) -> Vec<Customer> {
+    (0..n)
+        .map(|i| {
+            customer(
+                i,
+                &format!("Customer {i:03}"),
+                if i % 2 == 0 { "Bolton" } else { "Salford" },
+            )
+        })
+        .collect()
+}
+
+fn task(i: usize, route: Option<(&str, i64, i64)>, windows: &[(i64, i64)]) -> Task {
+    let assignment = match route {
+        Some((uid, order, eta)) => json!({
+            "state": 1,
+            "routeUID": uid,
+            "routeOrder": order,
+            "eta": eta,
+            "assignee": { "info": { "firstName": "Aisha", "lastName": "Marlowe" } }
+        }),
+        None => json!({ "state": 0 }),
+    };
+    let windows: Vec<_> = windows
+        .iter()
+        .map(|(s, e)| json!({"start": s, "end": e}))
+        .collect();
+    serde_json::from_value(json!({
+        "uid": format!("T-{i:08}"),
+        "reference": format!("SO{i}"),
+        "type": 2,
+        "date": 20261203,
+        "state": 0,
+        "timeWindows": windows,
+        "location": { "name": format!("Site {i}"), "address": format!("{i} Road"), "postCode": "M1 1AA" },
+        "assignment": assignment
+    }))
+    .unwrap()
+}
+
+/// Starts the model and feeds one page of customers plus the end of the load.
+fn loaded_customers(m: &mut Model, list: Vec<Customer>) -> u64 {
+    let cmds = start(m);
+    let req = match cmds.as_slice() {
+        [
+            Cmd::Load {
+                req,
+                kind: LoadKind::Customers,
+                date: None,
+            },
+        ] => *req,
+        other => panic!("expected one customers load, got {other:?}"),
+    };
+    let n = list.len();
+    update(m, Msg::CustomersPage { req, page: list });
+    update(
+        m,
+        Msg::Loaded {
+            req,
+            total: n,
+            at: Timestamp::from_second(1_800_000_000).unwrap(),
+        },
+    );
+    req
+}
+
+fn act(m: &mut Model, a: Action) -> Vec<Cmd> {
+    update(m, Msg::Action(a))
+}
+
+fn type_text(m: &mut Model, text: &str) -> Vec<Cmd> {
+    let mut all = Vec::new();
+    for c in text.chars() {
+        all.extend(update(m, Msg::Edit(LineEdit::Insert(c))));
+    }
+    all
+}
+
+fn names(m: &Model) -> Vec<String> {
+    let t = &m.customers_table;
+    t.rows
+        .iter()
+        .map(|&i| {
+            m.customers
+                .recs
+                .get(i as usize)
+                .unwrap()
+                .customer
+                .name
+                .as_str()
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn navigation_moves_pages_and_columns_within_bounds() {
+    let mut m = model();
+    loaded_customers(&mut m, customers(50));
+    assert_eq!(m.customers_table.rows.len(), 50);
+    act(&mut m, Action::MoveDown);
+    act(&mut m, Action::MoveDown);
+    assert_eq!(m.customers_table.selected, 2);
+    act(&mut m, Action::MoveUp);
+    assert_eq!(m.customers_table.selected, 1);
+    act(&mut m, Action::Bottom);
+    assert_eq!(m.customers_table.selected, 49);
+    act(&mut m, Action::MoveDown);
+    assert_eq!(m.customers_table.selected, 49, "stays on the last row");
+    // 24 rows: header, status, hints, column titles → 20 rows a page
+    assert_eq!(m.customers_table.offset, 30);
+    act(&mut m, Action::Top);
+    assert_eq!(
+        (m.customers_table.selected, m.customers_table.offset),
+        (0, 0)
+    );
+    act(&mut m, Action::PageDown);
+    assert_eq!(m.customers_table.selected, 20);
+    assert_eq!(m.customers_table.offset, 1);
+    act(&mut m, Action::PageUp);
+    assert_eq!(m.customers_table.selected, 0);
+    act(&mut m, Action::MoveUp);
+    assert_eq!(m.customers_table.selected, 0);
+    act(&mut m, Action::Left);
+    assert_eq!(m.customers_table.col, 0);
+    for _ in 0..20 {
+        act(&mut m, Action::Right);
+    }
+    assert_eq!(m.customers_table.col, 8, "clamped to the last column");
+    update(&mut m, Msg::Scroll(3));
+    assert_eq!(m.customers_table.selected, 3);
+}
+
+#[test]
+fn enter_opens_customer_then_location_and_q_goes_back_then_quits() {
+    let mut m = model();
+    loaded_customers(&mut m, customers(5));
+    act(&mut m, Action::MoveDown);
+    act(&mut m, Action::Open);
+    assert!(matches!(m.screen(), Some(Screen::Customer { cust: 1, .. })));
+    act(&mut m, Action::Open);
+    assert!(matches!(
+        m.screen(),
+        Some(Screen::Location {
+            cust: 1,
+            loc: 0,
+            field: 0
+        })
+    ));
+    act(&mut m, Action::Bottom);
+    assert!(matches!(m.screen(), Some(Screen::Location { field, .. }) if *field > 10));
+    act(&mut m, Action::Quit);
+    assert!(matches!(m.screen(), Some(Screen::Customer { .. })));
+    act(&mut m, Action::Back);
+    assert!(m.screen().is_none());
+    assert!(!m.quit);
+    act(&mut m, Action::Quit);
+    assert!(m.quit);
+}
+
+#[test]
+fn views_switch_and_load_what_they_need_once() {
+    let mut m = model();
+    loaded_customers(&mut m, customers(3));
+    let cmds = act(&mut m, Action::NextView);
+    assert_eq!(m.top, TopView::Tasks);
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Load { kind: LoadKind::Tasks, date: Some(d), .. }] if *d == TODAY),
+        "{cmds:?}"
+    );
+    let cmds = act(&mut m, Action::NextView);
+    assert_eq!(m.top, TopView::Routes);
+    assert!(
+        matches!(
+            cmds.as_slice(),
+            [Cmd::Load {
+                kind: LoadKind::Routes,
+                ..
+            }]
+        ),
+        "tasks are already loading: {cmds:?}"
+    );
+    let cmds = act(&mut m, Action::NextView);
+    assert_eq!(m.top, TopView::Customers);
+    assert!(cmds.is_empty(), "customers are loaded: {cmds:?}");
+    act(&mut m, Action::PrevView);
+    assert_eq!(m.top, TopView::Routes);
+    act(&mut m, Action::ToggleLocations);
+    assert_eq!(m.top, TopView::Locations);
+    assert_eq!(m.locations_table.rows.len(), 3);
+    act(&mut m, Action::ToggleLocations);
+    assert_eq!(m.top, TopView::Customers);
+
+    act(&mut m, Action::Command);
+    assert_eq!(m.input.as_ref().map(|l| l.kind), Some(InputKind::Command));
+    type_text(&mut m, "tasks 2026-12-24");
+    let cmds = update(&mut m, Msg::Edit(LineEdit::Submit));
+    assert_eq!(m.top, TopView::Tasks);
+    assert_eq!(m.date, date(2026, 12, 24));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Load { kind: LoadKind::Tasks, date: Some(d), .. }] if *d == date(2026, 12, 24))
+    );
+
+    act(&mut m, Action::Command);
+    type_text(&mut m, "frobnicate");
+    update(&mut m, Msg::Edit(LineEdit::Submit));
+    let status = m.status.clone().unwrap();
+    assert_eq!(status.kind, StatusKind::Error);
+    assert!(
+        status.text.contains(":frobnicate") && status.text.contains(":tasks"),
+        "{}",
+        status.text
+    );
+
+    act(&mut m, Action::Command);
+    type_text(&mut m, "tasks 2026-02-30");
+    update(&mut m, Msg::Edit(LineEdit::Submit));
+    assert_eq!(m.status.clone().unwrap().kind, StatusKind::Error);
+    assert_eq!(m.date, date(2026, 12, 24), "a bad date changes nothing");
+
+    act(&mut m, Action::Command);
+    type_text(&mut m, "q");
+    update(&mut m, Msg::Edit(LineEdit::Submit));
+    assert!(m.quit);
+}
+
+#[test]
+fn filter_narrows_as_you_type_inverts_and_clears() {
+    let mut m = model();
+    let mut list = customers(10);
+    list.push(customer(10, "Acme Pharmacy", "Wigan"));
+    list.push(customer(11, "Zenith Bakery", "Wigan"));
+    loaded_customers(&mut m, list);
+    act(&mut m, Action::Filter);
+    assert_eq!(m.input.as_ref().map(|l| l.kind), Some(InputKind::Filter));
+    let cmds = type_text(&mut m, "acme");
+    assert!(cmds.is_empty(), "small tables filter inside update");
+    assert_eq!(names(&m), ["Acme Pharmacy"]);
+    for _ in 0..4 {
+        update(&mut m, Msg::Edit(LineEdit::Backspace));
+    }
+    assert_eq!(m.customers_table.rows.len(), 12);
+    type_text(&mut m, "wigan");
+    assert_eq!(names(&m), ["Acme Pharmacy", "Zenith Bakery"]);
+    update(&mut m, Msg::Edit(LineEdit::Submit));
+    assert!(m.input.is_none());
+    assert_eq!(m.customers_table.spec.filter, "wigan");
+    assert_eq!(m.customers_table.rows.len(), 2, "Enter keeps the filter");
+    // Esc in the table clears the filter before anything else
+    act(&mut m, Action::Back);
+    assert_eq!(m.customers_table.rows.len(), 12);
+
+    act(&mut m, Action::Filter);
+    type_text(&mut m, "!wigan");
+    assert_eq!(m.customers_table.rows.len(), 10);
+    assert!(!names(&m).iter().any(|n| n.contains("Acme")));
+    update(&mut m, Msg::Edit(LineEdit::Cancel));
+    assert!(m.input.is_none());
+    assert_eq!(m.customers_table.spec.filter, "");
+    assert_eq!(
+        m.customers_table.rows.len(),
+        12,
+        "Esc in the line clears the filter"
+    );
+
+    // a paste goes into the line, control characters stripped
+    act(&mut m, Action::Filter);
+    update(&mut m, Msg::Paste("Ze\u{1b}[2J\u{7}nith\n".into()));
+    assert_eq!(m.input.as_ref().unwrap().text, "Ze[2Jnith ");
+    update(&mut m, Msg::Edit(LineEdit::Clear));
+    update(&mut m, Msg::Paste("Zenith".into()));
+    assert_eq!(names(&m), ["Zenith Bakery"]);
+}
+
+#[test]
+fn sort_by_current_column_ascending_descending_and_off() {
+    let mut m = model();
+    let list = vec![
+        customer(0, "Stop 10", "B"),
+        customer(1, "stop 9", "A"),
+        customer(2, "Stop 100", "C"),
+        customer(3, "", "D"),
+    ];
+    loaded_customers(&mut m, list);
+    act(&mut m, Action::SortAsc);
+    assert_eq!(
+        names(&m),
+        ["stop 9", "Stop 10", "Stop 100", ""],
+        "natural order, empty last"
+    );
+    act(&mut m, Action::SortDesc);
+    assert_eq!(names(&m), ["Stop 100", "Stop 10", "stop 9", ""]);
+    act(&mut m, Action::SortDesc);
+    assert_eq!(
+        names(&m),
+        ["Stop 10", "stop 9", "Stop 100", ""],
+        "again: load order"
+    );
+    // sort by city (column 7)
+    for _ in 0..7 {
+        act(&mut m, Action::Right);
+    }
+    act(&mut m, Action::SortAsc);
+    assert_eq!(names(&m), ["stop 9", "Stop 10", "Stop 100", ""]);
+    assert!(m.status.as_ref().unwrap().text.contains("City"));
+}
+
+#[test]
+fn days_step_and_stale_pages_of_the_old_day_are_dropped() {
+    let mut m = model();
+    start(&mut m);
+    let cmds = act(&mut m, Action::NextView);
+    let Some(Cmd::Load { req: first, .. }) = cmds.first() else {
+        panic!("{cmds:?}")
+    };
+    let first = *first;
+    let cmds = act(&mut m, Action::NextDay);
+    assert_eq!(m.date, date(2026, 12, 4));
+    let Some(Cmd::Load {
+        req: second,
+        date: Some(d),
+        ..
+    }) = cmds.first()
+    else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(*d, date(2026, 12, 4));
+    assert_ne!(first, *second);
+    let second = *second;
+    // a page for the old day arrives late: dropped
+    update(
+        &mut m,
+        Msg::TasksPage {
+            req: first,
+            page: vec![task(1, None, &[])],
+        },
+    );
+    assert_eq!(m.tasks.recs.len(), 0);
+    update(
+        &mut m,
+        Msg::TasksPage {
+            req: second,
+            page: vec![task(2, None, &[]), task(3, None, &[])],
+        },
+    );
+    assert_eq!(m.tasks.recs.len(), 2);
+    assert!(matches!(m.tasks.load, Load::Loading { received: 2, .. }));
+    update(
+        &mut m,
+        Msg::Loaded {
+            req: first,
+            total: 1,
+            at: Timestamp::UNIX_EPOCH,
+        },
+    );
+    assert!(m.tasks.load.is_loading(), "the old day's end is stale too");
+    act(&mut m, Action::PrevDay);
+    act(&mut m, Action::PrevDay);
+    assert_eq!(m.date, date(2026, 12, 2));
+    // the customers view does not load tasks when the day changes
+    act(&mut m, Action::NextView);
+    act(&mut m, Action::NextView);
+    assert_eq!(m.top, TopView::Customers);
+    assert!(act(&mut m, Action::NextDay).is_empty());
+}
+
+#[test]
+fn reload_drops_pages_of_the_earlier_request_and_counts_against_the_last_total() {
+    let mut m = model();
+    let req = loaded_customers(&mut m, customers(4));
+    let cmds = act(&mut m, Action::Reload);
+    let Some(Cmd::Load {
+        req: again,
+        kind: LoadKind::Customers,
+        ..
+    }) = cmds.first()
+    else {
+        panic!("{cmds:?}")
+    };
+    assert_ne!(req, *again);
+    assert!(matches!(
+        m.customers.load,
+        Load::Loading {
+            expected: Some(4),
+            ..
+        }
+    ));
+    update(
+        &mut m,
+        Msg::CustomersPage {
+            req,
+            page: customers(4),
+        },
+    );
+    assert_eq!(m.customers.recs.len(), 0);
+    let again = *again;
+    update(
+        &mut m,
+        Msg::CustomersPage {
+            req: again,
+            page: customers(2),
+        },
+    );
+    assert_eq!(m.customers_table.rows.len(), 2);
+    update(
+        &mut m,
+        Msg::LoadFailed {
+            req: again,
+            error: "eLogii answered 503 (server error): down".into(),
+        },
+    );
+    let s = m.status.clone().unwrap();
+    assert_eq!(s.kind, StatusKind::Error);
+    assert!(
+        s.text
+            .starts_with("Could not load customers: eLogii answered 503"),
+        "{}",
+        s.text
+    );
+    assert!(!s.text.contains('\n'));
+    assert!(matches!(m.customers.load, Load::Failed { .. }));
+}
+
+#[test]
+fn big_tables_filter_off_the_loop_and_stale_results_are_dropped() {
+    let mut m = model();
+    m.sync_limit = 10;
+    loaded_customers(&mut m, customers(40));
+    act(&mut m, Action::Filter);
+    let c1 = type_text(&mut m, "1");
+    let [Cmd::Derive { generation: g1, .. }] = c1.as_slice() else {
+        panic!("{c1:?}")
+    };
+    let c2 = type_text(&mut m, "2");
+    let [Cmd::Derive { generation: g2, .. }] = c2.as_slice() else {
+        panic!("{c2:?}")
+    };
+    assert!(g2 > g1);
+    assert_eq!(
+        m.customers_table.rows.len(),
+        40,
+        "rows stay until a result comes"
+    );
+    // the newer result arrives first, then the stale one
+    let r2 = derive_now(&c2[0]).unwrap();
+    let r1 = derive_now(&c1[0]).unwrap();
+    update(&mut m, r2);
+    let after_new = m.customers_table.rows.clone();
+    assert!(
+        after_new.len() < 40 && !after_new.is_empty(),
+        "{after_new:?}"
+    );
+    update(&mut m, r1);
+    assert_eq!(m.customers_table.rows, after_new, "stale result dropped");
+    // a result with a forged generation is dropped too
+    update(
+        &mut m,
+        Msg::Derived {
+            table: TableId::Customers,
+            generation: 999,
+            rows: vec![],
+            derived_from: 40,
+        },
+    );
+    assert_eq!(m.customers_table.rows, after_new);
+}
+
+#[test]
+fn rows_arriving_during_a_background_filter_are_filtered_after_it() {
+    let mut m = model();
+    m.sync_limit = 5;
+    let cmds = start(&mut m);
+    let Some(Cmd::Load { req, .. }) = cmds.first() else {
+        panic!()
+    };
+    let req = *req;
+    update(
+        &mut m,
+        Msg::CustomersPage {
+            req,
+            page: customers(20),
+        },
+    );
+    act(&mut m, Action::Filter);
+    let cmds = type_text(&mut m, "Salford");
+    assert_eq!(cmds.len(), 7, "one job a keystroke");
+    let job = cmds.last().unwrap().clone();
+    // more rows arrive while the job runs: no new job yet
+    let more: Vec<Customer> = (20..30)
+        .map(|i| customer(i, &format!("Customer {i}"), "Salford"))
+        .collect();
+    let cmds = update(&mut m, Msg::CustomersPage { req, page: more });
+    assert!(cmds.is_empty(), "{cmds:?}");
+    // the job reports: the table takes its rows and asks again for the new data
+    let cmds = update(&mut m, derive_now(&job).unwrap());
+    assert_eq!(m.customers_table.rows.len(), 10);
+    let [again @ Cmd::Derive { .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    update(&mut m, derive_now(again).unwrap());
+    assert_eq!(m.customers_table.rows.len(), 20);
+}
+
+#[test]
+fn routes_come_from_tasks_grouped_and_ordered_with_late_stops() {
+    let mut m = model();
+    start(&mut m);
+    act(&mut m, Action::NextView);
+    let cmds = act(&mut m, Action::NextView);
+    assert_eq!(m.top, TopView::Routes);
+    let routes_req = match cmds.as_slice() {
+        [
+            Cmd::Load {
+                req,
+                kind: LoadKind::Routes,
+                ..
+            },
+        ] => *req,
+        other => panic!("{other:?}"),
+    };
+    let tasks_req = m.tasks.load.req().unwrap();
+    let tasks = vec![
+        task(1, Some(("R-B", 2, 600)), &[(540, 1020)]),
+        task(2, Some(("R-A", 1, 500)), &[(540, 1020)]),
+        task(3, Some(("R-B", 1, 560)), &[(540, 550)]), // eta 560 after 550: late
+        task(4, None, &[]),
+        task(5, Some(("R-B", 3, 700)), &[(540, 600), (650, 690)]), // late
+    ];
+    update(
+        &mut m,
+        Msg::TasksPage {
+            req: tasks_req,
+            page: tasks,
+        },
+    );
+    update(
+        &mut m,
+        Msg::Loaded {
+            req: tasks_req,
+            total: 5,
+            at: Timestamp::UNIX_EPOCH,
+        },
+    );
+    let meta: Vec<Route> = vec![
+        serde_json::from_value(json!({"uid": "R-A", "locked": true, "vehicle": {"name": "Van 01", "registration": "EL24 QIA"}, "driver": {"firstName": "Tomasz", "lastName": "Wrenfield"}})).unwrap(),
+        serde_json::from_value(json!({"uid": "R-EMPTY", "locked": false})).unwrap(),
+    ];
+    update(
+        &mut m,
+        Msg::RoutesPage {
+            req: routes_req,
+            page: meta,
+        },
+    );
+    let recs = m.routes.recs.clone();
+    let uids: Vec<&str> = recs.iter().map(|r| r.uid.as_str()).collect();
+    assert_eq!(uids, ["R-A", "R-EMPTY", "R-B"]);
+    let b = &recs[2];
+    let refs: Vec<String> = b
+        .stops
+        .iter()
+        .map(|&i| {
+            m.tasks
+                .recs
+                .get(i as usize)
+                .unwrap()
+                .task
+                .reference
+                .as_str()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(refs, ["SO3", "SO1", "SO5"]);
+    assert_eq!((b.first_eta, b.last_eta, b.late), (Some(560), Some(700), 2));
+    assert_eq!(
+        b.driver, "Aisha Marlowe",
+        "from the tasks when GET /routes has none"
+    );
+    assert_eq!(recs[0].driver, "Tomasz Wrenfield");
+    assert_eq!(recs[0].vehicle, "Van 01 (EL24 QIA)");
+    assert_eq!(recs[0].locked, Some(true));
+    assert_eq!(m.routes_table.rows.len(), 3);
+    // Enter on R-B shows its stops in order
+    act(&mut m, Action::Bottom);
+    act(&mut m, Action::Open);
+    match m.screen() {
+        Some(Screen::Route { uid, table }) => {
+            assert_eq!(uid, "R-B");
+            assert_eq!(table.rows, [0, 1, 2]);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Enter on a task opens its route with the cursor on that stop
+    act(&mut m, Action::Quit);
+    act(&mut m, Action::PrevView);
+    assert_eq!(m.top, TopView::Tasks);
+    act(&mut m, Action::Open); // task 1: R-B stop 2
+    match m.screen() {
+        Some(Screen::Route { uid, table }) => {
+            assert_eq!((uid.as_str(), table.selected), ("R-B", 1))
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn copy_gives_the_cell_under_the_cursor() {
+    let mut m = model();
+    loaded_customers(&mut m, customers(3));
+    act(&mut m, Action::MoveDown);
+    act(&mut m, Action::Right);
+    let cmds = act(&mut m, Action::Copy);
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Copy(t)] if t == "ext-1"),
+        "{cmds:?}"
+    );
+    assert!(m.status.as_ref().unwrap().text.contains("ext-1"));
+}
+
+#[test]
+fn ticks_redraw_only_when_the_age_text_changes() {
+    let mut m = model();
+    let t0 = Timestamp::from_second(1_800_000_000).unwrap();
+    loaded_customers(&mut m, customers(2));
+    m.dirty = false;
+    update(
+        &mut m,
+        Msg::Tick(t0.checked_add(jiff::SignedDuration::from_secs(20)).unwrap()),
+    );
+    assert!(!m.dirty, "still 'just now'");
+    update(
+        &mut m,
+        Msg::Tick(
+            t0.checked_add(jiff::SignedDuration::from_secs(190))
+                .unwrap(),
+        ),
+    );
+    assert!(m.dirty);
+    assert_eq!(elogii_tui::view::age_label(&m), "loaded 3 min ago");
+    m.dirty = false;
+    update(
+        &mut m,
+        Msg::Tick(
+            t0.checked_add(jiff::SignedDuration::from_secs(200))
+                .unwrap(),
+        ),
+    );
+    assert!(!m.dirty);
+}
+
+#[test]
+fn signals_and_a_closed_input_quit() {
+    for msg in [
+        Msg::Signal(Signal::Hangup),
+        Msg::Signal(Signal::Terminate),
+        Msg::InputClosed("eof".into()),
+    ] {
+        let mut m = model();
+        update(&mut m, msg);
+        assert!(m.quit);
+    }
+}
+
+#[test]
+fn key_binding_problems_are_shown_at_start() {
+    let mut keys = BTreeMap::new();
+    keys.insert("jump".to_string(), vec!["x".to_string()]);
+    keys.insert("move_down".to_string(), vec!["Hyper-j".to_string()]);
+    let ui = UiConfig {
+        keys,
+        ..UiConfig::default()
+    };
+    let m = model_for(
+        "p".into(),
+        &ui,
+        vec!["config warning".into()],
+        false,
+        TODAY,
+        false,
+    );
+    let s = m.status.clone().unwrap();
+    assert_eq!(s.kind, StatusKind::Warning);
+    assert!(
+        s.text.contains("config warning") && s.text.contains("jump") && s.text.contains("Hyper-j"),
+        "{}",
+        s.text
+    );
+}
+
+#[test]
+fn days_parse_in_several_forms() {
+    assert_eq!(parse_day("today", TODAY, TODAY).unwrap(), TODAY);
+    assert_eq!(
+        parse_day("tomorrow", TODAY, TODAY).unwrap(),
+        date(2026, 12, 4)
+    );
+    assert_eq!(parse_day("+7", TODAY, TODAY).unwrap(), date(2026, 12, 10));
+    assert_eq!(parse_day("-3", TODAY, TODAY).unwrap(), date(2026, 11, 30));
+    assert_eq!(
+        parse_day("20261224", TODAY, TODAY).unwrap(),
+        date(2026, 12, 24)
+    );
+    assert!(
+        parse_day("soon", TODAY, TODAY)
+            .unwrap_err()
+            .contains("YYYY-MM-DD")
+    );
+}

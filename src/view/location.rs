@@ -40,20 +40,12 @@ pub fn fields(c: &Customer, l: &Location) -> Vec<(String, String)> {
         ("Name".into(), s(&l.name)),
         ("UID".into(), s(&l.uid)),
         ("External id".into(), s(&l.external_id)),
-        ("Reference".into(), s(&l.reference)),
         ("Address".into(), s(&l.address)),
         ("Address line 2".into(), s(&l.address_line2)),
         ("Postcode".into(), s(&l.post_code)),
         ("City".into(), s(&l.city)),
         ("Country".into(), s(&l.country)),
-        ("what3words".into(), s(&l.what3words)),
         ("Coordinates".into(), coordinates_text(l)),
-        ("Contact".into(), s(&l.contact_name)),
-        ("Phone".into(), s(&l.contact_phone)),
-        ("Email".into(), s(&l.contact_email)),
-        ("Instructions".into(), s(&l.instructions)),
-        ("Setup (min)".into(), number(&l.setup_duration)),
-        ("Service (min)".into(), number(&l.service_duration)),
     ];
     let source = l
         .extra
@@ -78,6 +70,16 @@ pub fn fields(c: &Customer, l: &Location) -> Vec<(String, String)> {
     if let Some(src) = source {
         out.push(("Hours as given".into(), src));
     }
+    out.extend([
+        ("Contact".into(), s(&l.contact_name)),
+        ("Phone".into(), s(&l.contact_phone)),
+        ("Email".into(), s(&l.contact_email)),
+        ("Instructions".into(), s(&l.instructions)),
+        ("Setup (min)".into(), number(&l.setup_duration)),
+        ("Service (min)".into(), number(&l.service_duration)),
+        ("Reference".into(), s(&l.reference)),
+        ("what3words".into(), s(&l.what3words)),
+    ]);
     out
 }
 

@@ -200,26 +200,55 @@ pub fn load_label(model: &Model) -> String {
 fn draw_header(model: &Model, buf: &mut Buffer, area: Rect) {
     let t = &model.theme;
     fill_line(buf, area, area.y, t.header);
-    let date = format!("{} {}", model.date, weekday(model.date));
-    let mut parts: Vec<String> = vec![
-        "elogii-tui".into(),
-        model.profile.clone(),
-        model.top.title().into(),
-        date,
-    ];
-    if model.read_only {
-        parts.insert(2, "read-only".into());
-    }
-    let load = load_label(model);
-    if !load.is_empty() {
-        parts.push(load);
-    }
-    let age = age_label(model);
-    if !age.is_empty() {
-        parts.push(age);
-    }
-    let text = format!(" {}", parts.join(" · "));
+    let text = header_text(model, area.width as usize);
     put(buf, area.x, area.y, area.width, &text, t.header);
+}
+
+/// The header: program, profile, view, date, load and age; on narrow screens
+/// the least useful parts shrink first.
+pub fn header_text(model: &Model, width: usize) -> String {
+    let load = load_label(model);
+    let age = age_label(model);
+    let build = |program: bool, weekday_too: bool, short_age: bool| {
+        let mut parts: Vec<String> = Vec::new();
+        if program {
+            parts.push("elogii-tui".into());
+        }
+        parts.push(model.profile.clone());
+        if model.read_only {
+            parts.push("read-only".into());
+        }
+        parts.push(model.top.title().into());
+        parts.push(if weekday_too {
+            format!("{} {}", model.date, weekday(model.date))
+        } else {
+            model.date.to_string()
+        });
+        if !load.is_empty() {
+            parts.push(load.clone());
+        }
+        if !age.is_empty() {
+            let a = if short_age {
+                age.trim_start_matches("loaded ").to_string()
+            } else {
+                age.clone()
+            };
+            parts.push(a);
+        }
+        format!(" {}", parts.join(" · "))
+    };
+    for (program, wd, short) in [
+        (true, true, false),
+        (false, true, false),
+        (false, false, false),
+        (false, false, true),
+    ] {
+        let text = build(program, wd, short);
+        if display_width(&text) <= width {
+            return text;
+        }
+    }
+    build(false, false, true)
 }
 
 fn weekday(d: jiff::civil::Date) -> &'static str {

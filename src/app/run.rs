@@ -178,8 +178,11 @@ fn perform<B: Backend>(
                 out.flush()?;
             }
             Cmd::Redraw => {
+                // `resize` clears and forgets the last frame without asking the
+                // terminal for the cursor position (`clear` would: a round trip).
+                let size = terminal.size().map_err(|e| RunError::Draw(e.to_string()))?;
                 terminal
-                    .clear()
+                    .resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
                     .map_err(|e| RunError::Draw(e.to_string()))?;
                 model.dirty = true;
             }

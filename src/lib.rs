@@ -6,3 +6,4 @@ pub mod demo;
 pub mod domain;
 pub mod export;
 pub mod sandbox;
+pub mod sync;

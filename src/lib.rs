@@ -5,5 +5,6 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod export;
+pub mod headless;
 pub mod sandbox;
 pub mod sync;

@@ -54,6 +54,12 @@ enum Command {
     Sandbox(SandboxArgs),
     /// Write customers, tasks or routes to stdout.
     Export(ExportArgs),
+    /// Stage and send the fixes in an edits file (CSV or JSON lines).
+    Apply(ApplyArgs),
+    /// List the journal's pending edits.
+    Staged(StagedArgs),
+    /// Send whatever is pending (after a crash, or to retry).
+    Send(SendArgs),
 }
 
 #[derive(Debug, Args)]
@@ -99,6 +105,39 @@ struct ExportArgs {
     conn: ConnFlags,
 }
 
+#[derive(Debug, Args)]
+struct ApplyArgs {
+    /// Edits file: CSV with the header entity,record,field,value, or JSON lines
+    /// with those keys. entity is customer (default) or task; record is the
+    /// _id, uid or externalId; value as typed in the console.
+    #[arg(value_name = "EDITS")]
+    file: PathBuf,
+    /// List every change (record → field: old → new) without staging or sending.
+    #[arg(long)]
+    dry_run: bool,
+    #[command(flatten)]
+    conn: ConnFlags,
+}
+
+#[derive(Debug, Args)]
+struct StagedArgs {
+    /// Output format (csv: entity,record,field,value,old,state,message).
+    #[arg(long, value_enum, default_value_t = elogii_tui::headless::StagedFormat::Text)]
+    format: elogii_tui::headless::StagedFormat,
+    /// Profile whose journal to list.
+    #[arg(long)]
+    profile: Option<String>,
+    /// Config file (for the default profile).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct SendArgs {
+    #[command(flatten)]
+    conn: ConnFlags,
+}
+
 fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
     elogii_tui::domain::dates::parse_date(s)
 }
@@ -138,6 +177,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Some(Command::Sandbox(args)) => run_sandbox(args).await,
         Some(Command::Export(args)) => run_export(args).await,
+        Some(Command::Apply(args)) => write_path::run_apply(args, cli.read_only).await,
+        Some(Command::Staged(args)) => write_path::run_staged(args),
+        Some(Command::Send(args)) => write_path::run_send(args, cli.read_only).await,
         None => run_console(cli.conn, cli.read_only).await,
     }
 }
@@ -305,4 +347,98 @@ fn init_stderr_logging() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
+}
+
+/// `apply`, `staged` and `send`: the headless write path (see `elogii_tui::headless`).
+mod write_path {
+    use std::io::IsTerminal;
+    use std::process::ExitCode;
+
+    use anyhow::{Result, bail};
+    use elogii_tui::api::client::Client;
+    use elogii_tui::config::{self, Connection};
+    use elogii_tui::headless::{self, ApplyOptions};
+    use elogii_tui::sync::journal::Journal;
+    use elogii_tui::sync::writer::WriterConfig;
+
+    use super::{ApplyArgs, SendArgs, StagedArgs, connect};
+
+    /// The profile's journal; the demo's edits die with its emulator, so it gets one in memory.
+    fn open_journal(conn: &Connection, demo: bool) -> Result<Journal> {
+        if demo {
+            return Ok(Journal::open_in_memory()?);
+        }
+        let (journal, counts) = Journal::open_profile(&conn.profile)?;
+        if let Some(message) = counts.restored_message() {
+            eprintln!("elogii-tui: journal: {message}");
+        }
+        Ok(journal)
+    }
+
+    fn refuse_read_only(conn: &Connection, read_only: bool) -> Result<()> {
+        if read_only || conn.read_only {
+            bail!(
+                "the profile {:?} is read-only, so nothing can be sent",
+                conn.profile
+            );
+        }
+        Ok(())
+    }
+
+    pub(super) async fn run_apply(args: ApplyArgs, read_only: bool) -> Result<ExitCode> {
+        let (conn, _demo, warnings) = connect(&args.conn).await?;
+        for w in &warnings {
+            eprintln!("elogii-tui: warning: {w}");
+        }
+        if !args.dry_run {
+            refuse_read_only(&conn, read_only)?;
+        }
+        let client = Client::new(conn.client.clone())?;
+        let journal = open_journal(&conn, args.conn.demo)?;
+        let options = ApplyOptions {
+            dry_run: args.dry_run,
+            writer: WriterConfig::default(),
+            progress: std::io::stderr().is_terminal(),
+        };
+        let mut out = std::io::stdout();
+        let report = headless::apply(&client, &journal, &args.file, &options, &mut out).await?;
+        Ok(if report.ok() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        })
+    }
+
+    pub(super) async fn run_send(args: SendArgs, read_only: bool) -> Result<ExitCode> {
+        let (conn, _demo, warnings) = connect(&args.conn).await?;
+        for w in &warnings {
+            eprintln!("elogii-tui: warning: {w}");
+        }
+        refuse_read_only(&conn, read_only)?;
+        let client = Client::new(conn.client.clone())?;
+        let journal = open_journal(&conn, args.conn.demo)?;
+        let mut out = std::io::stdout();
+        let progress = std::io::stderr().is_terminal();
+        let config = WriterConfig::default();
+        let report = headless::send(&client, &journal, &config, progress, &mut out).await?;
+        Ok(if report.ok() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        })
+    }
+
+    pub(super) fn run_staged(args: StagedArgs) -> Result<ExitCode> {
+        let loaded = config::load(args.config.as_deref())?;
+        let profile = args
+            .profile
+            .or_else(|| loaded.config.default_profile.clone())
+            .unwrap_or_else(|| "default".to_string());
+        let (journal, _) = Journal::open_profile(&profile)?;
+        let stdout = std::io::stdout();
+        let to_terminal = stdout.is_terminal();
+        let mut out = stdout.lock();
+        headless::staged(&journal, args.format, to_terminal, &mut out)?;
+        Ok(ExitCode::SUCCESS)
+    }
 }

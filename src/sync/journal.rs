@@ -124,7 +124,7 @@ pub enum StageResult {
     },
     /// The new value equals the original base, so the pending edit was removed.
     /// Undo: [`Journal::stage`] the removed edit again.
-    Reverted(PendingEdit),
+    Reverted(Box<PendingEdit>),
     /// Nothing pending and the value equals the base: nothing to stage.
     Unchanged,
 }
@@ -630,7 +630,7 @@ fn stage_in(
     };
     if edit.new == base {
         tx.execute("DELETE FROM edits WHERE id = ?1", [p.id.0])?;
-        return Ok(StageResult::Reverted(p));
+        return Ok(StageResult::Reverted(Box::new(p)));
     }
     tx.execute(
         "UPDATE edits SET base = ?2, new = ?3, state = 'staged', batch = NULL, message = NULL,

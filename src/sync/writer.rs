@@ -261,6 +261,59 @@ pub fn retry_delay(
     }
 }
 
+/// Reads the records of `entity` whose `field` is one of `values`
+/// (`GET /<entity>?<field>=a,b,c`, in chunks of `config.read_chunk`), retrying
+/// 429/5xx/timeouts/dropped connections as the writer does. A value holding a
+/// comma is asked for on its own through `filter`.
+pub async fn read_where_in(
+    client: &Client,
+    config: &WriterConfig,
+    entity: Entity,
+    field: &str,
+    values: &[String],
+) -> Result<Vec<Value>, ApiError> {
+    let (path, _) = paths_for(client, entity);
+    let jitter = Jitter::new();
+    let mut queries: Vec<(String, String)> = Vec::new();
+    let (plain, odd): (Vec<&String>, Vec<&String>) = values.iter().partition(|v| !v.contains(','));
+    for chunk in plain.chunks(config.read_chunk.max(1)) {
+        let joined: Vec<&str> = chunk.iter().map(|s| s.as_str()).collect();
+        queries.push((field.to_string(), joined.join(",")));
+    }
+    for v in odd {
+        queries.push((
+            "filter".to_string(),
+            serde_json::json!({ field: v }).to_string(),
+        ));
+    }
+    let mut out = Vec::new();
+    for q in queries {
+        let query = [q];
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match client.collect::<Value>(&path, &query).await {
+                Ok(records) => {
+                    out.extend(records);
+                    break;
+                }
+                Err(e) => {
+                    let retry_after = e.retry_after();
+                    if !e.is_transient()
+                        || attempt >= config.max_attempts
+                        || retry_after.is_some_and(|ra| ra > config.max_retry_after)
+                    {
+                        return Err(e);
+                    }
+                    tokio::time::sleep(retry_delay(attempt, retry_after, config, jitter.next()))
+                        .await;
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Sends pending edits; shared by the spawned task and the headless commands.
 #[derive(Debug, Clone)]
 pub struct Sender {

@@ -756,3 +756,58 @@ fn days_parse_in_several_forms() {
             .contains("YYYY-MM-DD")
     );
 }
+
+#[test]
+fn a_paste_into_the_filter_starts_one_job_not_one_a_character() {
+    let mut m = model();
+    m.sync_limit = 10;
+    loaded_customers(&mut m, customers(40));
+    act(&mut m, Action::Filter);
+    let cmds = update(&mut m, Msg::Paste("Salford\tCustomer".into()));
+    assert_eq!(cmds.len(), 1, "{cmds:?}");
+    assert_eq!(m.input.as_ref().unwrap().text, "Salford Customer");
+    assert_eq!(m.input.as_ref().unwrap().cursor, 16);
+    update(&mut m, derive_now(&cmds[0]).unwrap());
+    assert_eq!(m.customers_table.rows.len(), 20);
+    // a paste with nothing printable does nothing
+    assert!(update(&mut m, Msg::Paste("\u{1b}\u{7}".into())).is_empty());
+}
+
+#[test]
+fn a_growing_filter_only_rechecks_the_rows_that_matched() {
+    let mut m = model();
+    m.sync_limit = 10;
+    loaded_customers(&mut m, customers(40));
+    act(&mut m, Action::Filter);
+    let first = type_text(&mut m, "S");
+    assert!(matches!(
+        first.as_slice(),
+        [Cmd::Derive {
+            candidates: None,
+            ..
+        }]
+    ));
+    update(&mut m, derive_now(&first[0]).unwrap());
+    let matched = m.customers_table.rows.clone();
+    let next = type_text(&mut m, "alford");
+    // one job a key; only the first after a result can narrow (later ones wait for nothing)
+    let Cmd::Derive {
+        candidates: Some(c),
+        ..
+    } = &next[0]
+    else {
+        panic!("{:?}", next[0])
+    };
+    assert_eq!(&c[..], &matched[..]);
+    update(&mut m, derive_now(next.last().unwrap()).unwrap());
+    assert_eq!(m.customers_table.rows.len(), 20);
+    // deleting a character widens the filter: all rows again
+    let wider = update(&mut m, Msg::Edit(LineEdit::Backspace));
+    assert!(matches!(
+        wider.as_slice(),
+        [Cmd::Derive {
+            candidates: None,
+            ..
+        }]
+    ));
+}

@@ -11,7 +11,7 @@ use tokio::task::AbortHandle;
 use crate::api::client::Client;
 use crate::app::model::TableId;
 use crate::app::msg::{Cmd, LoadKind, Msg};
-use crate::app::table::derive;
+use crate::app::table::derive_among;
 
 /// Runs commands in the background and sends their results as messages.
 pub struct Effects {
@@ -42,6 +42,7 @@ impl Effects {
                 generation,
                 source,
                 spec,
+                candidates,
             } => {
                 let latest = self
                     .latest
@@ -52,7 +53,9 @@ impl Effects {
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || {
                     let cancelled = || latest.load(Ordering::Relaxed) != generation;
-                    if let Some(rows) = derive(&*source, &spec, &cancelled) {
+                    if let Some(rows) =
+                        derive_among(&*source, &spec, candidates.as_deref(), &cancelled)
+                    {
                         let _ = tx.send(Msg::Derived {
                             table,
                             generation,
@@ -142,11 +145,14 @@ pub fn derive_now(cmd: &Cmd) -> Option<Msg> {
             generation,
             source,
             spec,
-        } => derive(&**source, spec, &|| false).map(|rows| Msg::Derived {
-            table: *table,
-            generation: *generation,
-            rows,
-            derived_from: source.len(),
+            candidates,
+        } => derive_among(&**source, spec, candidates.as_deref(), &|| false).map(|rows| {
+            Msg::Derived {
+                table: *table,
+                generation: *generation,
+                rows,
+                derived_from: source.len(),
+            }
         }),
         _ => None,
     }

@@ -204,6 +204,8 @@ pub enum Cmd {
         source: Arc<dyn RowSource>,
         /// Filter and sort.
         spec: Spec,
+        /// Only these rows can match (the filter only grew), in this order.
+        candidates: Option<Arc<[u32]>>,
     },
     /// Put text on the clipboard (OSC 52).
     Copy(String),
@@ -225,12 +227,14 @@ impl std::fmt::Debug for Cmd {
                 generation,
                 source,
                 spec,
+                candidates,
             } => f
                 .debug_struct("Derive")
                 .field("table", table)
                 .field("generation", generation)
                 .field("rows", &source.len())
                 .field("spec", spec)
+                .field("candidates", &candidates.as_ref().map(|c| c.len()))
                 .finish(),
             Cmd::Copy(s) => f.debug_tuple("Copy").field(s).finish(),
             Cmd::Redraw => f.write_str("Redraw"),

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
+use nucleo_matcher::pattern::{Atom, AtomKind, CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
 /// An append-only list of records stored in immutable shared chunks (one per
@@ -214,17 +214,34 @@ impl Spec {
 /// `cancelled()` says a newer request has made this one useless (checked
 /// every 1024 rows).
 pub fn derive(src: &dyn RowSource, spec: &Spec, cancelled: &dyn Fn() -> bool) -> Option<Vec<u32>> {
-    let n = src.len().min(u32::MAX as usize);
+    derive_among(src, spec, None, cancelled)
+}
+
+/// Like [`derive`], looking only at `candidates` (in their order) when given:
+/// a filter that only grew can only match rows the shorter one matched.
+pub fn derive_among(
+    src: &dyn RowSource,
+    spec: &Spec,
+    candidates: Option<&[u32]>,
+    cancelled: &dyn Fn() -> bool,
+) -> Option<Vec<u32>> {
+    let n = src.len().min(u32::MAX as usize) as u32;
+    let all = || -> Box<dyn Iterator<Item = u32> + '_> {
+        match candidates {
+            Some(c) => Box::new(c.iter().copied().filter(move |&i| i < n)),
+            None => Box::new(0..n),
+        }
+    };
     let mut rows: Vec<u32> = match Filter::new(&spec.filter) {
-        None => (0..n as u32).collect(),
+        None => all().collect(),
         Some(mut f) => {
             let mut out = Vec::new();
-            for i in 0..n {
-                if i % 1024 == 0 && cancelled() {
+            for (k, i) in all().enumerate() {
+                if k % 1024 == 0 && cancelled() {
                     return None;
                 }
-                if f.matches(&src.haystack(i)) {
-                    out.push(i as u32);
+                if f.matches(&src.haystack(i as usize)) {
+                    out.push(i);
                 }
             }
             out
@@ -236,9 +253,11 @@ pub fn derive(src: &dyn RowSource, spec: &Spec, cancelled: &dyn Fn() -> bool) ->
             if k % 1024 == 0 && cancelled() {
                 return None;
             }
-            keyed.push((src.cell(i as usize, sort.col).into_owned(), i));
+            keyed.push((sort_key(&src.cell(i as usize, sort.col)), i));
         }
-        keyed.sort_by(|a, b| compare_cells(&a.0, &b.0, sort.desc).then(a.1.cmp(&b.1)));
+        keyed.sort_unstable_by(|a, b| {
+            compare_keys(a.0.as_bytes(), b.0.as_bytes(), sort.desc).then(a.1.cmp(&b.1))
+        });
         if cancelled() {
             return None;
         }
@@ -247,9 +266,29 @@ pub fn derive(src: &dyn RowSource, spec: &Spec, cancelled: &dyn Fn() -> bool) ->
     Some(rows)
 }
 
-/// A compiled filter: fuzzy words (all must match), optionally inverted.
+/// True when every row matching `new` also matches `old` (the filter only
+/// grew), so the rows of `old` can be the candidates for `new`.
+pub fn narrows(old: &str, new: &str) -> bool {
+    let old = old.trim_start();
+    !old.trim().is_empty() && !old.starts_with('!') && new.trim_start().starts_with(old)
+}
+
+/// A cell folded for sorting: trimmed, lower case.
+pub fn sort_key(cell: &str) -> String {
+    let t = cell.trim();
+    if t.is_ascii() {
+        t.to_ascii_lowercase()
+    } else {
+        t.to_lowercase()
+    }
+}
+
+/// A compiled filter: fuzzy words (all must match, each as a subsequence,
+/// case-insensitive unless it has a capital, accents folded unless it has
+/// any), optionally inverted. Uses nucleo-matcher's linear (greedy) matcher:
+/// a filter only needs yes or no, not the best score.
 pub struct Filter {
-    pattern: Pattern,
+    atoms: Vec<(Atom, bool, bool)>,
     invert: bool,
     matcher: Matcher,
     buf: Vec<char>,
@@ -266,13 +305,32 @@ impl Filter {
         if rest.is_empty() {
             return None;
         }
+        let pattern = Pattern::new(
+            rest,
+            CaseMatching::Smart,
+            Normalization::Smart,
+            AtomKind::Fuzzy,
+        );
+        let words: Vec<&str> = rest.split_whitespace().collect();
+        let atoms: Vec<(Atom, bool, bool)> = pattern
+            .atoms
+            .into_iter()
+            .enumerate()
+            .map(|(k, atom)| {
+                // The same smart rules nucleo's `Atom::score` applies.
+                let word = words.get(k).copied().unwrap_or("");
+                let ignore_case = !word.chars().any(nucleo_matcher::chars::is_upper_case);
+                let normalize = word
+                    .chars()
+                    .all(|c| nucleo_matcher::chars::normalize(c) == c);
+                (atom, ignore_case, normalize)
+            })
+            .collect();
+        if atoms.is_empty() {
+            return None;
+        }
         Some(Filter {
-            pattern: Pattern::new(
-                rest,
-                CaseMatching::Smart,
-                Normalization::Smart,
-                AtomKind::Fuzzy,
-            ),
+            atoms,
             invert,
             matcher: Matcher::new(Config::DEFAULT),
             buf: Vec::new(),
@@ -281,10 +339,20 @@ impl Filter {
 
     /// Whether a row with this haystack is kept.
     pub fn matches(&mut self, haystack: &str) -> bool {
-        let hit = self
-            .pattern
-            .score(Utf32Str::new(haystack, &mut self.buf), &mut self.matcher)
-            .is_some();
+        let hay = Utf32Str::new(haystack, &mut self.buf);
+        let mut hit = true;
+        for (atom, ignore_case, normalize) in &self.atoms {
+            self.matcher.config.ignore_case = *ignore_case;
+            self.matcher.config.normalize = *normalize;
+            if self
+                .matcher
+                .fuzzy_match_greedy(hay, atom.needle_text())
+                .is_none()
+            {
+                hit = false;
+                break;
+            }
+        }
         hit != self.invert
     }
 }
@@ -292,12 +360,17 @@ impl Filter {
 /// Orders two cells: natural order (digit runs by value, letters ignoring
 /// case), empty cells last in both directions.
 pub fn compare_cells(a: &str, b: &str, desc: bool) -> Ordering {
-    match (a.trim().is_empty(), b.trim().is_empty()) {
+    compare_keys(sort_key(a).as_bytes(), sort_key(b).as_bytes(), desc)
+}
+
+/// [`compare_cells`] on keys already made by [`sort_key`].
+pub fn compare_keys(a: &[u8], b: &[u8], desc: bool) -> Ordering {
+    match (a.is_empty(), b.is_empty()) {
         (true, true) => Ordering::Equal,
         (true, false) => Ordering::Greater,
         (false, true) => Ordering::Less,
         (false, false) => {
-            let o = natural_cmp(a, b);
+            let o = natural_bytes(a, b);
             if desc { o.reverse() } else { o }
         }
     }
@@ -305,49 +378,42 @@ pub fn compare_cells(a: &str, b: &str, desc: bool) -> Ordering {
 
 /// Natural order: `"stop 9" < "stop 10"`, `"08:30" < "13:00"`, case ignored.
 pub fn natural_cmp(a: &str, b: &str) -> Ordering {
-    let mut a = a.chars().peekable();
-    let mut b = b.chars().peekable();
-    loop {
-        match (a.peek().copied(), b.peek().copied()) {
-            (None, None) => return Ordering::Equal,
-            (None, Some(_)) => return Ordering::Less,
-            (Some(_), None) => return Ordering::Greater,
-            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
-                let da = take_digits(&mut a);
-                let db = take_digits(&mut b);
-                let ta = da.trim_start_matches('0');
-                let tb = db.trim_start_matches('0');
-                let o = ta.len().cmp(&tb.len()).then_with(|| ta.cmp(tb));
-                if o != Ordering::Equal {
-                    return o;
-                }
-            }
-            (Some(x), Some(y)) => {
-                let o = fold(x).cmp(&fold(y));
-                if o != Ordering::Equal {
-                    return o;
-                }
-                a.next();
-                b.next();
-            }
-        }
-    }
+    natural_bytes(sort_key(a).as_bytes(), sort_key(b).as_bytes())
 }
 
-fn take_digits(it: &mut std::iter::Peekable<std::str::Chars<'_>>) -> String {
-    let mut s = String::new();
-    while let Some(&c) = it.peek() {
-        if !c.is_ascii_digit() {
-            break;
+/// Natural order of folded UTF-8 bytes (byte order is code point order).
+fn natural_bytes(a: &[u8], b: &[u8]) -> Ordering {
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        let (x, y) = (a[i], b[j]);
+        if x.is_ascii_digit() && y.is_ascii_digit() {
+            let (si, sj) = (i, j);
+            while i < a.len() && a[i].is_ascii_digit() {
+                i += 1;
+            }
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
+            }
+            let da = trim_zeros(&a[si..i]);
+            let db = trim_zeros(&b[sj..j]);
+            let o = da.len().cmp(&db.len()).then_with(|| da.cmp(db));
+            if o != Ordering::Equal {
+                return o;
+            }
+        } else {
+            if x != y {
+                return x.cmp(&y);
+            }
+            i += 1;
+            j += 1;
         }
-        s.push(c);
-        it.next();
     }
-    s
+    (a.len() - i).cmp(&(b.len() - j))
 }
 
-fn fold(c: char) -> char {
-    c.to_lowercase().next().unwrap_or(c)
+fn trim_zeros(d: &[u8]) -> &[u8] {
+    let k = d.iter().position(|&c| c != b'0').unwrap_or(d.len());
+    &d[k..]
 }
 
 /// Cursor, scroll, column and derived rows of one table on screen.
@@ -371,6 +437,8 @@ pub struct TableState {
     pub pending: bool,
     /// Data or spec changed while the job ran: derive again when it reports.
     pub rerun: bool,
+    /// The filter and sort `rows` reflect (for narrowing the next filter).
+    pub applied: Spec,
 }
 
 impl TableState {
@@ -444,6 +512,21 @@ impl TableState {
         self.derived_from = 0;
         self.pending = false;
         self.rerun = false;
+        self.applied = Spec::default();
+    }
+
+    /// Candidates for deriving `spec` over `len` data rows: the current rows
+    /// plus new data when the filter only grew (same sort, nothing pending).
+    pub fn candidates_for(&self, spec: &Spec, len: usize) -> Option<Vec<u32>> {
+        if self.pending
+            || self.applied.sort != spec.sort
+            || !narrows(&self.applied.filter, &spec.filter)
+        {
+            return None;
+        }
+        let mut c = self.rows.clone();
+        c.extend(self.derived_from.min(len) as u32..len as u32);
+        Some(c)
     }
 }
 
@@ -484,6 +567,8 @@ mod tests {
         assert_eq!(natural_cmp("stop 9", "stop 10"), Ordering::Less);
         assert_eq!(natural_cmp("08:30", "13:00"), Ordering::Less);
         assert_eq!(natural_cmp("abc", "ABD"), Ordering::Less);
+        assert_eq!(natural_cmp("a2b", "a2"), Ordering::Greater);
+        assert_eq!(natural_cmp("Zürich", "zz"), Ordering::Greater);
         assert_eq!(natural_cmp("007", "7"), Ordering::Equal);
         assert_eq!(compare_cells("", "a", false), Ordering::Greater);
         assert_eq!(compare_cells("", "a", true), Ordering::Greater);
@@ -528,6 +613,61 @@ mod tests {
             )
             .is_none()
         );
+        // candidates: only those are looked at, in their order
+        let spec = Spec {
+            filter: "phm".into(),
+            sort: None,
+        };
+        assert_eq!(
+            derive_among(&w, &spec, Some(&[2, 1, 9]), &never).unwrap(),
+            vec![2]
+        );
+        // smart case; accents fold unless the word has them
+        let w = Words(vec!["Hämeentie 7", "hameentie 9", "HAMEEN"]);
+        let f = |q: &str| {
+            let spec = Spec {
+                filter: q.into(),
+                sort: None,
+            };
+            derive(&w, &spec, &never).unwrap()
+        };
+        assert_eq!(f("hameen"), vec![0, 1, 2]);
+        assert_eq!(f("Hameen"), vec![0]);
+        assert_eq!(f("häm"), vec![0]);
+        assert_eq!(f("HAMEEN"), vec![2]);
+        assert_eq!(f("ham  9"), vec![1]);
+        assert_eq!(f("!ham 9"), vec![0, 2]);
+    }
+
+    #[test]
+    fn growing_filters_narrow() {
+        assert!(narrows("ash", "ashx"));
+        assert!(narrows("ash", "ash b"));
+        assert!(!narrows("", "a"));
+        assert!(!narrows("!ash", "!ashx"));
+        assert!(!narrows("ash", "as"));
+        let t = TableState {
+            rows: vec![3, 1],
+            derived_from: 5,
+            applied: Spec {
+                filter: "a".into(),
+                sort: None,
+            },
+            ..TableState::default()
+        };
+        let spec = Spec {
+            filter: "ab".into(),
+            sort: None,
+        };
+        assert_eq!(t.candidates_for(&spec, 7), Some(vec![3, 1, 5, 6]));
+        let sorted = Spec {
+            filter: "ab".into(),
+            sort: Some(Sort {
+                col: 0,
+                desc: false,
+            }),
+        };
+        assert_eq!(t.candidates_for(&sorted, 7), None);
     }
 
     #[test]

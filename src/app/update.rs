@@ -15,7 +15,7 @@ use crate::app::model::{
     TasksData, TopView,
 };
 use crate::app::msg::{Action, Cmd, LineEdit, LoadKind, Msg};
-use crate::app::table::{RowSource, Sort, TableState, derive, widths_of};
+use crate::app::table::{RowSource, Sort, TableState, derive, derive_among, widths_of};
 use crate::domain::sanitize::{replacement_for, sanitize, truncate_to_width};
 use crate::view;
 
@@ -545,16 +545,20 @@ fn rederive(model: &mut Model, id: TableId) -> Vec<Cmd> {
         t.pending = false;
         t.rerun = false;
         t.set_rows((0..len as u32).collect(), len);
+        t.applied = spec;
         return Vec::new();
     }
+    let candidates = model.table(id).candidates_for(&spec, len);
     let source = model.source(id);
     if len <= model.sync_limit {
-        let rows = derive(&*source, &spec, &|| false).unwrap_or_default();
+        let rows =
+            derive_among(&*source, &spec, candidates.as_deref(), &|| false).unwrap_or_default();
         let t = model.table_mut(id);
         t.generation = t.generation.wrapping_add(1);
         t.pending = false;
         t.rerun = false;
         t.set_rows(rows, len);
+        t.applied = spec;
         return Vec::new();
     }
     let generation = model.next_gen;
@@ -568,6 +572,7 @@ fn rederive(model: &mut Model, id: TableId) -> Vec<Cmd> {
         generation,
         source,
         spec,
+        candidates: candidates.map(Arc::from),
     }]
 }
 
@@ -603,6 +608,7 @@ fn derived(
     }
     t.pending = false;
     t.set_rows(rows, from);
+    t.applied = t.spec.clone();
     let again = t.rerun || from != len;
     t.rerun = false;
     model.dirty = true;
@@ -729,12 +735,11 @@ fn edit(model: &mut Model, e: LineEdit) -> Vec<Cmd> {
 }
 
 fn paste(model: &mut Model, text: &str) -> Vec<Cmd> {
-    if model.input.is_none() {
+    let Some(line) = model.input.as_mut() else {
         return Vec::new();
-    }
+    };
     model.dirty = true;
-    let mut cmds = Vec::new();
-    let clean: String = text
+    let clean: Vec<char> = text
         .chars()
         .map(|c| {
             if matches!(c, '\n' | '\r' | '\t') {
@@ -745,10 +750,22 @@ fn paste(model: &mut Model, text: &str) -> Vec<Cmd> {
         })
         .filter(|c| replacement_for(*c).is_none())
         .collect();
-    for c in clean.chars() {
-        cmds = edit(model, LineEdit::Insert(c));
+    if clean.is_empty() {
+        return Vec::new();
     }
-    cmds
+    let mut chars: Vec<char> = line.text.chars().collect();
+    let cursor = line.cursor.min(chars.len());
+    chars.splice(cursor..cursor, clean.iter().copied());
+    line.text = chars.into_iter().collect();
+    line.cursor = cursor + clean.len();
+    if line.kind == InputKind::Filter {
+        // One filter run for the whole paste, not one a character.
+        let text = line.text.clone();
+        let cmds = set_filter(model, text);
+        scroll_current(model);
+        return cmds;
+    }
+    Vec::new()
 }
 
 fn command(model: &mut Model, text: &str) -> Vec<Cmd> {

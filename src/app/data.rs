@@ -8,37 +8,34 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::api::types::{Customer, Field, Location, Route, Task};
-use crate::app::table::{Column, RowSource, Store, haystack_measured, haystack_of};
+use crate::app::table::{Column, RowSource, Store, TextStore, haystack_measured, haystack_of};
 use crate::view;
 
 /// Where the planned ETA of a stop lives inside `assignment` (minutes from
 /// midnight). eLogii does not document it; the demo emulator writes it here.
 pub const ETA_FIELD: &str = "eta";
 
-/// A customer and the text the filter searches.
+/// A loaded customer (its filter text lives in a [`TextStore`] beside it).
 #[derive(Debug, Clone)]
 pub struct CustomerRec {
     /// The customer as eLogii sent it.
     pub customer: Customer,
-    /// All cells of its row, joined.
-    pub search: Box<str>,
 }
 
 impl CustomerRec {
-    /// Wraps a customer, building its filter text.
+    /// Wraps a customer.
     pub fn new(customer: Customer) -> Self {
-        Self::measured(customer, &mut Vec::new())
+        Self { customer }
     }
+}
 
-    /// Like [`CustomerRec::new`], raising `widths` to its cells' widths.
-    pub fn measured(customer: Customer, widths: &mut Vec<u16>) -> Self {
-        let src = One(&customer, view::customers::COLUMNS, view::customers::cell);
-        let search = haystack_measured(&src, 0, widths);
-        Self {
-            customer,
-            search: search.into_boxed_str(),
-        }
-    }
+/// The filter text of a customer's row, raising `widths` to its cells' widths.
+pub fn customer_search(c: &Customer, widths: &mut Vec<u16>) -> String {
+    haystack_measured(
+        &One(c, view::customers::COLUMNS, view::customers::cell),
+        0,
+        widths,
+    )
 }
 
 /// One location of one customer (a row of the locations view).
@@ -48,34 +45,25 @@ pub struct LocRec {
     pub cust: u32,
     /// Index of the location inside the customer.
     pub loc: u32,
-    /// All cells of its row, joined.
-    pub search: Box<str>,
 }
 
-/// A task and the text the filter searches.
+/// A loaded task (its filter text lives in a [`TextStore`] beside it).
 #[derive(Debug, Clone)]
 pub struct TaskRec {
     /// The task as eLogii sent it.
     pub task: Task,
-    /// All cells of its row, joined.
-    pub search: Box<str>,
 }
 
 impl TaskRec {
-    /// Wraps a task, building its filter text.
+    /// Wraps a task.
     pub fn new(task: Task) -> Self {
-        Self::measured(task, &mut Vec::new())
+        Self { task }
     }
+}
 
-    /// Like [`TaskRec::new`], raising `widths` to its cells' widths.
-    pub fn measured(task: Task, widths: &mut Vec<u16>) -> Self {
-        let src = One(&task, view::tasks::COLUMNS, view::tasks::cell);
-        let search = haystack_measured(&src, 0, widths);
-        Self {
-            task,
-            search: search.into_boxed_str(),
-        }
-    }
+/// The filter text of a task's row, raising `widths` to its cells' widths.
+pub fn task_search(t: &Task, widths: &mut Vec<u16>) -> String {
+    haystack_measured(&One(t, view::tasks::COLUMNS, view::tasks::cell), 0, widths)
 }
 
 /// A route for a date: stops from tasks (by `assignment.routeUID`, in
@@ -275,27 +263,28 @@ impl<T: Sync> RowSource for One<'_, T> {
     }
 }
 
-/// Locations of customers `start..` as location rows, raising `widths`.
+/// Locations of customers `start..` as location rows with their filter
+/// texts, raising `widths`.
 pub fn location_rows(
     customers: &Store<CustomerRec>,
     start: usize,
     widths: &mut Vec<u16>,
-) -> Vec<LocRec> {
-    let mut out = Vec::new();
+) -> (Vec<LocRec>, Vec<String>) {
+    let mut rows = Vec::new();
+    let mut texts = Vec::new();
     for ci in start..customers.len() {
         let Some(c) = customers.get(ci) else {
             continue;
         };
         for (li, l) in c.customer.locations().iter().enumerate() {
-            let search = haystack_measured(&LocOne(&c.customer, l), 0, widths);
-            out.push(LocRec {
+            texts.push(haystack_measured(&LocOne(&c.customer, l), 0, widths));
+            rows.push(LocRec {
                 cust: ci as u32,
                 loc: li as u32,
-                search: search.into_boxed_str(),
             });
         }
     }
-    out
+    (rows, texts)
 }
 
 struct LocOne<'a>(&'a Customer, &'a Location);
@@ -314,23 +303,28 @@ impl RowSource for LocOne<'_> {
 
 /// Rows of the customers view.
 #[derive(Clone)]
-pub struct CustomersSrc(pub Store<CustomerRec>);
+pub struct CustomersSrc {
+    /// The customers.
+    pub recs: Store<CustomerRec>,
+    /// Their filter texts.
+    pub search: TextStore,
+}
 
 impl RowSource for CustomersSrc {
     fn len(&self) -> usize {
-        self.0.len()
+        self.recs.len()
     }
     fn columns(&self) -> &'static [Column] {
         view::customers::COLUMNS
     }
     fn cell(&self, row: usize, col: usize) -> Cow<'_, str> {
-        match self.0.get(row) {
+        match self.recs.get(row) {
             Some(c) => view::customers::cell(&c.customer, col),
             None => Cow::Borrowed(""),
         }
     }
     fn haystack(&self, row: usize) -> Cow<'_, str> {
-        Cow::Borrowed(self.0.get(row).map_or("", |c| &c.search))
+        Cow::Borrowed(self.search.get(row).unwrap_or(""))
     }
 }
 
@@ -341,6 +335,8 @@ pub struct LocationsSrc {
     pub customers: Store<CustomerRec>,
     /// Their locations.
     pub locs: Store<LocRec>,
+    /// The locations' filter texts.
+    pub search: TextStore,
 }
 
 impl LocationsSrc {
@@ -366,29 +362,34 @@ impl RowSource for LocationsSrc {
         }
     }
     fn haystack(&self, row: usize) -> Cow<'_, str> {
-        Cow::Borrowed(self.locs.get(row).map_or("", |r| &r.search))
+        Cow::Borrowed(self.search.get(row).unwrap_or(""))
     }
 }
 
 /// Rows of the tasks view.
 #[derive(Clone)]
-pub struct TasksSrc(pub Store<TaskRec>);
+pub struct TasksSrc {
+    /// The tasks.
+    pub recs: Store<TaskRec>,
+    /// Their filter texts.
+    pub search: TextStore,
+}
 
 impl RowSource for TasksSrc {
     fn len(&self) -> usize {
-        self.0.len()
+        self.recs.len()
     }
     fn columns(&self) -> &'static [Column] {
         view::tasks::COLUMNS
     }
     fn cell(&self, row: usize, col: usize) -> Cow<'_, str> {
-        match self.0.get(row) {
+        match self.recs.get(row) {
             Some(t) => view::tasks::cell(&t.task, col),
             None => Cow::Borrowed(""),
         }
     }
     fn haystack(&self, row: usize) -> Cow<'_, str> {
-        Cow::Borrowed(self.0.get(row).map_or("", |t| &t.search))
+        Cow::Borrowed(self.search.get(row).unwrap_or(""))
     }
 }
 

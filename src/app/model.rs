@@ -11,7 +11,7 @@ use crate::app::data::{
     CustomerRec, CustomersSrc, LocRec, LocationsSrc, RouteRec, RoutesSrc, TaskRec, TasksSrc,
 };
 use crate::app::keymap::Bindings;
-use crate::app::table::{RowSource, Store, TableState};
+use crate::app::table::{RowSource, Store, TableState, TextStore};
 use crate::view::theme::Theme;
 
 /// The four top-level views, in `Tab` order (locations is customers' other face).
@@ -121,8 +121,12 @@ impl Load {
 pub struct CustomersData {
     /// Customers in load order.
     pub recs: Store<CustomerRec>,
+    /// Their filter texts.
+    pub search: TextStore,
     /// One entry per location.
     pub locs: Store<LocRec>,
+    /// The locations' filter texts.
+    pub loc_search: TextStore,
     /// Load progress.
     pub load: Load,
     /// Widest cell of each customers column.
@@ -138,6 +142,8 @@ pub struct TasksData {
     pub date: Option<Date>,
     /// Tasks in load order.
     pub recs: Store<TaskRec>,
+    /// Their filter texts.
+    pub search: TextStore,
     /// Load progress.
     pub load: Load,
     /// Widest cell of each column.
@@ -368,9 +374,15 @@ impl Model {
     /// A snapshot of a top table's rows (cheap: shared chunks).
     pub fn source(&self, id: TableId) -> Arc<dyn RowSource> {
         match id {
-            TableId::Customers => Arc::new(CustomersSrc(self.customers.recs.clone())),
+            TableId::Customers => Arc::new(CustomersSrc {
+                recs: self.customers.recs.clone(),
+                search: self.customers.search.clone(),
+            }),
             TableId::Locations => Arc::new(self.locations_src()),
-            TableId::Tasks => Arc::new(TasksSrc(self.tasks.recs.clone())),
+            TableId::Tasks => Arc::new(TasksSrc {
+                recs: self.tasks.recs.clone(),
+                search: self.tasks.search.clone(),
+            }),
             TableId::Routes => Arc::new(RoutesSrc(self.routes.recs.clone())),
         }
     }
@@ -400,6 +412,7 @@ impl Model {
         LocationsSrc {
             customers: self.customers.recs.clone(),
             locs: self.customers.locs.clone(),
+            search: self.customers.loc_search.clone(),
         }
     }
 

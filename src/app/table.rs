@@ -87,6 +87,67 @@ impl<T> FromIterator<T> for Store<T> {
     }
 }
 
+/// Append-only texts stored contiguously, one buffer per page, so scanning
+/// them all (the filter) reads memory in order. Clones are cheap.
+#[derive(Debug, Clone, Default)]
+pub struct TextStore {
+    chunks: Vec<Arc<TextChunk>>,
+    starts: Vec<usize>,
+    len: usize,
+}
+
+#[derive(Debug, Default)]
+struct TextChunk {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl TextStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of texts.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when there are no texts.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Appends a page of texts (ignored when empty).
+    pub fn push_chunk<S: AsRef<str>>(&mut self, texts: impl IntoIterator<Item = S>) {
+        let mut chunk = TextChunk::default();
+        for t in texts {
+            chunk.text.push_str(t.as_ref());
+            chunk.ends.push(chunk.text.len());
+        }
+        if chunk.ends.is_empty() {
+            return;
+        }
+        self.starts.push(self.len);
+        self.len += chunk.ends.len();
+        chunk.text.shrink_to_fit();
+        self.chunks.push(Arc::new(chunk));
+    }
+
+    /// The text at `i`.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        if i >= self.len {
+            return None;
+        }
+        let c = self.starts.partition_point(|&s| s <= i).checked_sub(1)?;
+        let chunk = self.chunks.get(c)?;
+        let k = i - self.starts[c];
+        let end = *chunk.ends.get(k)?;
+        let start = if k == 0 { 0 } else { chunk.ends[k - 1] };
+        chunk.text.get(start..end)
+    }
+}
+
 /// How a column is laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Column {
@@ -248,20 +309,24 @@ pub fn derive_among(
         }
     };
     if let Some(sort) = spec.sort {
-        let mut keyed: Vec<(String, u32)> = Vec::with_capacity(rows.len());
+        // Keys in one buffer (sorting reads memory that is close together).
+        let mut buf = String::new();
+        let mut keyed: Vec<(u32, u32, u32)> = Vec::with_capacity(rows.len());
         for (k, &i) in rows.iter().enumerate() {
             if k % 1024 == 0 && cancelled() {
                 return None;
             }
-            keyed.push((sort_key(&src.cell(i as usize, sort.col)), i));
+            let start = buf.len();
+            push_sort_key(&mut buf, &src.cell(i as usize, sort.col));
+            keyed.push((start as u32, (buf.len() - start) as u32, i));
         }
-        keyed.sort_unstable_by(|a, b| {
-            compare_keys(a.0.as_bytes(), b.0.as_bytes(), sort.desc).then(a.1.cmp(&b.1))
-        });
+        let bytes = buf.as_bytes();
+        let key = |e: &(u32, u32, u32)| &bytes[e.0 as usize..(e.0 + e.1) as usize];
+        keyed.sort_unstable_by(|a, b| compare_keys(key(a), key(b), sort.desc).then(a.2.cmp(&b.2)));
         if cancelled() {
             return None;
         }
-        rows = keyed.into_iter().map(|(_, i)| i).collect();
+        rows = keyed.into_iter().map(|e| e.2).collect();
     }
     Some(rows)
 }
@@ -275,11 +340,19 @@ pub fn narrows(old: &str, new: &str) -> bool {
 
 /// A cell folded for sorting: trimmed, lower case.
 pub fn sort_key(cell: &str) -> String {
+    let mut s = String::new();
+    push_sort_key(&mut s, cell);
+    s
+}
+
+fn push_sort_key(buf: &mut String, cell: &str) {
     let t = cell.trim();
     if t.is_ascii() {
-        t.to_ascii_lowercase()
+        let start = buf.len();
+        buf.push_str(t);
+        buf[start..].make_ascii_lowercase();
     } else {
-        t.to_lowercase()
+        buf.extend(t.chars().flat_map(char::to_lowercase));
     }
 }
 
@@ -560,6 +633,18 @@ mod tests {
         assert_eq!(all, [1, 2, 3, 4, 5, 6]);
         assert_eq!(s.get(6), None);
         assert_eq!(s.iter().count(), 6);
+    }
+
+    #[test]
+    fn text_store_slices_pages() {
+        let mut t = TextStore::new();
+        t.push_chunk(["ab", "", "çd"]);
+        t.push_chunk(Vec::<String>::new());
+        t.push_chunk(["e"]);
+        assert_eq!(t.len(), 4);
+        let all: Vec<&str> = (0..4).map(|i| t.get(i).unwrap()).collect();
+        assert_eq!(all, ["ab", "", "çd", "e"]);
+        assert_eq!(t.get(4), None);
     }
 
     #[test]

@@ -7,8 +7,8 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 
 use crate::app::data::{
-    CustomerLocsSrc, CustomerRec, RoutesSrc, StopsSrc, TaskRec, build_routes, location_rows,
-    task_route,
+    CustomerLocsSrc, CustomerRec, RoutesSrc, StopsSrc, TaskRec, build_routes, customer_search,
+    location_rows, task_route, task_search,
 };
 use crate::app::model::{
     CustomersData, InputKind, InputLine, Load, Model, RoutesData, Screen, StatusKind, TableId,
@@ -897,17 +897,19 @@ fn customers_page(model: &mut Model, req: u64, page: Vec<crate::api::types::Cust
     let n = page.len();
     let start = model.customers.recs.len();
     let widths = &mut model.customers.widths;
-    let recs = page
-        .into_iter()
-        .map(|c| CustomerRec::measured(c, widths))
-        .collect();
-    model.customers.recs.push_chunk(recs);
-    let locs = location_rows(
+    let texts: Vec<String> = page.iter().map(|c| customer_search(c, widths)).collect();
+    model.customers.search.push_chunk(texts);
+    model
+        .customers
+        .recs
+        .push_chunk(page.into_iter().map(CustomerRec::new).collect());
+    let (locs, loc_texts) = location_rows(
         &model.customers.recs,
         start,
         &mut model.customers.loc_widths,
     );
     model.customers.locs.push_chunk(locs);
+    model.customers.loc_search.push_chunk(loc_texts);
     if let Load::Loading { received, .. } = &mut model.customers.load {
         *received += n;
     }
@@ -923,11 +925,12 @@ fn tasks_page(model: &mut Model, req: u64, page: Vec<crate::api::types::Task>) -
     model.dirty = true;
     let n = page.len();
     let widths = &mut model.tasks.widths;
-    let recs = page
-        .into_iter()
-        .map(|t| TaskRec::measured(t, widths))
-        .collect();
-    model.tasks.recs.push_chunk(recs);
+    let texts: Vec<String> = page.iter().map(|t| task_search(t, widths)).collect();
+    model.tasks.search.push_chunk(texts);
+    model
+        .tasks
+        .recs
+        .push_chunk(page.into_iter().map(TaskRec::new).collect());
     if let Load::Loading { received, .. } = &mut model.tasks.load {
         *received += n;
     }

@@ -274,7 +274,11 @@ impl Spec {
 /// Which data rows match `spec`, in display order. Returns `None` when
 /// `cancelled()` says a newer request has made this one useless (checked
 /// every 1024 rows).
-pub fn derive(src: &dyn RowSource, spec: &Spec, cancelled: &dyn Fn() -> bool) -> Option<Vec<u32>> {
+pub fn derive(
+    src: &dyn RowSource,
+    spec: &Spec,
+    cancelled: &(dyn Fn() -> bool + Sync),
+) -> Option<Vec<u32>> {
     derive_among(src, spec, None, cancelled)
 }
 
@@ -284,26 +288,58 @@ pub fn derive_among(
     src: &dyn RowSource,
     spec: &Spec,
     candidates: Option<&[u32]>,
-    cancelled: &dyn Fn() -> bool,
+    cancelled: &(dyn Fn() -> bool + Sync),
 ) -> Option<Vec<u32>> {
     let n = src.len().min(u32::MAX as usize) as u32;
-    let all = || -> Box<dyn Iterator<Item = u32> + '_> {
+    let mut rows: Vec<u32> = if Filter::new(&spec.filter).is_none() {
         match candidates {
-            Some(c) => Box::new(c.iter().copied().filter(move |&i| i < n)),
-            None => Box::new(0..n),
+            Some(c) => c.iter().copied().filter(|&i| i < n).collect(),
+            None => (0..n).collect(),
         }
-    };
-    let mut rows: Vec<u32> = match Filter::new(&spec.filter) {
-        None => all().collect(),
-        Some(mut f) => {
+    } else {
+        // Large scans are split over the cores; each part keeps its order.
+        let total = candidates.map_or(n as usize, <[u32]>::len);
+        let parts = if total >= PARALLEL_FROM {
+            std::thread::available_parallelism().map_or(1, |p| p.get().clamp(1, 4))
+        } else {
+            1
+        };
+        let per = total.div_ceil(parts).max(1);
+        let scan = |from: usize, to: usize| -> Option<Vec<u32>> {
+            let mut f = Filter::new(&spec.filter)?;
             let mut out = Vec::new();
-            for (k, i) in all().enumerate() {
-                if k % 1024 == 0 && cancelled() {
+            for k in from..to {
+                if (k - from) % 1024 == 0 && cancelled() {
                     return None;
                 }
-                if f.matches(&src.haystack(i as usize)) {
+                let i = match candidates {
+                    Some(c) => c[k],
+                    None => k as u32,
+                };
+                if i < n && f.matches(&src.haystack(i as usize)) {
                     out.push(i);
                 }
+            }
+            Some(out)
+        };
+        if parts == 1 {
+            scan(0, total)?
+        } else {
+            let results: Vec<Option<Vec<u32>>> = std::thread::scope(|s| {
+                let handles: Vec<_> = (0..parts)
+                    .map(|p| {
+                        let (from, to) = ((p * per).min(total), ((p + 1) * per).min(total));
+                        s.spawn(move || scan(from, to))
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or(None))
+                    .collect()
+            });
+            let mut out = Vec::new();
+            for r in results {
+                out.extend(r?);
             }
             out
         }
@@ -330,6 +366,9 @@ pub fn derive_among(
     }
     Some(rows)
 }
+
+/// Filters scanning at least this many rows use several threads.
+const PARALLEL_FROM: usize = 20_000;
 
 /// True when every row matching `new` also matches `old` (the filter only
 /// grew), so the rows of `old` can be the candidates for `new`.
@@ -722,6 +761,47 @@ mod tests {
         assert_eq!(f("HAMEEN"), vec![2]);
         assert_eq!(f("ham  9"), vec![1]);
         assert_eq!(f("!ham 9"), vec![0, 2]);
+    }
+
+    struct Owned(Vec<String>);
+    impl RowSource for Owned {
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+        fn columns(&self) -> &'static [Column] {
+            const C: [Column; 1] = [Column::text("w", 1, 10)];
+            &C
+        }
+        fn cell(&self, row: usize, _col: usize) -> Cow<'_, str> {
+            Cow::Borrowed(&self.0[row])
+        }
+    }
+
+    #[test]
+    fn big_scans_split_over_threads_keep_the_order() {
+        let src = Owned(
+            (0..50_000)
+                .map(|i| {
+                    if i % 7 == 0 {
+                        format!("row {i} zz")
+                    } else {
+                        format!("row {i}")
+                    }
+                })
+                .collect(),
+        );
+        let spec = Spec {
+            filter: "zz".into(),
+            sort: None,
+        };
+        let want: Vec<u32> = (0..50_000).filter(|i| i % 7 == 0).collect();
+        assert_eq!(derive(&src, &spec, &|| false).unwrap(), want);
+        let candidates: Vec<u32> = (0..50_000).rev().collect();
+        let got = derive_among(&src, &spec, Some(&candidates), &|| false).unwrap();
+        let mut rev = want.clone();
+        rev.reverse();
+        assert_eq!(got, rev);
+        assert!(derive(&src, &spec, &|| true).is_none());
     }
 
     #[test]

@@ -441,71 +441,159 @@ impl Sender {
             run,
         });
 
-        // Re-read every touched record.
-        let mut wanted_records: HashMap<Entity, Vec<String>> = HashMap::new();
-        for p in &edits {
-            let list = wanted_records.entry(p.edit.entity).or_default();
-            if !list.contains(&p.edit.record_id) {
-                list.push(p.edit.record_id.clone());
-            }
-        }
-        let (fresh, unreadable, requests) = ctx.read_all(wanted_records).await;
-        summary.requests += requests;
-
-        let mut settled: Vec<(EditId, i64, EditOutcome)> = Vec::new();
-        let mut readable = Vec::with_capacity(edits.len());
+        // Records to re-read, in chunks; each record's edits travel together.
+        let mut by_record: HashMap<(Entity, String), Vec<PendingEdit>> = HashMap::new();
+        let mut order: Vec<(Entity, String)> = Vec::new();
         for p in edits {
-            match unreadable.get(&(p.edit.entity, p.edit.record_id.clone())) {
-                Some(why) => settled.push((
-                    p.id,
-                    p.rev,
-                    EditOutcome::StillStaged(format!("the record could not be read: {why}")),
-                )),
-                None => readable.push(p),
+            let key = (p.edit.entity, p.edit.record_id.clone());
+            if !by_record.contains_key(&key) {
+                order.push(key.clone());
+            }
+            by_record.entry(key).or_default().push(p);
+        }
+        let size = self.config.batch_size.max(1);
+        let mut estimate = 0usize;
+        let mut splits = 0usize;
+        let mut records_per_entity: HashMap<Entity, Vec<String>> = HashMap::new();
+        for (entity, id) in order {
+            records_per_entity.entry(entity).or_default().push(id);
+        }
+        let mut reads: VecDeque<(Entity, Vec<String>)> = VecDeque::new();
+        let mut entities: Vec<Entity> = records_per_entity.keys().copied().collect();
+        entities.sort();
+        for entity in entities {
+            let ids = &records_per_entity[&entity];
+            // An estimate until the checks say how many records need sending.
+            estimate += ids.len().div_ceil(size);
+            for chunk in ids.chunks(self.config.read_chunk.max(1)) {
+                reads.push_back((entity, chunk.to_vec()));
             }
         }
-        let plan = batch::plan(&readable, &fresh);
-        let revs: HashMap<EditId, i64> = readable.iter().map(|p| (p.id, p.rev)).collect();
-        for (id, outcome) in plan.outcomes {
-            let rev = revs.get(&id).copied().unwrap_or_default();
-            settled.push((id, rev, outcome));
-        }
-        ctx.settle(&mut summary, settled).await?;
-
-        let mut queue: VecDeque<Batch> =
-            batch::batches(plan.items, self.config.batch_size, || self.next_batch_id()).into();
-        summary.progress.batches_total = queue.len();
+        summary.progress.batches_total = estimate;
         self.emit(WriterEvent::Progress {
             run,
             progress: summary.progress,
         });
 
-        let mut set: JoinSet<BatchDone> = JoinSet::new();
+        // Reads and sends share `concurrency` slots; queued batches go first, so
+        // sending starts while later records are still being read.
+        let mut ready: HashMap<Entity, Vec<Item>> = HashMap::new();
+        let mut queue: VecDeque<Batch> = VecDeque::new();
+        let mut cut = 0usize;
+        let mut reads_in_flight = 0usize;
+        let mut set: JoinSet<Task> = JoinSet::new();
         let limit = self.config.concurrency.max(1);
         loop {
-            while set.len() < limit
-                && let Some(b) = queue.pop_front()
-            {
-                let ctx = Arc::clone(&ctx);
-                set.spawn(async move { ctx.send_batch(b).await });
+            // Cut batches: full ones as items arrive, the rest once every read is in.
+            let reading = !reads.is_empty() || reads_in_flight > 0;
+            let mut entities: Vec<Entity> = ready.keys().copied().collect();
+            entities.sort();
+            for entity in entities {
+                let Some(items) = ready.get_mut(&entity) else {
+                    continue;
+                };
+                while items.len() >= size || (!reading && !items.is_empty()) {
+                    let take = items.len().min(size);
+                    let chunk: Vec<Item> = items.drain(..take).collect();
+                    cut += 1;
+                    queue.push_back(Batch {
+                        id: self.next_batch_id(),
+                        entity,
+                        items: chunk,
+                    });
+                }
+            }
+            // The estimate becomes the count once every record is checked.
+            summary.progress.batches_total = if reading { estimate.max(cut) } else { cut } + splits;
+            while set.len() < limit {
+                if let Some(b) = queue.pop_front() {
+                    let ctx = Arc::clone(&ctx);
+                    set.spawn(async move { Task::Batch(ctx.send_batch(b).await) });
+                } else if let Some((entity, ids)) = reads.pop_front() {
+                    reads_in_flight += 1;
+                    let ctx = Arc::clone(&ctx);
+                    set.spawn(async move {
+                        let (result, requests) = ctx.read_records(entity, &ids, None).await;
+                        Task::Read {
+                            entity,
+                            ids,
+                            result,
+                            requests,
+                        }
+                    });
+                } else {
+                    break;
+                }
             }
             let Some(joined) = set.join_next().await else {
                 break;
             };
-            let done = joined.map_err(|e| WriterError::Task(e.to_string()))?;
-            summary.requests += done.requests;
-            if let Some((a, b)) = done.split {
-                // The halves replace the batch: one more batch in total.
-                summary.progress.batches_total += 1;
-                queue.push_front(b);
-                queue.push_front(a);
-                continue;
+            match joined.map_err(|e| WriterError::Task(e.to_string()))? {
+                Task::Read {
+                    entity,
+                    ids,
+                    result,
+                    requests,
+                } => {
+                    reads_in_flight -= 1;
+                    summary.requests += requests;
+                    let edits: Vec<PendingEdit> = ids
+                        .iter()
+                        .filter_map(|id| by_record.remove(&(entity, id.clone())))
+                        .flatten()
+                        .collect();
+                    let records = match result {
+                        Ok(records) => records,
+                        Err(why) => {
+                            let outcomes = edits
+                                .iter()
+                                .map(|p| {
+                                    (
+                                        p.id,
+                                        p.rev,
+                                        EditOutcome::StillStaged(format!(
+                                            "the record could not be read: {why}"
+                                        )),
+                                    )
+                                })
+                                .collect();
+                            ctx.settle(&mut summary, outcomes).await?;
+                            continue;
+                        }
+                    };
+                    let fresh: HashMap<(Entity, String), Value> = records
+                        .into_iter()
+                        .filter_map(|r| {
+                            let id = r.get("_id")?.as_str()?.to_string();
+                            Some(((entity, id), r))
+                        })
+                        .collect();
+                    let plan = batch::plan(&edits, &fresh);
+                    let revs: HashMap<EditId, i64> = edits.iter().map(|p| (p.id, p.rev)).collect();
+                    let outcomes = plan
+                        .outcomes
+                        .into_iter()
+                        .map(|(id, o)| (id, revs.get(&id).copied().unwrap_or_default(), o))
+                        .collect();
+                    ctx.settle(&mut summary, outcomes).await?;
+                    ready.entry(entity).or_default().extend(plan.items);
+                }
+                Task::Batch(done) => {
+                    summary.requests += done.requests;
+                    if let Some((a, b)) = done.split {
+                        // The halves replace the batch: one more batch in total.
+                        splits += 1;
+                        queue.push_front(b);
+                        queue.push_front(a);
+                        continue;
+                    }
+                    summary.progress.batches_done += 1;
+                    if done.outcomes.iter().any(|(_, _, o)| !o.is_sent()) {
+                        summary.progress.batches_failed += 1;
+                    }
+                    ctx.settle(&mut summary, done.outcomes).await?;
+                }
             }
-            summary.progress.batches_done += 1;
-            if done.outcomes.iter().any(|(_, _, o)| !o.is_sent()) {
-                summary.progress.batches_failed += 1;
-            }
-            ctx.settle(&mut summary, done.outcomes).await?;
             self.emit(WriterEvent::Progress {
                 run,
                 progress: summary.progress,
@@ -513,6 +601,17 @@ impl Sender {
         }
         Ok(summary)
     }
+}
+
+/// What a slot of a run finished.
+enum Task {
+    Read {
+        entity: Entity,
+        ids: Vec<String>,
+        result: Result<Vec<Value>, String>,
+        requests: usize,
+    },
+    Batch(BatchDone),
 }
 
 impl Ctx {
@@ -543,63 +642,6 @@ impl Ctx {
             outcomes: events,
         });
         Ok(())
-    }
-
-    /// Reads records of several entities in chunks, `concurrency` at a time.
-    /// Returns the records found, the ones that could not be read (with why),
-    /// and the number of requests made.
-    async fn read_all(
-        self: &Arc<Self>,
-        wanted: HashMap<Entity, Vec<String>>,
-    ) -> (
-        HashMap<(Entity, String), Value>,
-        HashMap<(Entity, String), String>,
-        usize,
-    ) {
-        let mut fresh = HashMap::new();
-        let mut unreadable = HashMap::new();
-        let mut requests = 0;
-        let mut chunks: VecDeque<(Entity, Vec<String>)> = VecDeque::new();
-        for (entity, ids) in wanted {
-            for chunk in ids.chunks(self.config().read_chunk.max(1)) {
-                chunks.push_back((entity, chunk.to_vec()));
-            }
-        }
-        let mut set = JoinSet::new();
-        let limit = self.config().concurrency.max(1);
-        loop {
-            while set.len() < limit
-                && let Some((entity, ids)) = chunks.pop_front()
-            {
-                let ctx = Arc::clone(self);
-                set.spawn(async move {
-                    let (result, n) = ctx.read_records(entity, &ids, None).await;
-                    (entity, ids, result, n)
-                });
-            }
-            let Some(joined) = set.join_next().await else {
-                break;
-            };
-            let Ok((entity, ids, result, n)) = joined else {
-                continue;
-            };
-            requests += n;
-            match result {
-                Ok(records) => {
-                    for r in records {
-                        if let Some(id) = r.get("_id").and_then(Value::as_str) {
-                            fresh.insert((entity, id.to_string()), r.clone());
-                        }
-                    }
-                }
-                Err(e) => {
-                    for id in ids {
-                        unreadable.insert((entity, id), e.clone());
-                    }
-                }
-            }
-        }
-        (fresh, unreadable, requests)
     }
 
     /// `GET /<entity>?_id=a,b,c` with retries. Returns the records (or the last

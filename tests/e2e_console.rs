@@ -20,6 +20,10 @@ struct Console {
 
 impl Console {
     fn start() -> Console {
+        Console::start_with(&["--demo"], &[])
+    }
+
+    fn start_with(args: &[&str], envs: &[(&str, &str)]) -> Console {
         let home = tempfile::tempdir().unwrap();
         let pair = native_pty_system()
             .openpty(PtySize {
@@ -30,7 +34,9 @@ impl Console {
             })
             .unwrap();
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_elogii-tui"));
-        cmd.arg("--demo");
+        for a in args {
+            cmd.arg(a);
+        }
         cmd.env_clear();
         let h = home.path();
         cmd.env("HOME", h);
@@ -42,6 +48,9 @@ impl Console {
         cmd.env("LANG", "C.UTF-8");
         if let Some(path) = std::env::var_os("PATH") {
             cmd.env("PATH", path);
+        }
+        for (k, v) in envs {
+            cmd.env(k, v);
         }
         cmd.cwd(h);
         let child = pair.slave.spawn_command(cmd).unwrap();
@@ -120,6 +129,36 @@ impl Drop for Console {
     }
 }
 
+impl Console {
+    /// Waits until the terminal has left the alternate screen and shows the cursor.
+    fn wait_restored(&self) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let p = self.parser.lock().unwrap();
+            let restored = !p.screen().alternate_screen() && !p.screen().hide_cursor();
+            drop(p);
+            if restored {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "terminal not restored; screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn signal(&self, name: &str) {
+        let pid = self.child.process_id().expect("child pid");
+        let sent = std::process::Command::new("kill")
+            .args([format!("-{name}"), pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    }
+}
+
 fn header(screen: &str) -> &str {
     screen.lines().next().unwrap_or("")
 }
@@ -174,30 +213,68 @@ fn browse_filter_switch_views_and_quit_restores_the_terminal() {
     c.send("q");
     let status = c.wait_exit(Duration::from_secs(5));
     assert!(status.success(), "{status:?}");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let p = c.parser.lock().unwrap();
-        let restored = !p.screen().alternate_screen() && !p.screen().hide_cursor();
-        drop(p);
-        if restored {
-            break;
-        }
-        assert!(Instant::now() < deadline, "terminal not restored");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    c.wait_restored();
 }
 
 #[test]
 fn sighup_ends_the_console_promptly() {
     let mut c = Console::start();
     c.wait("the customers of the demo", |s| s.contains("A1 Pharmacy"));
-    let pid = c.child.process_id().expect("child pid");
-    let sent = std::process::Command::new("kill")
-        .args(["-HUP", &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
+    c.signal("HUP");
     let started = Instant::now();
     c.wait_exit(Duration::from_secs(2));
     assert!(started.elapsed() < Duration::from_secs(2));
+    c.wait_restored();
+}
+
+#[test]
+fn sigterm_ends_the_console_and_restores_the_terminal() {
+    let mut c = Console::start();
+    c.wait("the customers of the demo", |s| s.contains("A1 Pharmacy"));
+    c.signal("TERM");
+    c.wait_exit(Duration::from_secs(2));
+    c.wait_restored();
+}
+
+#[test]
+fn a_panic_restores_the_terminal_before_its_message() {
+    let mut c = Console::start_with(&["--demo"], &[("ELOGII_TUI_TEST_FAULT", "panic")]);
+    c.wait("the customers of the demo", |s| s.contains("A1 Pharmacy"));
+    c.send("\x1b[24~"); // F12
+    let status = c.wait_exit(Duration::from_secs(5));
+    assert!(!status.success());
+    c.wait_restored();
+    // the message is on the normal screen, readable
+    c.wait("the panic message", |s| s.contains("test panic requested"));
+}
+
+#[test]
+fn a_terminal_error_restores_the_terminal_and_says_why() {
+    let mut c = Console::start_with(&["--demo"], &[("ELOGII_TUI_TEST_FAULT", "error")]);
+    c.wait("the customers of the demo", |s| s.contains("A1 Pharmacy"));
+    c.send("\x1b[24~"); // F12
+    let status = c.wait_exit(Duration::from_secs(5));
+    assert_eq!(status.exit_code(), 1);
+    c.wait_restored();
+    c.wait("the error", |s| s.contains("test error requested"));
+}
+
+#[test]
+fn an_unreachable_api_is_a_status_line_not_a_crash() {
+    let mut c = Console::start_with(
+        &["--base-url", "http://127.0.0.1:9"],
+        &[("ELOGII_API_KEY", "test:000000000000000000000000:key")],
+    );
+    c.wait("the error in the status line", |s| {
+        s.contains("error: Could not load customers: could not reach http://127.0.0.1:9")
+    });
+    let s = c.screen();
+    assert!(
+        header(&s).contains("default") && header(&s).contains("Customers"),
+        "{s}"
+    );
+    c.send("q");
+    let status = c.wait_exit(Duration::from_secs(5));
+    assert!(status.success());
+    c.wait_restored();
 }

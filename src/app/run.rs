@@ -109,7 +109,7 @@ async fn drive<B: Backend>(
             model.dirty = false;
         }
         let first = tokio::select! {
-            ev = ev_rx.recv() => event_msg(bindings, model, ev),
+            ev = ev_rx.recv() => event_msg(bindings, model, ev)?,
             Some(msg) = rx.recv() => Some(msg),
             _ = ticker.tick() => Some(Msg::Tick(jiff::Timestamp::now())),
         };
@@ -120,7 +120,7 @@ async fn drive<B: Backend>(
         let mut handled = 0;
         while handled < DRAIN_LIMIT && !model.quit {
             let next = match ev_rx.try_recv() {
-                Ok(ev) => event_msg(bindings, model, Some(ev)),
+                Ok(ev) => event_msg(bindings, model, Some(ev))?,
                 Err(_) => match rx.try_recv() {
                     Ok(msg) => Some(msg),
                     Err(_) => break,
@@ -135,7 +135,13 @@ async fn drive<B: Backend>(
     Ok(())
 }
 
-fn event_msg(bindings: &Bindings, model: &Model, ev: Option<io::Result<Event>>) -> Option<Msg> {
+/// The message for an input event. A read error ends the loop with that
+/// error (the terminal is unusable); the end of the input quits quietly.
+fn event_msg(
+    bindings: &Bindings,
+    model: &Model,
+    ev: Option<io::Result<Event>>,
+) -> Result<Option<Msg>, RunError> {
     match ev {
         Some(Ok(ev)) => {
             let mode = if model.input.is_some() {
@@ -143,10 +149,13 @@ fn event_msg(bindings: &Bindings, model: &Model, ev: Option<io::Result<Event>>) 
             } else {
                 Mode::Normal
             };
-            translate(bindings, mode, &ev)
+            Ok(translate(bindings, mode, &ev))
         }
-        Some(Err(e)) => Some(Msg::InputClosed(e.to_string())),
-        None => Some(Msg::InputClosed("the input ended".into())),
+        Some(Err(e)) => {
+            tracing::warn!(error = %e, "reading the terminal failed");
+            Err(RunError::Terminal(e))
+        }
+        None => Ok(Some(Msg::InputClosed("the input ended".into()))),
     }
 }
 
@@ -256,7 +265,9 @@ pub async fn run_console(opts: ConsoleOptions) -> Result<(), RunError> {
     let result = async {
         let backend = ratatui::backend::CrosstermBackend::new(io::stdout());
         let mut term = Terminal::new(backend).map_err(|e| RunError::Draw(e.to_string()))?;
-        let events = crossterm::event::EventStream::new();
+        let events: EventStream = Box::pin(crossterm::event::EventStream::new());
+        #[cfg(debug_assertions)]
+        let events = with_test_faults(events);
         let mut out = io::stdout();
         run_loop(
             &mut term,
@@ -274,6 +285,27 @@ pub async fn run_console(opts: ConsoleOptions) -> Result<(), RunError> {
     drop(guard);
     tracing::info!(ok = result.is_ok(), "console stopped");
     result
+}
+
+/// The terminal's input as the loop takes it.
+type EventStream = std::pin::Pin<Box<dyn Stream<Item = io::Result<Event>> + Send>>;
+
+/// Debug builds only, for the end-to-end tests of the exit paths: with
+/// `ELOGII_TUI_TEST_FAULT=panic` (or `error`) the key F12 panics (or fails
+/// reading the terminal).
+#[cfg(debug_assertions)]
+fn with_test_faults(events: EventStream) -> EventStream {
+    let Ok(fault) = std::env::var("ELOGII_TUI_TEST_FAULT") else {
+        return events;
+    };
+    Box::pin(events.map(move |ev| {
+        let f12 = matches!(&ev, Ok(Event::Key(k)) if k.code == crossterm::event::KeyCode::F(12));
+        match (f12, fault.as_str()) {
+            (true, "panic") => panic!("test panic requested with F12"),
+            (true, "error") => Err(io::Error::other("test error requested with F12")),
+            _ => ev,
+        }
+    }))
 }
 
 fn spawn_signal_listener(tx: UnboundedSender<Msg>) {

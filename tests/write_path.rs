@@ -513,3 +513,67 @@ async fn edits_left_sending_are_rechecked_at_start() {
     }
     h.shutdown().await;
 }
+
+/// A server that answers `updateMany` with 200 but names no item: nothing is
+/// taken as sent. The next answer names the record: then it is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_2xx_that_names_no_item_confirms_nothing() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use axum::Json;
+    use axum::routing::{get, post};
+
+    let record = json!({"_id": "64b7f0c2a1b2c3d4e5f60718", "uid": "CUS-AAAA1111", "name": "Shop"});
+    let posts = Arc::new(AtomicUsize::new(0));
+    let app = {
+        let record = record.clone();
+        let posts = Arc::clone(&posts);
+        axum::Router::new()
+            .route("/customers", get(move || {
+                let record = record.clone();
+                async move { Json(json!([record])) }
+            }))
+            .route("/customers/updateMany", post(move || {
+                let n = posts.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    if n == 0 {
+                        Json(json!({"result": 1}))
+                    } else {
+                        Json(json!({"result": 1, "ids": ["64b7f0c2a1b2c3d4e5f60718"], "errors": []}))
+                    }
+                }
+            }))
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let c = Client::new(ClientConfig::new(
+        format!("http://{addr}"),
+        SecretString::from(KEY),
+    ))
+    .unwrap();
+    let j = Journal::open_in_memory().unwrap();
+    let id = stage_text(
+        &j,
+        c.base_url(),
+        &record,
+        Entity::Customer,
+        "contactName",
+        "Ann",
+    );
+
+    let (summary, _) = send_all(c.clone(), j.clone(), WriterConfig::default()).await;
+    assert_eq!((summary.progress.sent, summary.progress.kept), (0, 1));
+    let p = j.get(id).unwrap().unwrap();
+    assert_eq!(p.state, EditState::Staged);
+    assert_eq!(
+        p.message.as_deref(),
+        Some(elogii_tui::sync::batch::UNCONFIRMED)
+    );
+
+    let (summary, _) = send_all(c, j.clone(), WriterConfig::default()).await;
+    assert_eq!(summary.progress.sent, 1);
+    assert!(j.pending(None).unwrap().is_empty());
+    assert_eq!(posts.load(Ordering::SeqCst), 2);
+}

@@ -474,6 +474,24 @@ impl Journal {
         Ok(())
     }
 
+    /// Undoes what [`Journal::stage`] did (the console's `u`): an added edit is
+    /// discarded, a replaced one gets its previous new value back, a reverted one
+    /// is staged again (under a new id, returned). Redo is staging the same edit again.
+    pub fn undo(&self, staged: &StageResult) -> Result<Option<EditId>, JournalError> {
+        match staged {
+            StageResult::Added(id) => {
+                self.discard(*id)?;
+                Ok(None)
+            }
+            StageResult::Replaced { id, previous } => {
+                self.set_new(*id, previous.clone())?;
+                Ok(Some(*id))
+            }
+            StageResult::Reverted(p) => Ok(self.stage(&p.origin, &p.edit)?.id()),
+            StageResult::Unchanged => Ok(None),
+        }
+    }
+
     /// Settles a conflict.
     pub fn resolve_conflict(&self, id: EditId, how: Resolution) -> Result<(), JournalError> {
         let mut conn = self.lock();
@@ -752,6 +770,38 @@ mod tests {
         assert_eq!((p.edit.base, p.edit.new), (None, Some(Value::Null)));
         assert!(j.discard(id).unwrap().is_some());
         assert!(j.get(id).unwrap().is_none());
+    }
+
+    #[test]
+    fn undo_and_redo_each_kind_of_stage() {
+        let j = Journal::open_in_memory().unwrap();
+        let f = FieldPath::top("contactName");
+        let first = edit("a", f.clone(), json!("Ann"), json!("Bob"));
+        let added = j.stage(O, &first).unwrap();
+        let second = edit("a", f.clone(), json!("Bob"), json!("Cy"));
+        let replaced = j.stage(O, &second).unwrap();
+        let back = edit("a", f.clone(), json!("Cy"), json!("Ann"));
+        let reverted = j.stage(O, &back).unwrap();
+        assert!(j.pending(None).unwrap().is_empty());
+        // Undo in reverse order walks the history back.
+        let id = j.undo(&reverted).unwrap().unwrap();
+        let p = j.get(id).unwrap().unwrap();
+        assert_eq!(
+            (p.edit.base, p.edit.new),
+            (Some(json!("Ann")), Some(json!("Cy")))
+        );
+        let replaced = match replaced {
+            StageResult::Replaced { previous, .. } => StageResult::Replaced { id, previous },
+            other => panic!("{other:?}"),
+        };
+        j.undo(&replaced).unwrap();
+        assert_eq!(j.get(id).unwrap().unwrap().edit.new, Some(json!("Bob")));
+        j.undo(&StageResult::Added(id)).unwrap();
+        assert!(j.pending(None).unwrap().is_empty());
+        // Redo: stage again.
+        assert!(matches!(j.stage(O, &first).unwrap(), StageResult::Added(_)));
+        assert!(matches!(added, StageResult::Added(_)));
+        assert_eq!(j.undo(&StageResult::Unchanged).unwrap(), None);
     }
 
     #[test]

@@ -32,15 +32,24 @@ pub const TICK: Duration = Duration::from_secs(10);
 /// Why the console stopped with an error.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    /// The terminal could not be set up or written.
+    /// There is no terminal to run in.
+    #[error("the console needs a terminal; for scripts use `elogii-tui export`")]
+    NotATerminal,
+    /// The terminal could not be set up, read or written.
     #[error("terminal: {0}")]
-    Terminal(#[from] io::Error),
+    Terminal(io::Error),
     /// Drawing failed.
     #[error("drawing the screen failed: {0}")]
     Draw(String),
     /// The API client could not be built.
-    #[error("{0}")]
+    #[error(transparent)]
     Client(#[from] crate::api::error::ApiError),
+}
+
+impl From<io::Error> for RunError {
+    fn from(e: io::Error) -> Self {
+        RunError::Terminal(e)
+    }
 }
 
 /// Runs the loop until the model says quit (or the input ends).
@@ -247,6 +256,10 @@ pub fn no_color_env() -> bool {
 /// Runs the console on the real terminal until the user quits or a signal
 /// (SIGTERM, SIGHUP, SIGINT) arrives. The terminal is restored on every path.
 pub async fn run_console(opts: ConsoleOptions) -> Result<(), RunError> {
+    use std::io::IsTerminal;
+    if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
+        return Err(RunError::NotATerminal);
+    }
     let client = Client::new(opts.connection.client.clone())?;
     let read_only = opts.read_only || opts.connection.read_only;
     let mut model = model_for(

@@ -217,15 +217,13 @@ pub fn haystack_measured<S: RowSource + ?Sized>(
         widths.resize(ncols, 0);
     }
     let mut out = String::new();
-    for col in 0..ncols {
+    for (col, widest) in widths.iter_mut().enumerate().take(ncols) {
         let cell = src.cell(row, col);
         if cell.is_empty() {
             continue;
         }
         let w = u16::try_from(crate::domain::sanitize::display_width(&cell)).unwrap_or(u16::MAX);
-        if w > widths[col] {
-            widths[col] = w;
-        }
+        *widest = (*widest).max(w);
         if !out.is_empty() {
             out.push_str("  ");
         }
@@ -309,7 +307,7 @@ pub fn derive_among(
             let mut f = Filter::new(&spec.filter)?;
             let mut out = Vec::new();
             for k in from..to {
-                if (k - from) % 1024 == 0 && cancelled() {
+                if (k - from).is_multiple_of(1024) && cancelled() {
                     return None;
                 }
                 let i = match candidates {
@@ -349,7 +347,7 @@ pub fn derive_among(
         let mut buf = String::new();
         let mut keyed: Vec<(u32, u32, u32)> = Vec::with_capacity(rows.len());
         for (k, &i) in rows.iter().enumerate() {
-            if k % 1024 == 0 && cancelled() {
+            if k.is_multiple_of(1024) && cancelled() {
                 return None;
             }
             let start = buf.len();

@@ -2,6 +2,7 @@
 
 pub mod dates;
 pub mod edit;
+pub mod lateness;
 pub mod sanitize;
 pub mod schedule;
 pub mod validate;

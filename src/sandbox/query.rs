@@ -138,6 +138,9 @@ pub enum Pred {
     Cmp(CmpOp, Value),
     /// Some value equals one of these.
     In(Vec<Value>),
+    /// Some value equals one of these strings (a long `_id=a,b,c` list): a set
+    /// lookup for string values, the loose comparison for the rest.
+    InStrings(std::collections::HashSet<String>, Vec<Value>),
     /// No value equals any of these.
     Nin(Vec<Value>),
     /// The path exists (even with `null`) or not.
@@ -464,7 +467,7 @@ pub fn parse_query(raw: Option<&str>) -> Result<Query, QueryError> {
             _ => {
                 let path = parse_path(&key, &key)?;
                 let pred = match op {
-                    ParamOp::Eq => Pred::In(equality_operands(&value)),
+                    ParamOp::Eq => Pred::in_values(equality_operands(&value)),
                     ParamOp::Ne => Pred::Nin(equality_operands(&value)),
                     ParamOp::Cmp(c) => Pred::Cmp(c, Value::String(value)),
                 };
@@ -569,7 +572,7 @@ fn parse_operators(map: &Map<String, Value>) -> Result<Pred, QueryError> {
             "$gte" => Pred::Cmp(CmpOp::Gte, operand.clone()),
             "$lt" => Pred::Cmp(CmpOp::Lt, operand.clone()),
             "$lte" => Pred::Cmp(CmpOp::Lte, operand.clone()),
-            "$in" => Pred::In(array()?),
+            "$in" => Pred::in_values(array()?),
             "$nin" => Pred::Nin(array()?),
             "$exists" => match operand {
                 Value::Bool(b) => Pred::Exists(*b),
@@ -780,11 +783,28 @@ fn eq_matches(found: &[&Value], operand: &Value) -> bool {
 }
 
 impl Pred {
+    /// `In`, with a set lookup when the list is long and all strings.
+    pub fn in_values(xs: Vec<Value>) -> Pred {
+        if xs.len() > 8 && xs.iter().all(Value::is_string) {
+            let set = xs
+                .iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect();
+            Pred::InStrings(set, xs)
+        } else {
+            Pred::In(xs)
+        }
+    }
+
     fn matches(&self, found: &[&Value]) -> bool {
         match self {
             Pred::Eq(x) => eq_matches(found, x),
             Pred::Ne(x) => !eq_matches(found, x),
             Pred::In(xs) => xs.iter().any(|x| eq_matches(found, x)),
+            Pred::InStrings(set, xs) => candidates(found).any(|v| match v {
+                Value::String(s) => set.contains(s),
+                other => xs.iter().any(|x| loose_eq(other, x)),
+            }),
             Pred::Nin(xs) => !xs.iter().any(|x| eq_matches(found, x)),
             Pred::Cmp(op, x) => candidates(found)
                 .filter(|v| !v.is_array())
@@ -1030,6 +1050,25 @@ mod tests {
         assert_eq!(ids("date%3C20250116"), ["a1"]);
         assert_eq!(ids("date%21=20250116"), ["a1", "c3"]);
         assert!(parse_query(Some("date=2025-01-15")).is_err());
+    }
+
+    #[test]
+    fn long_id_lists_use_a_set_and_keep_loose_number_matching() {
+        let docs: Vec<Value> = (0..40)
+            .map(|i| json!({"_id": format!("id{i:02}"), "n": i}))
+            .collect();
+        let ids: Vec<String> = (10..30).map(|i| format!("id{i:02}")).collect();
+        let q = parse_query(Some(&format!("_id={}", ids.join(",")))).unwrap();
+        let found = q.run(docs.iter());
+        assert_eq!(found.len(), 20);
+        assert_eq!(found[0]["_id"], "id10");
+        let nums: Vec<String> = (0..12).map(|i| i.to_string()).collect();
+        let q = parse_query(Some(&format!("n={}", nums.join(",")))).unwrap();
+        assert_eq!(
+            q.run(docs.iter()).len(),
+            12,
+            "numbers still equal numeric strings"
+        );
     }
 
     #[test]

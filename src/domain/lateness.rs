@@ -222,7 +222,12 @@ pub fn verdict(eta: i64, windows: &[(i64, i64)], margin: i64) -> (Verdict, Optio
         return (v, Some(w));
     }
     if eta < first.0 {
-        return (Verdict::Early { wait: first.0 - eta }, Some(first));
+        return (
+            Verdict::Early {
+                wait: first.0 - eta,
+            },
+            Some(first),
+        );
     }
     if eta > last.1 {
         return (Verdict::Late { by: eta - last.1 }, Some(last));
@@ -276,18 +281,12 @@ mod tests {
     #[test]
     fn inside_before_after_and_at_the_edges() {
         let w = [(hm(9, 0), hm(17, 0))];
-        assert_eq!(
-            verdict(hm(12, 0), &w, M).0,
-            Verdict::OnTime { slack: 300 }
-        );
+        assert_eq!(verdict(hm(12, 0), &w, M).0, Verdict::OnTime { slack: 300 });
         assert_eq!(verdict(hm(9, 0), &w, M).0, Verdict::OnTime { slack: 480 });
         // Closing time itself is still on time, with nothing left.
         assert_eq!(verdict(hm(17, 0), &w, M).0, Verdict::AtRisk { slack: 0 });
         assert_eq!(verdict(hm(16, 51), &w, M).0, Verdict::AtRisk { slack: 9 });
-        assert_eq!(
-            verdict(hm(16, 50), &w, M).0,
-            Verdict::OnTime { slack: 10 }
-        );
+        assert_eq!(verdict(hm(16, 50), &w, M).0, Verdict::OnTime { slack: 10 });
         assert_eq!(verdict(hm(8, 35), &w, M).0, Verdict::Early { wait: 25 });
         let (v, win) = verdict(hm(17, 12), &w, M);
         assert_eq!(v, Verdict::Late { by: 12 });
@@ -300,12 +299,15 @@ mod tests {
     fn several_windows_a_stop() {
         // A pharmacy closed for lunch, given out of order.
         let w = [(hm(14, 0), hm(18, 0)), (hm(9, 0), hm(13, 0))];
-        assert_eq!(
-            verdict(hm(10, 0), &w, M).0,
-            Verdict::OnTime { slack: 180 }
-        );
+        assert_eq!(verdict(hm(10, 0), &w, M).0, Verdict::OnTime { slack: 180 });
         let (v, win) = verdict(hm(13, 20), &w, M);
-        assert_eq!(v, Verdict::Between { after: 20, wait: 40 });
+        assert_eq!(
+            v,
+            Verdict::Between {
+                after: 20,
+                wait: 40
+            }
+        );
         assert_eq!(win, Some((hm(14, 0), hm(18, 0))));
         assert!(v.is_waiting() && !v.is_late());
         assert_eq!(v.wait(), 40);
@@ -323,7 +325,10 @@ mod tests {
         let three = [(540, 600), (660, 720), (900, 960)];
         assert_eq!(
             verdict(800, &three, M).0,
-            Verdict::Between { after: 80, wait: 100 }
+            Verdict::Between {
+                after: 80,
+                wait: 100
+            }
         );
     }
 
@@ -331,18 +336,12 @@ mod tests {
     fn windows_past_midnight() {
         // A late-night takeaway open 18:00 until 02:00 the next morning.
         let w = [(hm(18, 0), 1440 + hm(2, 0))];
-        assert_eq!(
-            verdict(hm(23, 30), &w, M).0,
-            Verdict::OnTime { slack: 150 }
-        );
+        assert_eq!(verdict(hm(23, 30), &w, M).0, Verdict::OnTime { slack: 150 });
         assert_eq!(
             verdict(1440 + hm(1, 55), &w, M).0,
             Verdict::AtRisk { slack: 5 }
         );
-        assert_eq!(
-            verdict(1440 + hm(2, 30), &w, M).0,
-            Verdict::Late { by: 30 }
-        );
+        assert_eq!(verdict(1440 + hm(2, 30), &w, M).0, Verdict::Late { by: 30 });
         // The same window as a schedule: the previous day's part past
         // midnight covers an early-morning ETA on the route's own day.
         let week = parse_week_line("Mo-Su 18:00-02:00").unwrap();
@@ -352,14 +351,26 @@ mod tests {
         assert_eq!(l.window, Some((hm(18, 0) - 1440, hm(2, 0))));
         // At 03:00 the night window has closed and the evening one is ahead.
         let l = judge(hm(3, 0), &[], Some(&week), Weekday::Tue, M);
-        assert_eq!(l.verdict, Verdict::Between { after: 60, wait: 900 });
+        assert_eq!(
+            l.verdict,
+            Verdict::Between {
+                after: 60,
+                wait: 900
+            }
+        );
     }
 
     #[test]
     fn a_stop_with_no_window_uses_the_schedule_for_that_weekday() {
         let week = parse_week_line("Mo-Fr 09:00-17:30; Sa 10:00-12:00; Su off").unwrap();
         // Task windows win when present.
-        let l = judge(hm(11, 0), &[(hm(8, 0), hm(10, 0))], Some(&week), Weekday::Sat, M);
+        let l = judge(
+            hm(11, 0),
+            &[(hm(8, 0), hm(10, 0))],
+            Some(&week),
+            Weekday::Sat,
+            M,
+        );
         assert_eq!(l.source, WindowSource::Task);
         assert_eq!(l.verdict, Verdict::Late { by: 60 });
         // No task windows: Saturday's hours.
@@ -377,7 +388,10 @@ mod tests {
         assert_eq!(l.verdict.offset(), None);
         // Neither task windows nor a schedule: no verdict either.
         let l = judge(hm(11, 0), &[], None, Weekday::Mon, M);
-        assert_eq!((l.verdict, l.source), (Verdict::NoWindow, WindowSource::None));
+        assert_eq!(
+            (l.verdict, l.source),
+            (Verdict::NoWindow, WindowSource::None)
+        );
         // Empty task windows (end before start) fall back to the schedule.
         let l = judge(hm(11, 0), &[(600, 600)], Some(&week), Weekday::Mon, M);
         assert_eq!(l.source, WindowSource::Schedule);
@@ -405,7 +419,13 @@ mod tests {
         let l = judge(1440 + hm(0, 55), &[], Some(&week), Weekday::Fri, M);
         assert_eq!(l.verdict, Verdict::AtRisk { slack: 5 });
         let l = judge(1440 + hm(5, 0), &[], Some(&week), Weekday::Fri, M);
-        assert_eq!(l.verdict, Verdict::Between { after: 240, wait: 60 });
+        assert_eq!(
+            l.verdict,
+            Verdict::Between {
+                after: 240,
+                wait: 60
+            }
+        );
         assert_eq!(l.window, Some((1440 + hm(6, 0), 1440 + hm(10, 0))));
         let l = judge(1440 + hm(10, 30), &[], Some(&week), Weekday::Fri, M);
         assert_eq!(l.verdict, Verdict::Late { by: 30 });

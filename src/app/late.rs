@@ -1,0 +1,462 @@
+//! Lateness of a day's stops as plain data: each stop's verdict, a route's
+//! counts, and the late-stop queue (late and at-risk stops across routes,
+//! worst first).
+//!
+//! A stop is judged by [`crate::domain::lateness::judge`]: its planned ETA
+//! (`assignment.eta`, see [`crate::app::data::ETA_FIELD`]) against the task's
+//! `timeWindows`, or, when the task has none, against the weekly `schedule` of
+//! the customer location it points at (`location.uid`, a `CL-` uid) for the
+//! weekday of the task's `date`.
+
+use std::collections::HashMap;
+
+use jiff::civil::Date;
+use serde_json::Value;
+
+use crate::api::types::{Customer, Field, Task};
+use crate::app::data::{task_driver, task_eta, task_order, task_route, task_windows};
+use crate::domain::dates::from_number;
+use crate::domain::lateness::{Lateness, Verdict, WindowSource, judge};
+use crate::domain::schedule::{WeekHours, Weekday};
+
+/// Weekly opening hours of customer locations, by location uid (`CL-…`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Schedules(HashMap<String, WeekHours>);
+
+impl Schedules {
+    /// The schedules of every location of `customers` that has one
+    /// (`schedule: null` or absent: none).
+    pub fn from_customers<'a>(customers: impl IntoIterator<Item = &'a Customer>) -> Schedules {
+        let mut map = HashMap::new();
+        for c in customers {
+            for l in c.locations() {
+                if let (Field::Value(uid), Field::Value(s)) = (&l.uid, &l.schedule) {
+                    map.insert(uid.clone(), WeekHours::from_schedule(s));
+                }
+            }
+        }
+        Schedules(map)
+    }
+
+    /// Sets (or replaces) one location's hours, e.g. after a staged edit.
+    pub fn insert(&mut self, location_uid: &str, hours: WeekHours) {
+        self.0.insert(location_uid.to_string(), hours);
+    }
+
+    /// The hours of a location.
+    pub fn get(&self, location_uid: &str) -> Option<&WeekHours> {
+        self.0.get(location_uid)
+    }
+
+    /// Number of locations with hours.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when no location has hours.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The uid of the customer location a task points at.
+pub fn task_location_uid(t: &Task) -> Option<&str> {
+    match &t.location.get()?.uid {
+        Field::Value(s) if !s.trim().is_empty() => Some(s.as_str()),
+        _ => None,
+    }
+}
+
+/// The uid of a task's customer (`customer.uid`).
+pub fn task_customer_uid(t: &Task) -> Option<&str> {
+    match &t.customer {
+        Field::Value(Value::Object(o)) => o
+            .get("uid")
+            .and_then(Value::as_str)
+            .filter(|s| !s.trim().is_empty()),
+        _ => None,
+    }
+}
+
+/// The date of a task (its `date`, `YYYYMMDD`).
+pub fn task_date(t: &Task) -> Option<Date> {
+    from_number(t.date_number()?)
+}
+
+/// Minutes a stop waits at its location before a window opens, as planned
+/// (`assignment.waitingTime`).
+pub fn task_waiting(t: &Task) -> Option<i64> {
+    match t.assignment()?.extra.get("waitingTime")? {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f.round() as i64)),
+        _ => None,
+    }
+}
+
+/// A stop's lateness, or `None` when the task has no planned ETA.
+pub fn task_lateness(t: &Task, schedules: &Schedules, margin: i64) -> Option<Lateness> {
+    let eta = task_eta(t)?;
+    let windows = task_windows(t);
+    let hours = task_location_uid(t).and_then(|uid| schedules.get(uid));
+    match task_date(t) {
+        Some(date) => Some(judge(
+            eta,
+            &windows,
+            hours,
+            Weekday::from_jiff(date.weekday()),
+            margin,
+        )),
+        // Without a date the weekday is unknown: the task's windows only.
+        None => {
+            let (verdict, window) = crate::domain::lateness::verdict(eta, &windows, margin);
+            let windows = crate::domain::lateness::merge(&windows);
+            let source = if windows.is_empty() {
+                WindowSource::None
+            } else {
+                WindowSource::Task
+            };
+            Some(Lateness {
+                verdict,
+                source,
+                window,
+                windows,
+            })
+        }
+    }
+}
+
+/// Counts of a route's stops.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RouteCounts {
+    /// Stops.
+    pub stops: usize,
+    /// Late stops.
+    pub late: usize,
+    /// On-time stops close to their window's end.
+    pub at_risk: usize,
+    /// Stops that wait for a window (early or between windows).
+    pub early: usize,
+    /// Minutes waited in all, as judged (early and between windows).
+    pub waiting: i64,
+    /// Stops with an ETA but no window to judge against.
+    pub unjudged: usize,
+}
+
+/// Counts over a route's stops.
+pub fn route_counts<'a>(
+    stops: impl IntoIterator<Item = &'a Task>,
+    schedules: &Schedules,
+    margin: i64,
+) -> RouteCounts {
+    let mut c = RouteCounts::default();
+    for t in stops {
+        c.stops += 1;
+        let Some(l) = task_lateness(t, schedules, margin) else {
+            continue;
+        };
+        match l.verdict {
+            Verdict::Late { .. } => c.late += 1,
+            Verdict::AtRisk { .. } => c.at_risk += 1,
+            Verdict::Early { wait } | Verdict::Between { wait, .. } => {
+                c.early += 1;
+                c.waiting += wait;
+            }
+            Verdict::NoWindow => c.unjudged += 1,
+            Verdict::OnTime { .. } => {}
+        }
+    }
+    c
+}
+
+/// One entry of the late-stop queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LateStop {
+    /// Index of the task in the day's task list.
+    pub task: u32,
+    /// The task's uid (`T-…`).
+    pub task_uid: String,
+    /// The route's uid.
+    pub route: String,
+    /// Stop number in the route (`assignment.routeOrder`, 1-based).
+    pub stop: Option<i64>,
+    /// Driver's name.
+    pub driver: String,
+    /// The location's (or customer's) name, unsanitised.
+    pub name: String,
+    /// Postcode, unsanitised.
+    pub postcode: String,
+    /// The customer's uid (`CUS-…`).
+    pub customer_uid: Option<String>,
+    /// The customer location's uid (`CL-…`): the record to fix.
+    pub location_uid: Option<String>,
+    /// Planned ETA, route timeline.
+    pub eta: i64,
+    /// The verdict and its windows.
+    pub lateness: Lateness,
+}
+
+/// All late and at-risk stops of a day's tasks, worst first: late stops by
+/// minutes late, then at-risk stops by how little time is left; ties by ETA,
+/// then route and stop. Tasks without a route or an ETA are left out.
+pub fn late_queue<'a>(
+    tasks: impl IntoIterator<Item = &'a Task>,
+    schedules: &Schedules,
+    margin: i64,
+) -> Vec<LateStop> {
+    let mut out = Vec::new();
+    for (i, t) in tasks.into_iter().enumerate() {
+        let Some(route) = task_route(t) else {
+            continue;
+        };
+        let Some(l) = task_lateness(t, schedules, margin) else {
+            continue;
+        };
+        if !(l.verdict.is_late() || l.verdict.is_at_risk()) {
+            continue;
+        }
+        let loc = t.location.get();
+        let name = loc
+            .map(|l| l.name.as_str().trim().to_string())
+            .filter(|n| !n.is_empty())
+            .or_else(|| match &t.customer {
+                Field::Value(Value::Object(o)) => {
+                    o.get("name").and_then(Value::as_str).map(str::to_string)
+                }
+                _ => None,
+            })
+            .unwrap_or_default();
+        out.push(LateStop {
+            task: u32::try_from(i).unwrap_or(u32::MAX),
+            task_uid: t.uid.as_str().to_string(),
+            route: route.to_string(),
+            stop: task_order(t),
+            driver: task_driver(t),
+            name,
+            postcode: loc
+                .map(|l| l.post_code.as_str().to_string())
+                .unwrap_or_default(),
+            customer_uid: task_customer_uid(t).map(str::to_string),
+            location_uid: task_location_uid(t).map(str::to_string),
+            eta: task_eta(t).unwrap_or_default(),
+            lateness: l,
+        });
+    }
+    out.sort_by(|a, b| {
+        b.lateness
+            .verdict
+            .severity()
+            .cmp(&a.lateness.verdict.severity())
+            .then(a.eta.cmp(&b.eta))
+            .then_with(|| a.route.cmp(&b.route))
+            .then(a.stop.cmp(&b.stop))
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::lateness::DEFAULT_AT_RISK_MARGIN as M;
+    use serde_json::json;
+
+    fn task(uid: &str, route: &str, order: i64, eta: i64, windows: Value, loc: &str) -> Task {
+        serde_json::from_value(json!({
+            "uid": uid,
+            "date": 20261207,
+            "timeWindows": windows,
+            "location": { "type": 1, "uid": loc, "name": format!("Site {uid}"), "postCode": "M1 1AA" },
+            "customer": { "uid": format!("CUS-{uid}") },
+            "assignment": {
+                "state": 1,
+                "routeUID": route,
+                "routeOrder": order,
+                "eta": eta,
+                "waitingTime": 0,
+                "assignee": { "info": { "firstName": "Aisha", "lastName": "Marlowe" } }
+            }
+        }))
+        .unwrap()
+    }
+
+    fn customer(loc: &str, schedule: Value) -> Customer {
+        serde_json::from_value(json!({
+            "uid": "CUS-X",
+            "locations": [ { "uid": loc, "schedule": schedule } ]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn queue_is_late_and_at_risk_only_worst_first() {
+        let tasks = [
+            task(
+                "T-1",
+                "R-A",
+                1,
+                600,
+                json!([{"start": 540, "end": 1020}]),
+                "CL-1",
+            ),
+            task(
+                "T-2",
+                "R-A",
+                2,
+                1030,
+                json!([{"start": 540, "end": 1020}]),
+                "CL-2",
+            ),
+            task(
+                "T-3",
+                "R-B",
+                1,
+                700,
+                json!([{"start": 540, "end": 660}]),
+                "CL-3",
+            ),
+            task(
+                "T-4",
+                "R-B",
+                2,
+                655,
+                json!([{"start": 540, "end": 660}]),
+                "CL-4",
+            ),
+            task(
+                "T-5",
+                "R-B",
+                3,
+                500,
+                json!([{"start": 540, "end": 660}]),
+                "CL-5",
+            ),
+            // No windows on the task: the location's Monday hours decide.
+            task("T-6", "R-C", 1, 800, json!([]), "CL-6"),
+        ];
+        // 2026-12-07 is a Monday; CL-6 closes at 12:00 on Mondays.
+        let schedules = Schedules::from_customers(&[customer(
+            "CL-6",
+            json!({"Mon": {"timeWindows": [{"start": 480, "end": 720}]}}),
+        )]);
+        assert_eq!(schedules.len(), 1);
+        let q = late_queue(&tasks, &schedules, M);
+        let uids: Vec<&str> = q.iter().map(|s| s.task_uid.as_str()).collect();
+        assert_eq!(uids, ["T-6", "T-3", "T-2", "T-4"]);
+        assert_eq!(q[0].lateness.verdict, Verdict::Late { by: 80 });
+        assert_eq!(q[0].lateness.source, WindowSource::Schedule);
+        assert_eq!(q[1].lateness.verdict, Verdict::Late { by: 40 });
+        assert_eq!(q[3].lateness.verdict, Verdict::AtRisk { slack: 5 });
+        let first = &q[0];
+        assert_eq!(first.route, "R-C");
+        assert_eq!(first.stop, Some(1));
+        assert_eq!(first.driver, "Aisha Marlowe");
+        assert_eq!(first.location_uid.as_deref(), Some("CL-6"));
+        assert_eq!(first.customer_uid.as_deref(), Some("CUS-T-6"));
+        assert_eq!(first.name, "Site T-6");
+        assert_eq!(first.task, 5);
+        // A wider margin puts more stops at risk, a zero margin none.
+        assert_eq!(late_queue(&tasks, &schedules, 0).len(), 3);
+        // Fixing the schedule (staged hours) takes the stop off the queue.
+        let mut fixed = schedules.clone();
+        fixed.insert(
+            "CL-6",
+            crate::domain::schedule::parse_week_line("Mo 08:00-17:00").unwrap(),
+        );
+        let q = late_queue(&tasks, &fixed, M);
+        assert!(q.iter().all(|s| s.task_uid != "T-6"));
+    }
+
+    #[test]
+    fn counts_of_a_route() {
+        let tasks = [
+            task(
+                "T-1",
+                "R-A",
+                1,
+                500,
+                json!([{"start": 540, "end": 1020}]),
+                "CL-1",
+            ),
+            task(
+                "T-2",
+                "R-A",
+                2,
+                700,
+                json!([{"start": 540, "end": 600}, {"start": 720, "end": 900}]),
+                "CL-2",
+            ),
+            task(
+                "T-3",
+                "R-A",
+                3,
+                1030,
+                json!([{"start": 540, "end": 1020}]),
+                "CL-3",
+            ),
+            task(
+                "T-4",
+                "R-A",
+                4,
+                1015,
+                json!([{"start": 540, "end": 1020}]),
+                "CL-4",
+            ),
+            task("T-5", "R-A", 5, 1015, json!([]), "CL-5"),
+        ];
+        let c = route_counts(&tasks, &Schedules::default(), M);
+        assert_eq!(
+            c,
+            RouteCounts {
+                stops: 5,
+                late: 1,
+                at_risk: 1,
+                early: 2,
+                waiting: 40 + 20,
+                unjudged: 1,
+            }
+        );
+    }
+
+    #[test]
+    fn missing_pieces() {
+        // No ETA: no verdict, not in the queue.
+        let mut t = task(
+            "T-1",
+            "R-A",
+            1,
+            0,
+            json!([{"start": 540, "end": 600}]),
+            "CL-1",
+        );
+        if let Field::Value(a) = &mut t.assignment {
+            a.extra.remove("eta");
+        }
+        assert_eq!(task_lateness(&t, &Schedules::default(), M), None);
+        // No date: the task's own windows still judge.
+        let mut t = task(
+            "T-2",
+            "R-A",
+            1,
+            700,
+            json!([{"start": 540, "end": 600}]),
+            "CL-1",
+        );
+        t.date = Field::Absent;
+        let l = task_lateness(&t, &Schedules::default(), M).unwrap();
+        assert_eq!(l.verdict, Verdict::Late { by: 100 });
+        // Not on a route: not in the queue.
+        let mut t = task(
+            "T-3",
+            "",
+            1,
+            700,
+            json!([{"start": 540, "end": 600}]),
+            "CL-1",
+        );
+        t.date = Field::Value(20261207);
+        assert!(late_queue([&t], &Schedules::default(), M).is_empty());
+        assert_eq!(task_waiting(&t), Some(0));
+        assert_eq!(task_date(&t), jiff::civil::Date::new(2026, 12, 7).ok());
+        // A null schedule is no schedule.
+        let s = Schedules::from_customers(&[customer("CL-9", Value::Null)]);
+        assert!(s.is_empty());
+    }
+}

@@ -463,6 +463,51 @@ mod tests {
         assert!(later.is_late() && risk.is_at_risk() && !early.is_late());
     }
 
+    proptest::proptest! {
+        /// Whatever the windows and the ETA, the verdict agrees with them.
+        #[test]
+        fn verdicts_agree_with_the_windows(
+            raw in proptest::collection::vec((0i64..1440, 1i64..1440), 0..5),
+            eta in -200i64..3000,
+            margin in 0i64..30,
+        ) {
+            let windows: Vec<(i64, i64)> = raw.iter().map(|&(s, len)| (s, s + len)).collect();
+            let merged = merge(&windows);
+            let inside = merged.iter().find(|w| w.0 <= eta && eta <= w.1);
+            let (v, w) = verdict(eta, &windows, margin);
+            match v {
+                Verdict::NoWindow => proptest::prop_assert!(merged.is_empty()),
+                Verdict::OnTime { slack } | Verdict::AtRisk { slack } => {
+                    let win = inside.copied();
+                    proptest::prop_assert_eq!(w, win);
+                    proptest::prop_assert_eq!(Some(slack), win.map(|x| x.1 - eta));
+                    proptest::prop_assert_eq!(v.is_at_risk(), slack < margin);
+                }
+                Verdict::Early { wait } => {
+                    proptest::prop_assert!(inside.is_none());
+                    proptest::prop_assert_eq!(wait, merged[0].0 - eta);
+                    proptest::prop_assert!(wait > 0);
+                }
+                Verdict::Late { by } => {
+                    proptest::prop_assert!(merged.iter().all(|x| x.1 < eta));
+                    proptest::prop_assert_eq!(by, eta - merged[merged.len() - 1].1);
+                }
+                Verdict::Between { after, wait } => {
+                    proptest::prop_assert!(inside.is_none());
+                    proptest::prop_assert!(after > 0 && wait > 0);
+                    proptest::prop_assert!(merged.iter().any(|x| x.1 == eta - after));
+                    proptest::prop_assert!(merged.iter().any(|x| x.0 == eta + wait));
+                    proptest::prop_assert_eq!(w.map(|x| x.0), Some(eta + wait));
+                }
+            }
+            // Merged windows are sorted, apart and non-empty.
+            for pair in merged.windows(2) {
+                proptest::prop_assert!(pair[0].1 < pair[1].0);
+            }
+            proptest::prop_assert!(merged.iter().all(|x| x.0 < x.1));
+        }
+    }
+
     #[test]
     fn merge_joins_and_drops() {
         assert_eq!(

@@ -330,25 +330,30 @@ pub fn render(map: &RouteMap<'_>, theme: &Theme, buf: &mut Buffer, area: Rect) {
         glyph(buf, p, "@", theme.selected.add_modifier(Modifier::BOLD));
     }
 
-    // Legend and scale in the bottom border.
-    let mut legend = String::from(" D depot");
+    // Legend and scale in the bottom border, most useful first (a narrow
+    // map cuts it at the end).
+    let mut legend: Vec<String> = Vec::new();
     match selected {
-        Some((i, Some(_))) => legend.push_str(&format!(" @ stop {}", i + 1)),
-        Some((i, None)) => legend.push_str(&format!(" stop {} not on map", i + 1)),
+        Some((i, Some(_))) => legend.push(format!("@ stop {}", i + 1)),
+        Some((i, None)) => legend.push(format!("stop {} not on map", i + 1)),
         None => {}
     }
     if map.stops.iter().any(|s| s.mark == StopMark::Late) {
-        legend.push_str(" ! late");
+        legend.push("! late".into());
     }
     if map.stops.iter().any(|s| s.mark == StopMark::AtRisk) {
-        legend.push_str(" ? at risk");
+        legend.push("? at risk".into());
     }
     let km = frame.km_across();
-    legend.push_str(&if km >= 10.0 {
-        format!(" · {km:.0} km across ")
+    legend.push(if km >= 10.0 {
+        format!("{km:.0} km wide")
     } else {
-        format!(" · {km:.1} km across ")
+        format!("{km:.1} km wide")
     });
+    if map.depot.is_some() {
+        legend.push("D depot".into());
+    }
+    let legend = format!(" {} ", legend.join(" · "));
     put(
         buf,
         area.x + 1,

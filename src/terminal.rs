@@ -1,10 +1,18 @@
 //! The terminal: raw mode, alternate screen, bracketed paste and (optional)
 //! mouse, restored on every way out — drop, error, panic (the hook restores
 //! first so the message is readable), and signals (the loop quits and drops
-//! the guard). Also the OSC 52 clipboard sequence.
+//! the guard). Also suspending it for `$EDITOR` (with the key reader paused,
+//! so no keystroke meant for the editor is taken), and the OSC 52 clipboard
+//! sequence.
 
 use std::io::{self, Write};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+
+use crossterm::event::{Event, EventStream};
+use futures_util::Stream;
 
 use crossterm::cursor::{Hide, Show};
 use crossterm::event::{
@@ -30,23 +38,109 @@ impl TerminalGuard {
     /// Raw mode, alternate screen, bracketed paste, hidden cursor, and mouse
     /// reporting when `mouse`. On failure the terminal is restored first.
     pub fn enter(mouse: bool) -> io::Result<TerminalGuard> {
-        enable_raw_mode()?;
-        ACTIVE.store(true, Ordering::SeqCst);
-        MOUSE.store(mouse, Ordering::SeqCst);
-        let mut out = io::stdout();
-        let result =
-            execute!(out, EnterAlternateScreen, EnableBracketedPaste, Hide).and_then(|()| {
-                if mouse {
-                    execute!(out, EnableMouseCapture)
-                } else {
-                    Ok(())
-                }
-            });
-        if let Err(e) = result {
-            restore();
-            return Err(e);
-        }
+        activate(mouse)?;
         Ok(TerminalGuard { _private: () })
+    }
+}
+
+fn activate(mouse: bool) -> io::Result<()> {
+    enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    MOUSE.store(mouse, Ordering::SeqCst);
+    let mut out = io::stdout();
+    let result = execute!(out, EnterAlternateScreen, EnableBracketedPaste, Hide).and_then(|()| {
+        if mouse {
+            execute!(out, EnableMouseCapture)
+        } else {
+            Ok(())
+        }
+    });
+    if let Err(e) = result {
+        restore();
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// What [`suspend`] turned off, for [`resume`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Suspended {
+    mouse: bool,
+}
+
+/// Leaves console mode for another program (`$EDITOR`); `None` when the
+/// console was not in control of the terminal (tests).
+pub fn suspend() -> Option<Suspended> {
+    if !ACTIVE.load(Ordering::SeqCst) {
+        return None;
+    }
+    let mouse = MOUSE.load(Ordering::SeqCst);
+    restore();
+    Some(Suspended { mouse })
+}
+
+/// Enters console mode again after [`suspend`].
+pub fn resume(s: Suspended) -> io::Result<()> {
+    activate(s.mouse)
+}
+
+#[derive(Default)]
+struct PauseState {
+    inner: Option<EventStream>,
+    paused: bool,
+    waker: Option<Waker>,
+}
+
+/// The terminal's key stream, which can be paused: while paused nothing reads
+/// the terminal (crossterm's reader thread is stopped), so a program run in
+/// the foreground gets every key.
+pub struct PausableEvents(Arc<Mutex<PauseState>>);
+
+/// Pauses and resumes a [`PausableEvents`].
+#[derive(Clone)]
+pub struct InputPause(Arc<Mutex<PauseState>>);
+
+impl std::fmt::Debug for InputPause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("InputPause")
+    }
+}
+
+/// The terminal's events and their pause switch.
+pub fn pausable_events() -> (PausableEvents, InputPause) {
+    let state = Arc::new(Mutex::new(PauseState::default()));
+    (PausableEvents(state.clone()), InputPause(state))
+}
+
+impl InputPause {
+    /// Stops reading the terminal (the reader is dropped).
+    pub fn pause(&self) {
+        let mut s = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        s.paused = true;
+        s.inner = None;
+    }
+
+    /// Reads the terminal again.
+    pub fn resume(&self) {
+        let mut s = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        s.paused = false;
+        if let Some(w) = s.waker.take() {
+            w.wake();
+        }
+    }
+}
+
+impl Stream for PausableEvents {
+    type Item = io::Result<Event>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let mut s = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if s.paused {
+            s.waker = Some(cx.waker().clone());
+            return Poll::Pending;
+        }
+        let inner = s.inner.get_or_insert_with(EventStream::new);
+        Pin::new(inner).poll_next(cx)
     }
 }
 

@@ -1,17 +1,26 @@
-//! The one place a [`Cmd`] touches the network or a thread. Results travel
-//! back as [`Msg`]s tagged with the request id or job generation.
+//! The one place a [`Cmd`] touches the network, the disk or a thread. Results
+//! travel back as [`Msg`]s tagged with the request id, job generation or
+//! journal operation id.
+//!
+//! Journal work (blocking SQLite with fsync) runs on the blocking pool, one
+//! operation after another in the order asked, so an undo never overtakes the
+//! staging it undoes. The writer is a tokio task of its own
+//! ([`crate::sync::writer`]); its events are forwarded as [`Msg::Writer`].
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::task::AbortHandle;
 
 use crate::api::client::Client;
 use crate::app::model::TableId;
-use crate::app::msg::{Cmd, LoadKind, Msg};
+use crate::app::msg::{Cmd, JournalDone, JournalOp, JournalReply, LoadKind, Msg};
 use crate::app::table::derive_among;
+use crate::sync::batch::{EditId, EditOutcome, EditState, PendingEdit};
+use crate::sync::journal::{Journal, JournalError, StageResult};
+use crate::sync::writer::{WriterEvent, WriterHandle};
 
 /// Runs commands in the background and sends their results as messages.
 pub struct Effects {
@@ -19,6 +28,10 @@ pub struct Effects {
     tx: UnboundedSender<Msg>,
     loads: HashMap<LoadKind, AbortHandle>,
     latest: HashMap<TableId, Arc<AtomicU64>>,
+    journal: Option<UnboundedSender<(u64, JournalOp)>>,
+    writer: Option<WriterHandle>,
+    tasks: Vec<AbortHandle>,
+    input_pause: Option<crate::terminal::InputPause>,
 }
 
 impl Effects {
@@ -29,7 +42,67 @@ impl Effects {
             tx,
             loads: HashMap::new(),
             latest: HashMap::new(),
+            journal: None,
+            writer: None,
+            tasks: Vec::new(),
+            input_pause: None,
         }
+    }
+
+    /// The switch that stops the terminal's key reader while `$EDITOR` runs.
+    pub fn set_input_pause(&mut self, pause: crate::terminal::InputPause) {
+        self.input_pause = Some(pause);
+    }
+
+    /// See [`Effects::set_input_pause`].
+    pub fn input_pause(&self) -> Option<&crate::terminal::InputPause> {
+        self.input_pause.as_ref()
+    }
+
+    /// A sender for results (the loop's queue).
+    pub fn sender(&self) -> UnboundedSender<Msg> {
+        self.tx.clone()
+    }
+
+    /// Journal operations go to `journal` (edits staged against `origin`, the
+    /// API base URL). Must run inside a tokio runtime.
+    pub fn attach_journal(&mut self, journal: Journal, origin: String) {
+        let (op_tx, mut op_rx) = tokio::sync::mpsc::unbounded_channel::<(u64, JournalOp)>();
+        let tx = self.tx.clone();
+        let task = tokio::spawn(async move {
+            while let Some((op, action)) = op_rx.recv().await {
+                let j = journal.clone();
+                let origin = origin.clone();
+                let reply =
+                    tokio::task::spawn_blocking(move || run_journal_op(&j, &origin, op, action))
+                        .await
+                        .unwrap_or_else(|e| JournalReply {
+                            op,
+                            result: Err(format!("the journal task failed: {e}")),
+                            touched: Vec::new(),
+                        });
+                if tx.send(Msg::Journal(reply)).is_err() {
+                    break;
+                }
+            }
+        });
+        self.tasks.push(task.abort_handle());
+        self.journal = Some(op_tx);
+    }
+
+    /// Sends go to `writer`; its events are forwarded as [`Msg::Writer`].
+    /// Must run inside a tokio runtime.
+    pub fn attach_writer(&mut self, writer: WriterHandle, mut events: UnboundedReceiver<WriterEvent>) {
+        let tx = self.tx.clone();
+        let task = tokio::spawn(async move {
+            while let Some(ev) = events.recv().await {
+                if tx.send(Msg::Writer(ev)).is_err() {
+                    break;
+                }
+            }
+        });
+        self.tasks.push(task.abort_handle());
+        self.writer = Some(writer);
     }
 
     /// Starts a command. `Copy` and `Redraw` belong to the terminal and are
@@ -65,7 +138,40 @@ impl Effects {
                     }
                 });
             }
-            Cmd::Copy(_) | Cmd::Redraw => {}
+            Cmd::Journal { op, action } => match &self.journal {
+                Some(j) => {
+                    if j.send((op, action)).is_err() {
+                        let _ = self.tx.send(Msg::Journal(JournalReply {
+                            op,
+                            result: Err("the journal has stopped".into()),
+                            touched: Vec::new(),
+                        }));
+                    }
+                }
+                None => {
+                    let _ = self.tx.send(Msg::Journal(JournalReply {
+                        op,
+                        result: Err("there is no journal".into()),
+                        touched: Vec::new(),
+                    }));
+                }
+            },
+            Cmd::Send { ids } => {
+                let started = match &self.writer {
+                    None => Err("the writer is not running (read-only, or the journal could not be opened)"),
+                    Some(w) => {
+                        let run = match ids {
+                            None => w.send_all(),
+                            Some(ids) => w.send(ids),
+                        };
+                        run.map(|_| ()).ok_or("the writer has stopped")
+                    }
+                };
+                if let Err(why) = started {
+                    let _ = self.tx.send(Msg::SendRefused(why.to_string()));
+                }
+            }
+            Cmd::Copy(_) | Cmd::Redraw | Cmd::ExternalEditor { .. } => {}
         }
     }
 
@@ -130,6 +236,9 @@ impl Drop for Effects {
         for h in self.loads.values() {
             h.abort();
         }
+        for h in &self.tasks {
+            h.abort();
+        }
         for l in self.latest.values() {
             l.store(u64::MAX, Ordering::SeqCst);
         }
@@ -156,4 +265,122 @@ pub fn derive_now(cmd: &Cmd) -> Option<Msg> {
         }),
         _ => None,
     }
+}
+
+fn touched_after(journal: &Journal, ids: &[EditId]) -> Result<Vec<(EditId, Option<PendingEdit>)>, JournalError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        out.push((*id, journal.get(*id)?));
+    }
+    Ok(out)
+}
+
+fn result_ids(results: &[StageResult]) -> Vec<EditId> {
+    results
+        .iter()
+        .filter_map(|r| match r {
+            StageResult::Added(id) | StageResult::Replaced { id, .. } => Some(*id),
+            StageResult::Reverted(p) => Some(p.id),
+            StageResult::Unchanged => None,
+        })
+        .collect()
+}
+
+/// Runs one journal operation on this thread (blocking: SQLite with fsync)
+/// and returns its answer. The effects run it on the blocking pool; tests may
+/// call it directly.
+pub fn run_journal_op(journal: &Journal, origin: &str, op: u64, action: JournalOp) -> JournalReply {
+    let mut touched = Vec::new();
+    let result = (|| -> Result<JournalDone, JournalError> {
+        match action {
+            JournalOp::Stage { edits, redo } => {
+                let results = journal.stage_many(origin, &edits)?;
+                touched = touched_after(journal, &result_ids(&results))?;
+                Ok(JournalDone::Staged {
+                    edits,
+                    results,
+                    redo,
+                })
+            }
+            JournalOp::Undo(entry) => {
+                let mut ids = result_ids(&entry.results);
+                for r in entry.results.iter().rev() {
+                    if let Some(id) = journal.undo(r)? {
+                        ids.push(id);
+                    }
+                }
+                touched = touched_after(journal, &ids)?;
+                Ok(JournalDone::Undone(entry))
+            }
+            JournalOp::Discard(ids) => {
+                let mut n = 0;
+                for id in &ids {
+                    if journal.discard(*id)?.is_some() {
+                        n += 1;
+                    }
+                }
+                touched = touched_after(journal, &ids)?;
+                Ok(JournalDone::Discarded(n))
+            }
+            JournalOp::Resolve(id, how) => {
+                journal.resolve_conflict(id, how)?;
+                touched = touched_after(journal, &[id])?;
+                Ok(JournalDone::Resolved(how))
+            }
+            JournalOp::Reload { banner } => Ok(JournalDone::Loaded {
+                pending: journal.pending(Some(origin))?,
+                banner,
+            }),
+        }
+    })();
+    JournalReply {
+        op,
+        result: result.map_err(|e| e.to_string()),
+        touched,
+    }
+}
+
+/// Opens a profile's journal (blocking). For the demo (`rehome`), whose
+/// emulator listens on a new port each start, pending edits staged against an
+/// earlier demo address are moved to `origin` first: the demo's records have
+/// the same ids every time, and its emulator starts from the same data, so
+/// an edit left `sending` is simply staged again.
+pub fn open_journal(profile: &str, origin: &str, rehome: bool) -> Result<Journal, JournalError> {
+    let (journal, _) = Journal::open_profile(profile)?;
+    if rehome {
+        rehome_demo(&journal, origin)?;
+    }
+    Ok(journal)
+}
+
+/// True for an address the demo emulator uses (`http://127.0.0.1:PORT`).
+pub fn is_demo_origin(origin: &str) -> bool {
+    origin
+        .strip_prefix("http://127.0.0.1:")
+        .is_some_and(|port| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn rehome_demo(journal: &Journal, origin: &str) -> Result<usize, JournalError> {
+    let stale: Vec<PendingEdit> = journal
+        .pending(None)?
+        .into_iter()
+        .filter(|p| p.origin != origin && is_demo_origin(&p.origin))
+        .collect();
+    let mut moved = 0;
+    for p in stale {
+        if p.state == EditState::Sending {
+            // Release it (its emulator is gone) so it can be moved.
+            journal.record(&[(
+                p.id,
+                p.rev,
+                EditOutcome::StillStaged("the demo restarted".into()),
+            )])?;
+        }
+        // Stage under the new address first, then drop the old row: a crash in
+        // between leaves a copy, never a loss.
+        journal.stage(origin, &p.edit)?;
+        journal.discard(p.id)?;
+        moved += 1;
+    }
+    Ok(moved)
 }

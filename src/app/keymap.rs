@@ -17,7 +17,7 @@ use crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind,
 };
 
-use crate::app::msg::{Action, LineEdit, Msg};
+use crate::app::msg::{Action, ConfirmKey, EditKey, LineEdit, Msg};
 
 /// A key as bindings name it: a code plus Ctrl/Alt (Shift is in the character).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -187,6 +187,17 @@ pub const DEFAULTS: &[(Action, &str, &[&str])] = &[
     (Action::PrevDay, "prev_day", &["["]),
     (Action::NextDay, "next_day", &["]"]),
     (Action::ToggleLocations, "toggle_locations", &["v"]),
+    (Action::Edit, "edit", &["e"]),
+    (Action::EditForm, "edit_form", &["E"]),
+    (Action::Undo, "undo", &["u"]),
+    (Action::Redo, "redo", &["Ctrl-r"]),
+    (Action::Send, "send", &["W"]),
+    (Action::Staged, "staged", &[]),
+    (Action::ToggleMark, "toggle_mark", &["Space"]),
+    (Action::DropEdit, "drop_edit", &["d"]),
+    (Action::KeepMine, "keep_mine", &["m"]),
+    (Action::TakeTheirs, "take_theirs", &["t"]),
+    (Action::CopyDay, "copy_day", &["c"]),
 ];
 
 /// The config name of an action (`move_down`).
@@ -307,6 +318,10 @@ pub enum Mode {
     Normal,
     /// Keys edit the filter or command line.
     Input,
+    /// Keys go to the inline editor.
+    Editor,
+    /// A confirm dialog is open.
+    Confirm,
 }
 
 /// Translates a terminal event into a message (`None`: nothing to do).
@@ -314,6 +329,8 @@ pub fn translate(bindings: &Bindings, mode: Mode, event: &Event) -> Option<Msg> 
     match event {
         Event::Key(k) if k.kind != KeyEventKind::Release => match mode {
             Mode::Input => edit_key(k).map(Msg::Edit),
+            Mode::Editor => editor_key(k).map(Msg::Editor),
+            Mode::Confirm => confirm_key(k).map(Msg::Confirm),
             Mode::Normal => bindings.action(&Key::from_event(k)).map(Msg::Action),
         },
         Event::Paste(text) => Some(Msg::Paste(text.clone())),
@@ -325,6 +342,72 @@ pub fn translate(bindings: &Bindings, mode: Mode, event: &Event) -> Option<Msg> 
         },
         _ => None,
     }
+}
+
+/// Keys of the inline editor: Enter stages (a new line in multi-line fields),
+/// Ctrl-s and Alt-Enter always stage, Esc cancels, Tab/Shift-Tab stage and
+/// move, Ctrl-o opens `$EDITOR`, Ctrl-u clears; the rest edits the text.
+pub fn editor_key(k: &KeyEvent) -> Option<EditKey> {
+    use ratatui_textarea::{Input, Key as TKey};
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    let alt = k.modifiers.contains(KeyModifiers::ALT);
+    let shift = k.modifiers.contains(KeyModifiers::SHIFT);
+    let key = match k.code {
+        KeyCode::Esc => return Some(EditKey::Cancel),
+        KeyCode::Enter if ctrl || alt => return Some(EditKey::Stage),
+        KeyCode::Enter => return Some(EditKey::Submit),
+        KeyCode::Tab if shift => return Some(EditKey::Prev),
+        KeyCode::Tab => return Some(EditKey::Next),
+        KeyCode::BackTab => return Some(EditKey::Prev),
+        KeyCode::Char(c) if ctrl => match c.to_ascii_lowercase() {
+            's' => return Some(EditKey::Stage),
+            'o' => return Some(EditKey::External),
+            'u' => return Some(EditKey::Clear),
+            'c' => return Some(EditKey::Cancel),
+            'm' | 'j' => return Some(EditKey::Submit),
+            other => TKey::Char(other),
+        },
+        KeyCode::Char(c) => TKey::Char(c),
+        KeyCode::Backspace => TKey::Backspace,
+        KeyCode::Delete => TKey::Delete,
+        KeyCode::Left => TKey::Left,
+        KeyCode::Right => TKey::Right,
+        KeyCode::Up => TKey::Up,
+        KeyCode::Down => TKey::Down,
+        KeyCode::Home => TKey::Home,
+        KeyCode::End => TKey::End,
+        KeyCode::PageUp => TKey::PageUp,
+        KeyCode::PageDown => TKey::PageDown,
+        _ => return None,
+    };
+    Some(EditKey::Input(Input {
+        key,
+        ctrl,
+        alt,
+        shift,
+    }))
+}
+
+/// Keys of a confirm dialog: `y` yes; `n`, `q`, Esc no; arrows and Tab move
+/// between the buttons; Enter takes the focused one (Cancel at first).
+pub fn confirm_key(k: &KeyEvent) -> Option<ConfirmKey> {
+    let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
+    Some(match k.code {
+        KeyCode::Char('c') if ctrl => ConfirmKey::ForceQuit,
+        _ if ctrl => return None,
+        KeyCode::Char('y') | KeyCode::Char('Y') => ConfirmKey::Yes,
+        KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Char('q') | KeyCode::Esc => {
+            ConfirmKey::No
+        }
+        KeyCode::Left
+        | KeyCode::Right
+        | KeyCode::Tab
+        | KeyCode::BackTab
+        | KeyCode::Char('h')
+        | KeyCode::Char('l') => ConfirmKey::Toggle,
+        KeyCode::Enter => ConfirmKey::Activate,
+        _ => return None,
+    })
 }
 
 fn edit_key(k: &KeyEvent) -> Option<LineEdit> {

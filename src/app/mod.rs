@@ -4,10 +4,13 @@
 //! * [`update`]: `update(&mut Model, Msg) -> Vec<Cmd>`, pure (no I/O, no clock);
 //! * [`keymap`]: raw keys → intent messages, remappable from the config file;
 //! * [`table`] and [`data`]: rows, lazy cells, filter and sort;
+//! * [`edit`]: editable cells, the inline editor and forms, staging, the
+//!   staged list, sending;
 //! * [`effects`]: the one place a [`msg::Cmd`] touches the network or a thread;
 //! * [`run`]: the loop, generic over the backend and the input stream.
 
 pub mod data;
+pub mod edit;
 pub mod effects;
 pub mod keymap;
 pub mod model;

@@ -1,17 +1,26 @@
 //! Everything the console shows: loaded data, tables, screens, the input line
 //! and the status line. Changed only by [`crate::app::update`].
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
+use ratatui_textarea::TextArea;
+use serde_json::Value;
 
 use crate::api::types::Route;
 use crate::app::data::{
     CustomerRec, CustomersSrc, LocRec, LocationsSrc, RouteRec, RoutesSrc, TaskRec, TasksSrc,
 };
 use crate::app::keymap::Bindings;
+use crate::app::msg::UndoEntry;
 use crate::app::table::{RowSource, Store, TableState, TextStore};
+use crate::domain::edit::{Edit, Entity, FieldPath, MOVE_CONFIRM_KM};
+use crate::domain::schedule::Weekday;
+use crate::sync::batch::{DEFAULT_BATCH_SIZE, EditId, EditState, PendingEdit};
+use crate::sync::journal::Counts;
+use crate::sync::writer::Progress;
 use crate::view::theme::Theme;
 
 /// The four top-level views, in `Tab` order (locations is customers' other face).
@@ -133,6 +142,8 @@ pub struct CustomersData {
     pub widths: Vec<u16>,
     /// Widest cell of each locations column.
     pub loc_widths: Vec<u16>,
+    /// Customer index by `_id`.
+    pub by_id: HashMap<String, u32>,
 }
 
 /// Tasks of one date.
@@ -148,6 +159,8 @@ pub struct TasksData {
     pub load: Load,
     /// Widest cell of each column.
     pub widths: Vec<u16>,
+    /// Task index by `_id`.
+    pub by_id: HashMap<String, u32>,
 }
 
 /// Routes of one date (`GET /routes`) and the routes built from tasks.
@@ -196,6 +209,307 @@ pub enum Screen {
         /// First line shown.
         scroll: usize,
     },
+    /// A customer's or a task's fields as a form (`E`).
+    Form {
+        /// The record.
+        target: Target,
+        /// Field under the cursor.
+        field: usize,
+    },
+    /// Every staged edit, grouped into the `updateMany` calls it will become.
+    Staged {
+        /// Edit under the cursor (position in the list).
+        selected: usize,
+        /// Edits marked for "send selected".
+        marked: BTreeSet<EditId>,
+    },
+}
+
+/// The record behind a form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// A customer's own fields.
+    Customer {
+        /// Customer index.
+        cust: u32,
+    },
+    /// One location of a customer.
+    Location {
+        /// Customer index.
+        cust: u32,
+        /// Location index inside the customer.
+        loc: u32,
+    },
+    /// A task.
+    Task {
+        /// Task index.
+        task: u32,
+    },
+}
+
+/// Which part of a field an edit changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Part {
+    /// The whole value.
+    Whole,
+    /// One day of a schedule (the week grid).
+    Day(Weekday),
+}
+
+/// An editable cell: a field of a record, or one day of a schedule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellRef {
+    /// Customer or task.
+    pub entity: Entity,
+    /// The record's `_id`.
+    pub record_id: String,
+    /// The field (a location by uid).
+    pub field: FieldPath,
+    /// All of it, or one schedule day.
+    pub part: Part,
+    /// What the dispatcher calls it (`Postcode`, `Tue`).
+    pub label: String,
+}
+
+/// The inline editor (ratatui-textarea), open on one cell.
+#[derive(Debug, Clone)]
+pub struct Editor {
+    /// What is edited.
+    pub cell: CellRef,
+    /// The value on eLogii when editing began (`None`: absent).
+    pub base: Option<Value>,
+    /// The text.
+    pub text: TextArea<'static>,
+    /// Enter inserts a new line (`instructions`).
+    pub multiline: bool,
+    /// Why the text cannot be staged, shown under the editor.
+    pub error: Option<String>,
+    /// Session id (answers from `$EDITOR` for older sessions are dropped).
+    pub token: u64,
+}
+
+impl Editor {
+    /// The text as typed (lines joined with `\n`).
+    pub fn value(&self) -> String {
+        self.text.lines().join("\n")
+    }
+}
+
+/// After staging from the editor: stay, or edit the next/previous cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Tab.
+    Next,
+    /// Shift-Tab.
+    Prev,
+}
+
+/// What a confirm dialog asks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfirmKind {
+    /// Send these edits (`None`: everything pending).
+    Send(Option<Vec<EditId>>),
+    /// Quit with edits staged or in flight.
+    Quit,
+    /// Drop staged edits.
+    Drop(Vec<EditId>),
+    /// Stage a coordinates edit that moves the pin far.
+    Move {
+        /// The edit.
+        edit: Edit,
+        /// Where to go after staging.
+        step: Option<Step>,
+    },
+}
+
+/// A yes/no question over the screen; the default (Enter) is Cancel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirm {
+    /// What it asks.
+    pub kind: ConfirmKind,
+    /// The question, one or two sentences.
+    pub text: String,
+    /// Label of the yes button (`Send`, `Quit`, `Drop`, `Stage`).
+    pub yes: &'static str,
+    /// The yes button has the focus (starts false: Cancel).
+    pub focus_yes: bool,
+}
+
+/// Whether edits can be staged.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum JournalStatus {
+    /// Being opened.
+    #[default]
+    Opening,
+    /// Open.
+    Ready,
+    /// Could not be opened (the message says why); editing is off.
+    Failed(String),
+}
+
+/// A pending edit as the console shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StagedRow {
+    /// The journal row.
+    pub edit: PendingEdit,
+    /// eLogii confirmed it in this session (no longer in the journal; shown
+    /// until the next send).
+    pub sent: bool,
+}
+
+impl StagedRow {
+    /// `staged`, `sending`, `sent`, `failed` or `conflict`.
+    pub fn state_name(&self) -> &'static str {
+        if self.sent {
+            "sent"
+        } else {
+            self.edit.state.name()
+        }
+    }
+}
+
+/// The console's copy of the journal's pending edits (kept in step with the
+/// journal's answers and the writer's events).
+#[derive(Debug, Clone, Default)]
+pub struct Staging {
+    rows: BTreeMap<EditId, StagedRow>,
+    by_record: HashMap<(Entity, String), Vec<EditId>>,
+}
+
+impl Staging {
+    /// Every row, oldest first (sent ones included).
+    pub fn iter(&self) -> impl Iterator<Item = &StagedRow> {
+        self.rows.values()
+    }
+
+    /// One row.
+    pub fn get(&self, id: EditId) -> Option<&StagedRow> {
+        self.rows.get(&id)
+    }
+
+    /// Rows of every state, sent ones included.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// True when there are no rows at all.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Pending edits per state (sent ones not counted).
+    pub fn counts(&self) -> Counts {
+        let mut c = Counts::default();
+        for r in self.rows.values().filter(|r| !r.sent) {
+            match r.edit.state {
+                EditState::Staged => c.staged += 1,
+                EditState::Sending => c.sending += 1,
+                EditState::Failed => c.failed += 1,
+                EditState::Conflict => c.conflict += 1,
+            }
+        }
+        c
+    }
+
+    /// Edits still in the journal (not sent).
+    pub fn pending(&self) -> usize {
+        self.rows.values().filter(|r| !r.sent).count()
+    }
+
+    /// The pending (not sent) edit of a field, if any.
+    pub fn find(&self, entity: Entity, record_id: &str, field: &FieldPath) -> Option<&StagedRow> {
+        self.by_record
+            .get(&(entity, record_id.to_string()))?
+            .iter()
+            .filter_map(|id| self.rows.get(id))
+            .find(|r| !r.sent && &r.edit.edit.field == field)
+    }
+
+    /// True when the record has any pending (not sent) edit.
+    pub fn has_record(&self, entity: Entity, record_id: &str) -> bool {
+        self.by_record
+            .get(&(entity, record_id.to_string()))
+            .is_some_and(|ids| ids.iter().any(|id| self.rows.get(id).is_some_and(|r| !r.sent)))
+    }
+
+    /// Adds or replaces a row from the journal (it is pending again).
+    pub fn upsert(&mut self, edit: PendingEdit) {
+        let id = edit.id;
+        let key = (edit.edit.entity, edit.edit.record_id.clone());
+        if let Some(old) = self.rows.get(&id) {
+            let old_key = (old.edit.edit.entity, old.edit.edit.record_id.clone());
+            if old_key != key {
+                self.unindex(id, &old_key);
+            }
+        }
+        let ids = self.by_record.entry(key).or_default();
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+        self.rows.insert(id, StagedRow { edit, sent: false });
+    }
+
+    fn unindex(&mut self, id: EditId, key: &(Entity, String)) {
+        if let Some(ids) = self.by_record.get_mut(key) {
+            ids.retain(|x| *x != id);
+            if ids.is_empty() {
+                self.by_record.remove(key);
+            }
+        }
+    }
+
+    /// Removes a row.
+    pub fn remove(&mut self, id: EditId) -> Option<StagedRow> {
+        let row = self.rows.remove(&id)?;
+        let key = (row.edit.edit.entity, row.edit.edit.record_id.clone());
+        self.unindex(id, &key);
+        Some(row)
+    }
+
+    /// The row, to change its state.
+    pub fn get_mut(&mut self, id: EditId) -> Option<&mut StagedRow> {
+        self.rows.get_mut(&id)
+    }
+
+    /// Drops the rows shown as sent.
+    pub fn purge_sent(&mut self) {
+        let sent: Vec<EditId> = self
+            .rows
+            .values()
+            .filter(|r| r.sent)
+            .map(|r| r.edit.id)
+            .collect();
+        for id in sent {
+            self.remove(id);
+        }
+    }
+
+    /// Replaces every pending row with the journal's list (sent rows stay).
+    pub fn replace(&mut self, pending: Vec<PendingEdit>) {
+        let stale: Vec<EditId> = self
+            .rows
+            .values()
+            .filter(|r| !r.sent)
+            .map(|r| r.edit.id)
+            .collect();
+        for id in stale {
+            self.remove(id);
+        }
+        for p in pending {
+            self.upsert(p);
+        }
+    }
+}
+
+/// A send in progress.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SendRun {
+    /// The writer's run id.
+    pub run: u64,
+    /// Its counters.
+    pub progress: Progress,
+    /// The last retry, while waiting for it.
+    pub retrying: Option<String>,
 }
 
 /// What the line at the bottom is being used for.
@@ -310,6 +624,30 @@ pub struct Model {
     pub dirty: bool,
     /// The loop should end.
     pub quit: bool,
+    /// Whether the journal is open.
+    pub journal: JournalStatus,
+    /// The journal's pending edits, as shown.
+    pub staging: Staging,
+    /// Edits sent to the journal and not yet answered (op id, edit).
+    pub inflight: Vec<(u64, Edit)>,
+    /// Stagings that `u` undoes, last on top.
+    pub undo: Vec<UndoEntry>,
+    /// Undone stagings that `Ctrl-r` stages again.
+    pub redo: Vec<Vec<Edit>>,
+    /// The inline editor, when open.
+    pub editor: Option<Editor>,
+    /// A confirm dialog, when open.
+    pub confirm: Option<Confirm>,
+    /// The send in progress.
+    pub sending: Option<SendRun>,
+    /// Items per `updateMany` call (for the staged list's grouping).
+    pub batch_size: usize,
+    /// A coordinates edit moving the pin farther than this (km) asks first.
+    pub move_confirm_km: f64,
+    /// Next journal operation id.
+    pub next_op: u64,
+    /// Next editor session id.
+    pub next_token: u64,
 }
 
 impl Model {
@@ -348,6 +686,18 @@ impl Model {
             sync_limit: SYNC_DERIVE_LIMIT,
             dirty: true,
             quit: false,
+            journal: JournalStatus::Opening,
+            staging: Staging::default(),
+            inflight: Vec::new(),
+            undo: Vec::new(),
+            redo: Vec::new(),
+            editor: None,
+            confirm: None,
+            sending: None,
+            batch_size: DEFAULT_BATCH_SIZE,
+            move_confirm_km: MOVE_CONFIRM_KM,
+            next_op: 1,
+            next_token: 1,
         }
     }
 

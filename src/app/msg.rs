@@ -8,6 +8,10 @@ use jiff::civil::Date;
 use crate::api::types::{Customer, Route, Task};
 use crate::app::model::TableId;
 use crate::app::table::{RowSource, Spec};
+use crate::domain::edit::Edit;
+use crate::sync::batch::{EditId, PendingEdit};
+use crate::sync::journal::{Resolution, StageResult};
+use crate::sync::writer::WriterEvent;
 
 /// Something the user means to do (keys are translated into these by the keymap).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -62,6 +66,28 @@ pub enum Action {
     NextDay,
     /// Switch between one row a customer and one row a location.
     ToggleLocations,
+    /// Edit the current cell or field in place.
+    Edit,
+    /// Open the whole record as a form.
+    EditForm,
+    /// Undo the last staging.
+    Undo,
+    /// Stage again what was undone.
+    Redo,
+    /// Review and send the staged edits (asks first).
+    Send,
+    /// The list of staged edits.
+    Staged,
+    /// Mark or unmark the edit under the cursor (the staged list).
+    ToggleMark,
+    /// Drop the staged edit under the cursor (asks first).
+    DropEdit,
+    /// A conflict: send mine anyway.
+    KeepMine,
+    /// A conflict: keep eLogii's value.
+    TakeTheirs,
+    /// A schedule day: copy its hours to Monday–Friday.
+    CopyDay,
 }
 
 /// An edit of the filter or command line.
@@ -89,6 +115,112 @@ pub enum LineEdit {
     Submit,
     /// Esc: cancel (a filter is cleared).
     Cancel,
+}
+
+/// A key while the inline editor is open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditKey {
+    /// Enter: stage (single line) or a new line (multi-line fields).
+    Submit,
+    /// Ctrl-s or Alt-Enter: stage, in every editor.
+    Stage,
+    /// Esc: close without staging.
+    Cancel,
+    /// Tab: stage and edit the next editable cell.
+    Next,
+    /// Shift-Tab: stage and edit the previous editable cell.
+    Prev,
+    /// Ctrl-o: hand the text to `$EDITOR`.
+    External,
+    /// Ctrl-u: clear the text.
+    Clear,
+    /// Any other key, for the text area.
+    Input(ratatui_textarea::Input),
+}
+
+/// A key while a confirm dialog is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfirmKey {
+    /// `y`: yes.
+    Yes,
+    /// `n`, Esc: no (the default).
+    No,
+    /// Left/Right/Tab: move between the buttons.
+    Toggle,
+    /// Enter: the focused button (Cancel unless moved).
+    Activate,
+    /// Ctrl-c: quit at once.
+    ForceQuit,
+}
+
+/// One staging and how to undo it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UndoEntry {
+    /// The edits as staged (redo stages them again).
+    pub edits: Vec<Edit>,
+    /// What the journal did with each (undo reverses them).
+    pub results: Vec<StageResult>,
+}
+
+/// Work for the journal (run in order, off the loop).
+#[derive(Debug, Clone, PartialEq)]
+pub enum JournalOp {
+    /// Stage edits (one transaction).
+    Stage {
+        /// The edits.
+        edits: Vec<Edit>,
+        /// A redo (keeps the redo stack).
+        redo: bool,
+    },
+    /// Undo one staging.
+    Undo(UndoEntry),
+    /// Drop pending edits.
+    Discard(Vec<EditId>),
+    /// Settle a conflict.
+    Resolve(EditId, Resolution),
+    /// Read every pending edit again.
+    Reload {
+        /// Say "restored N staged edits".
+        banner: bool,
+    },
+}
+
+/// What a journal operation did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JournalDone {
+    /// Edits staged.
+    Staged {
+        /// The edits.
+        edits: Vec<Edit>,
+        /// What the journal did with each.
+        results: Vec<StageResult>,
+        /// It was a redo.
+        redo: bool,
+    },
+    /// A staging undone.
+    Undone(UndoEntry),
+    /// Edits dropped (how many were there).
+    Discarded(usize),
+    /// A conflict settled.
+    Resolved(Resolution),
+    /// Every pending edit of this connection.
+    Loaded {
+        /// The edits, oldest first.
+        pending: Vec<PendingEdit>,
+        /// Say "restored N staged edits".
+        banner: bool,
+    },
+}
+
+/// The journal's answer to a [`JournalOp`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct JournalReply {
+    /// The operation's id (from [`Cmd::Journal`]).
+    pub op: u64,
+    /// What it did, or why it failed (one sentence).
+    pub result: Result<JournalDone, String>,
+    /// The edits it touched as they are now (`None`: gone).
+    pub touched: Vec<(EditId, Option<PendingEdit>)>,
 }
 
 /// A signal from the operating system.
@@ -169,6 +301,25 @@ pub enum Msg {
     Signal(Signal),
     /// The input stream failed or ended (the terminal is gone).
     InputClosed(String),
+    /// A key for the inline editor.
+    Editor(EditKey),
+    /// A key for the confirm dialog.
+    Confirm(ConfirmKey),
+    /// The journal answered.
+    Journal(JournalReply),
+    /// The journal could not be opened: editing is off.
+    JournalUnavailable(String),
+    /// The background writer reported.
+    Writer(WriterEvent),
+    /// Sending could not start.
+    SendRefused(String),
+    /// `$EDITOR` returned.
+    ExternalEdited {
+        /// The editor session it belongs to.
+        token: u64,
+        /// The text, or why it failed.
+        result: Result<String, String>,
+    },
 }
 
 /// What a list request asks for.
@@ -211,6 +362,26 @@ pub enum Cmd {
     Copy(String),
     /// Clear and redraw the whole screen.
     Redraw,
+    /// Ask the journal to do something (answered by [`Msg::Journal`]).
+    Journal {
+        /// Id echoed in the reply.
+        op: u64,
+        /// What to do.
+        action: JournalOp,
+    },
+    /// Ask the writer to send (`None`: everything pending).
+    Send {
+        /// The edits.
+        ids: Option<Vec<EditId>>,
+    },
+    /// Suspend the console and edit `text` in `$EDITOR` (answered by
+    /// [`Msg::ExternalEdited`]); handled by the loop, which owns the terminal.
+    ExternalEditor {
+        /// Editor session id.
+        token: u64,
+        /// The text to start from.
+        text: String,
+    },
 }
 
 impl std::fmt::Debug for Cmd {
@@ -238,6 +409,17 @@ impl std::fmt::Debug for Cmd {
                 .finish(),
             Cmd::Copy(s) => f.debug_tuple("Copy").field(s).finish(),
             Cmd::Redraw => f.write_str("Redraw"),
+            Cmd::Journal { op, action } => f
+                .debug_struct("Journal")
+                .field("op", op)
+                .field("action", action)
+                .finish(),
+            Cmd::Send { ids } => f.debug_struct("Send").field("ids", ids).finish(),
+            Cmd::ExternalEditor { token, text } => f
+                .debug_struct("ExternalEditor")
+                .field("token", token)
+                .field("text", text)
+                .finish(),
         }
     }
 }

@@ -12,12 +12,13 @@ use ratatui::backend::Backend;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
 use crate::api::client::Client;
-use crate::app::effects::Effects;
+use crate::app::effects::{self, Effects};
 use crate::app::keymap::{Bindings, Mode, translate};
 use crate::app::model::{Model, Options};
-use crate::app::msg::{Cmd, Msg, Signal};
+use crate::app::msg::{Cmd, JournalOp, Msg, Signal};
 use crate::app::update::{start, update};
 use crate::config::{Connection, UiConfig};
+use crate::sync::writer::{self, WriterConfig};
 use crate::terminal::{self, TerminalGuard, osc52};
 use crate::view::{self, theme::Theme};
 
@@ -104,7 +105,7 @@ async fn drive<B: Backend>(
         update(model, Msg::Resize(size.width, size.height));
     }
     let cmds = start(model);
-    perform(terminal, model, effects, out, cmds)?;
+    perform(terminal, model, effects, out, cmds).await?;
     let mut ticker = tokio::time::interval(tick);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -123,7 +124,7 @@ async fn drive<B: Backend>(
             _ = ticker.tick() => Some(Msg::Tick(jiff::Timestamp::now())),
         };
         if let Some(msg) = first {
-            apply(terminal, model, effects, out, msg)?;
+            apply(terminal, model, effects, out, msg).await?;
         }
         // Drain what is already waiting before drawing.
         let mut handled = 0;
@@ -136,7 +137,7 @@ async fn drive<B: Backend>(
                 },
             };
             if let Some(msg) = next {
-                apply(terminal, model, effects, out, msg)?;
+                apply(terminal, model, effects, out, msg).await?;
             }
             handled += 1;
         }
@@ -152,14 +153,7 @@ fn event_msg(
     ev: Option<io::Result<Event>>,
 ) -> Result<Option<Msg>, RunError> {
     match ev {
-        Some(Ok(ev)) => {
-            let mode = if model.input.is_some() {
-                Mode::Input
-            } else {
-                Mode::Normal
-            };
-            Ok(translate(bindings, mode, &ev))
-        }
+        Some(Ok(ev)) => Ok(translate(bindings, mode_of(model), &ev)),
         Some(Err(e)) => {
             tracing::warn!(error = %e, "reading the terminal failed");
             Err(RunError::Terminal(e))
@@ -168,7 +162,20 @@ fn event_msg(
     }
 }
 
-fn apply<B: Backend>(
+/// Where keys go: a dialog, the editor, the input line, or actions.
+pub fn mode_of(model: &Model) -> Mode {
+    if model.confirm.is_some() {
+        Mode::Confirm
+    } else if model.editor.is_some() {
+        Mode::Editor
+    } else if model.input.is_some() {
+        Mode::Input
+    } else {
+        Mode::Normal
+    }
+}
+
+async fn apply<B: Backend>(
     terminal: &mut Terminal<B>,
     model: &mut Model,
     effects: &mut Effects,
@@ -179,10 +186,10 @@ fn apply<B: Backend>(
         tracing::info!(%reason, "input closed");
     }
     let cmds = update(model, msg);
-    perform(terminal, model, effects, out, cmds)
+    perform(terminal, model, effects, out, cmds).await
 }
 
-fn perform<B: Backend>(
+async fn perform<B: Backend>(
     terminal: &mut Terminal<B>,
     model: &mut Model,
     effects: &mut Effects,
@@ -204,10 +211,94 @@ fn perform<B: Backend>(
                     .map_err(|e| RunError::Draw(e.to_string()))?;
                 model.dirty = true;
             }
+            Cmd::ExternalEditor { token, text } => {
+                let result = external_editor(effects, &text).await;
+                // The editor drew over everything: clear and draw again.
+                let size = terminal.size().map_err(|e| RunError::Draw(e.to_string()))?;
+                terminal
+                    .resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
+                    .map_err(|e| RunError::Draw(e.to_string()))?;
+                model.dirty = true;
+                let _ = effects.sender().send(Msg::ExternalEdited { token, result });
+            }
             other => effects.perform(other),
         }
     }
     Ok(())
+}
+
+/// The editor command: `$VISUAL`, else `$EDITOR`, else `vi`.
+fn editor_command() -> String {
+    ["VISUAL", "EDITOR"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| "vi".to_string())
+}
+
+/// A new private temporary file for the editor.
+fn temp_file(text: &str) -> io::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir();
+    for attempt in 0..100u32 {
+        let name = format!(
+            "elogii-tui-{}-{}-{attempt}.txt",
+            std::process::id(),
+            jiff::Timestamp::now().as_nanosecond()
+        );
+        let path = dir.join(name);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        match options.open(&path) {
+            Ok(mut f) => {
+                f.write_all(text.as_bytes())?;
+                f.write_all(b"\n")?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::other("no free temporary file name"))
+}
+
+/// Suspends the console, runs the editor on `text` in a temporary file and
+/// returns what it saved. Keys are not read meanwhile.
+async fn external_editor(effects: &Effects, text: &str) -> Result<String, String> {
+    let path = temp_file(text).map_err(|e| format!("no temporary file: {e}"))?;
+    if let Some(p) = effects.input_pause() {
+        p.pause();
+    }
+    let suspended = terminal::suspend();
+    let editor = editor_command();
+    tracing::info!(%editor, "running the editor");
+    let status = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("sh")
+        .arg(&path)
+        .status()
+        .await;
+    let resumed = match suspended {
+        Some(s) => terminal::resume(s),
+        None => Ok(()),
+    };
+    if let Some(p) = effects.input_pause() {
+        p.resume();
+    }
+    let result = match status {
+        Ok(s) if s.success() => std::fs::read_to_string(&path)
+            .map_err(|e| format!("reading the edited text failed: {e}")),
+        Ok(s) => Err(format!("{editor} exited with {s}; nothing changed")),
+        Err(e) => Err(format!("{editor} could not start: {e}")),
+    };
+    let _ = std::fs::remove_file(&path);
+    resumed.map_err(|e| format!("the terminal could not be restored: {e}"))?;
+    result
 }
 
 /// Everything the real console needs.
@@ -272,13 +363,23 @@ pub async fn run_console(opts: ConsoleOptions) -> Result<(), RunError> {
     );
     let (tx, mut rx) = mpsc::unbounded_channel();
     spawn_signal_listener(tx.clone());
-    let mut effects = Effects::new(Some(client), tx);
+    let mut effects = Effects::new(Some(client.clone()), tx.clone());
+    start_sync(
+        &mut effects,
+        &tx,
+        client,
+        &opts.connection.profile,
+        read_only,
+    )
+    .await;
     terminal::install_panic_hook();
     let guard = TerminalGuard::enter(opts.ui.mouse)?;
     let result = async {
         let backend = ratatui::backend::CrosstermBackend::new(io::stdout());
         let mut term = Terminal::new(backend).map_err(|e| RunError::Draw(e.to_string()))?;
-        let events: EventStream = Box::pin(crossterm::event::EventStream::new());
+        let (events, pause) = terminal::pausable_events();
+        effects.set_input_pause(pause);
+        let events: EventStream = Box::pin(events);
         #[cfg(debug_assertions)]
         let events = with_test_faults(events);
         let mut out = io::stdout();
@@ -298,6 +399,43 @@ pub async fn run_console(opts: ConsoleOptions) -> Result<(), RunError> {
     drop(guard);
     tracing::info!(ok = result.is_ok(), "console stopped");
     result
+}
+
+/// Opens the profile's journal (the demo's edits are moved to this run's
+/// address), starts the writer unless read-only, and asks for the pending
+/// edits (answered with the "restored N staged edits" banner). A journal that
+/// cannot be opened turns editing off with a message; the console still runs.
+pub async fn start_sync(
+    effects: &mut Effects,
+    tx: &UnboundedSender<Msg>,
+    client: Client,
+    profile: &str,
+    read_only: bool,
+) {
+    let origin = client.base_url().to_string();
+    let rehome = profile == "demo" && effects::is_demo_origin(&origin);
+    let (p, o) = (profile.to_string(), origin.clone());
+    let opened = tokio::task::spawn_blocking(move || effects::open_journal(&p, &o, rehome))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()));
+    match opened {
+        Ok(journal) => {
+            effects.attach_journal(journal.clone(), origin);
+            if !read_only {
+                let (handle, events) = writer::spawn(client, journal, WriterConfig::default());
+                effects.attach_writer(handle, events);
+            }
+            effects.perform(Cmd::Journal {
+                op: 0,
+                action: JournalOp::Reload { banner: true },
+            });
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "journal unavailable");
+            let _ = tx.send(Msg::JournalUnavailable(e));
+        }
+    }
 }
 
 /// The terminal's input as the loop takes it.

@@ -77,6 +77,39 @@ impl<T> Store<T> {
     pub fn iter(&self) -> impl Iterator<Item = &T> {
         self.chunks.iter().flat_map(|c| c.iter())
     }
+
+    /// Replaces records in place (indices past the end are ignored). A chunk
+    /// shared with a snapshot is copied once, however many of its records change.
+    pub fn replace_many(&mut self, mut items: Vec<(usize, T)>)
+    where
+        T: Clone,
+    {
+        items.retain(|(i, _)| *i < self.len);
+        items.sort_by_key(|(i, _)| *i);
+        let mut items = items.into_iter().peekable();
+        while let Some(&(first, _)) = items.peek() {
+            let Some(c) = self.starts.partition_point(|&s| s <= first).checked_sub(1) else {
+                break;
+            };
+            let start = self.starts[c];
+            let end = start + self.chunks[c].len();
+            let chunk = &mut self.chunks[c];
+            if Arc::get_mut(chunk).is_none() {
+                *chunk = Arc::from(chunk.to_vec());
+            }
+            let Some(slots) = Arc::get_mut(chunk) else {
+                break;
+            };
+            while let Some((i, _)) = items.peek() {
+                if *i >= end {
+                    break;
+                }
+                if let Some((i, item)) = items.next() {
+                    slots[i - start] = item;
+                }
+            }
+        }
+    }
 }
 
 impl<T> FromIterator<T> for Store<T> {
@@ -145,6 +178,48 @@ impl TextStore {
         let end = *chunk.ends.get(k)?;
         let start = if k == 0 { 0 } else { chunk.ends[k - 1] };
         chunk.text.get(start..end)
+    }
+
+    /// Replaces texts (indices past the end are ignored); each chunk touched
+    /// is rebuilt once.
+    pub fn replace_many(&mut self, mut items: Vec<(usize, String)>) {
+        items.retain(|(i, _)| *i < self.len);
+        items.sort_by_key(|(i, _)| *i);
+        let mut items = items.into_iter().peekable();
+        while let Some(&(first, _)) = items.peek() {
+            let Some(c) = self.starts.partition_point(|&s| s <= first).checked_sub(1) else {
+                break;
+            };
+            let start = self.starts[c];
+            let old = &self.chunks[c];
+            let mut chunk = TextChunk::default();
+            for k in 0..old.ends.len() {
+                let from = if k == 0 { 0 } else { old.ends[k - 1] };
+                let keep = old.text.get(from..old.ends[k]).unwrap_or("");
+                match items.peek() {
+                    Some((i, _)) if *i == start + k => {
+                        if let Some((_, text)) = items.next() {
+                            chunk.text.push_str(&text);
+                        }
+                        // A repeated index: the last text wins.
+                        while let Some((i, _)) = items.peek() {
+                            if *i != start + k {
+                                break;
+                            }
+                            if let Some((_, text)) = items.next() {
+                                let from = chunk.ends.last().copied().unwrap_or(0);
+                                chunk.text.truncate(from);
+                                chunk.text.push_str(&text);
+                            }
+                        }
+                    }
+                    _ => chunk.text.push_str(keep),
+                }
+                chunk.ends.push(chunk.text.len());
+            }
+            chunk.text.shrink_to_fit();
+            self.chunks[c] = Arc::new(chunk);
+        }
     }
 }
 

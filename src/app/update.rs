@@ -10,9 +10,10 @@ use crate::app::data::{
     CustomerLocsSrc, CustomerRec, RoutesSrc, StopsSrc, TaskRec, build_routes, customer_search,
     location_rows, task_route, task_search,
 };
+use crate::app::edit;
 use crate::app::model::{
     CustomersData, InputKind, InputLine, Load, Model, RoutesData, Screen, StatusKind, TableId,
-    TasksData, TopView,
+    Target, TasksData, TopView,
 };
 use crate::app::msg::{Action, Cmd, LineEdit, LoadKind, Msg};
 use crate::app::table::{RowSource, Sort, TableState, derive, derive_among, widths_of};
@@ -46,8 +47,9 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
         }
         Msg::Action(a) => {
             model.dirty = true;
-            if model.input.is_some() {
-                // Actions do not arrive while the line is open; be safe anyway.
+            if model.input.is_some() || model.editor.is_some() || model.confirm.is_some() {
+                // Actions do not arrive while the line, the editor or a dialog
+                // is open; be safe anyway.
                 return Vec::new();
             }
             if !matches!(a, Action::Copy | Action::Redraw) {
@@ -61,7 +63,13 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             model.dirty = true;
             edit(model, e)
         }
-        Msg::Paste(text) => paste(model, &text),
+        Msg::Paste(text) => {
+            if model.editor.is_some() {
+                edit::paste(model, &text);
+                return Vec::new();
+            }
+            paste(model, &text)
+        }
         Msg::Scroll(n) => {
             model.dirty = true;
             move_cursor(model, isize::from(n));
@@ -93,6 +101,25 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             model.quit = true;
             Vec::new()
         }
+        Msg::Editor(key) => edit::editor_key(model, key),
+        Msg::Confirm(key) => edit::confirm_key(model, key),
+        Msg::Journal(reply) => edit::journal_reply(model, reply),
+        Msg::JournalUnavailable(error) => {
+            model.dirty = true;
+            model.journal = crate::app::model::JournalStatus::Failed(error.clone());
+            model.set_status(StatusKind::Warning, format!("Editing is off: {error}"));
+            Vec::new()
+        }
+        Msg::Writer(event) => edit::writer_event(model, event),
+        Msg::SendRefused(why) => {
+            model.dirty = true;
+            edit::send_refused(model, &why);
+            Vec::new()
+        }
+        Msg::ExternalEdited { token, result } => {
+            edit::external_edited(model, token, result);
+            Vec::new()
+        }
     }
 }
 
@@ -102,6 +129,9 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
 fn action(model: &mut Model, a: Action) -> Vec<Cmd> {
     if let Some(Screen::Help { .. }) = model.screen() {
         return help_action(model, a);
+    }
+    if let Some(cmds) = edit::staged_action(model, a) {
+        return cmds;
     }
     let page = view::page_height(model) as isize;
     match a {
@@ -117,10 +147,10 @@ fn action(model: &mut Model, a: Action) -> Vec<Cmd> {
         Action::Back => back(model),
         Action::Quit => {
             if model.stack.pop().is_none() {
-                model.quit = true;
+                edit::ask_quit(model);
             }
         }
-        Action::ForceQuit => model.quit = true,
+        Action::ForceQuit => edit::ask_quit(model),
         Action::NextView => return switch_to(model, next_view(model.top, true)),
         Action::PrevView => return switch_to(model, next_view(model.top, false)),
         Action::Command => open_input(model, InputKind::Command),
@@ -150,8 +180,72 @@ fn action(model: &mut Model, a: Action) -> Vec<Cmd> {
             };
             return switch_to(model, to);
         }
+        Action::Edit => return edit::begin_edit(model),
+        Action::EditForm => open_form(model),
+        Action::Undo => return edit::undo(model),
+        Action::Redo => return edit::redo(model),
+        Action::Send => return edit::ask_send(model, None),
+        Action::Staged => open_staged(model),
+        Action::CopyDay => return edit::copy_day(model),
+        Action::ToggleMark | Action::DropEdit | Action::KeepMine | Action::TakeTheirs => {
+            model.set_status(
+                StatusKind::Info,
+                "That key works in the list of staged edits (:staged).",
+            );
+        }
     }
     Vec::new()
+}
+
+fn open_staged(model: &mut Model) {
+    if !matches!(model.screen(), Some(Screen::Staged { .. })) {
+        model.stack.push(Screen::Staged {
+            selected: 0,
+            marked: Default::default(),
+        });
+    }
+}
+
+/// `E`: the whole record as a form.
+fn open_form(model: &mut Model) {
+    let screen = match model.screen() {
+        None => match model.top {
+            TopView::Customers => model.customers_table.selected_row().map(|r| Screen::Form {
+                target: Target::Customer { cust: r as u32 },
+                field: 0,
+            }),
+            TopView::Locations => model
+                .locations_table
+                .selected_row()
+                .and_then(|r| model.customers.locs.get(r))
+                .map(|r| Screen::Location {
+                    cust: r.cust,
+                    loc: r.loc,
+                    field: 0,
+                }),
+            TopView::Tasks => model.tasks_table.selected_row().map(|r| Screen::Form {
+                target: Target::Task { task: r as u32 },
+                field: 0,
+            }),
+            TopView::Routes => None,
+        },
+        Some(Screen::Customer { cust, .. }) => Some(Screen::Form {
+            target: Target::Customer { cust: *cust },
+            field: 0,
+        }),
+        Some(Screen::Route { uid, table }) => table
+            .selected_row()
+            .and_then(|row| model.route(uid)?.stops.get(row).copied())
+            .map(|task| Screen::Form {
+                target: Target::Task { task },
+                field: 0,
+            }),
+        _ => None,
+    };
+    match screen {
+        Some(s) => model.stack.push(s),
+        None => model.set_status(StatusKind::Info, "There is no record form here."),
+    }
 }
 
 fn help_action(model: &mut Model, a: Action) -> Vec<Cmd> {
@@ -391,7 +485,10 @@ fn open(model: &mut Model) -> Vec<Cmd> {
                 });
             }
         }
-        Some(Screen::Route { .. }) | Some(Screen::Location { .. }) | Some(Screen::Help { .. }) => {}
+        Some(Screen::Location { .. }) | Some(Screen::Form { .. }) => {
+            return edit::begin_edit(model);
+        }
+        Some(Screen::Route { .. }) | Some(Screen::Help { .. }) | Some(Screen::Staged { .. }) => {}
     }
     Vec::new()
 }
@@ -427,6 +524,12 @@ fn move_cursor(model: &mut Model, delta: isize) {
         if let Some(Screen::Location { field, .. }) = model.stack.last_mut() {
             *field = f;
         }
+        return;
+    }
+    if let Some(Screen::Form { target, field }) = model.stack.last() {
+        let n = edit::form_rows(model, *target).map_or(0, |r| r.len());
+        let f = field.saturating_add_signed(delta).min(n.saturating_sub(1));
+        edit::set_form_field(model, f);
         return;
     }
     if let Some(Screen::Help { .. }) = model.stack.last() {
@@ -791,8 +894,12 @@ fn command(model: &mut Model, text: &str) -> Vec<Cmd> {
         }
     };
     match cmd {
-        "q" | "q!" | "quit" | "qa" | "qa!" | "exit" => {
+        "q!" | "qa!" => {
             model.quit = true;
+            Vec::new()
+        }
+        "q" | "quit" | "qa" | "exit" => {
+            edit::ask_quit(model);
             Vec::new()
         }
         "customers" | "cu" | "c" => switch_to(model, TopView::Customers),
@@ -824,19 +931,19 @@ fn command(model: &mut Model, text: &str) -> Vec<Cmd> {
             model.stack.push(Screen::Help { scroll: 0 });
             Vec::new()
         }
-        "w" | "wq" | "staged" | "send" => {
-            model.set_status(
-                StatusKind::Info,
-                "Nothing is staged: editing is not available in this version.",
-            );
+        "w" | "wq" | "write" | "send" => edit::ask_send(model, None),
+        "staged" | "st" => {
+            open_staged(model);
             Vec::new()
         }
+        "undo" | "u" => edit::undo(model),
+        "redo" => edit::redo(model),
         other => {
             let shown = truncate_to_width(&sanitize(other), 20).into_owned();
             model.set_status(
                 StatusKind::Error,
                 format!(
-                    "Unknown command :{shown}; try :customers, :locations, :tasks 2026-12-24, :routes, :date, :q."
+                    "Unknown command :{shown}; try :customers, :locations, :tasks 2026-12-24, :routes, :date, :staged, :w, :q."
                 ),
             );
             Vec::new()
@@ -896,6 +1003,11 @@ fn customers_page(model: &mut Model, req: u64, page: Vec<crate::api::types::Cust
     model.dirty = true;
     let n = page.len();
     let start = model.customers.recs.len();
+    for (k, c) in page.iter().enumerate() {
+        if let crate::api::types::Field::Value(id) = &c.id {
+            model.customers.by_id.insert(id.clone(), (start + k) as u32);
+        }
+    }
     let widths = &mut model.customers.widths;
     let texts: Vec<String> = page.iter().map(|c| customer_search(c, widths)).collect();
     model.customers.search.push_chunk(texts);
@@ -924,6 +1036,12 @@ fn tasks_page(model: &mut Model, req: u64, page: Vec<crate::api::types::Task>) -
     }
     model.dirty = true;
     let n = page.len();
+    let start = model.tasks.recs.len();
+    for (k, t) in page.iter().enumerate() {
+        if let crate::api::types::Field::Value(id) = &t.id {
+            model.tasks.by_id.insert(id.clone(), (start + k) as u32);
+        }
+    }
     let widths = &mut model.tasks.widths;
     let texts: Vec<String> = page.iter().map(|t| task_search(t, widths)).collect();
     model.tasks.search.push_chunk(texts);
@@ -938,6 +1056,30 @@ fn tasks_page(model: &mut Model, req: u64, page: Vec<crate::api::types::Task>) -
     if model.tasks.recs.len() <= ROUTES_REBUILD_LIMIT {
         cmds.extend(rebuild_routes(model));
     }
+    cmds
+}
+
+/// Customers were changed in place (a sent edit): filters and sorts follow.
+pub fn customers_changed(model: &mut Model) -> Vec<Cmd> {
+    let mut cmds = Vec::new();
+    for id in [TableId::Customers, TableId::Locations] {
+        if !model.table(id).spec.is_identity() {
+            cmds.extend(rederive(model, id));
+        }
+    }
+    if matches!(model.screen(), Some(Screen::Customer { .. })) {
+        derive_screen(model);
+    }
+    cmds
+}
+
+/// Tasks were changed in place (a sent edit): routes and filters follow.
+pub fn tasks_changed(model: &mut Model) -> Vec<Cmd> {
+    let mut cmds = Vec::new();
+    if !model.tasks_table.spec.is_identity() {
+        cmds.extend(rederive(model, TableId::Tasks));
+    }
+    cmds.extend(rebuild_routes(model));
     cmds
 }
 

@@ -7,7 +7,8 @@ use ratatui::layout::Rect;
 
 use crate::api::types::{Customer, Location};
 use crate::app::data::CustomerLocsSrc;
-use crate::app::model::Model;
+use crate::app::edit::{form_rows, staged_cell, staged_style};
+use crate::app::model::{Model, Target};
 use crate::app::table::{Column, TableState};
 use crate::domain::sanitize::sanitize;
 use crate::view::locations::hours;
@@ -41,19 +42,43 @@ pub fn cell(l: &Location, col: usize) -> Cow<'_, str> {
     }
 }
 
-/// The customer's own fields as label/value pairs.
-pub fn fields(c: &Customer) -> Vec<(&'static str, String)> {
+/// The customer's own fields: label, value, and the field it edits (`None`: read-only).
+pub fn fields(c: &Customer) -> Vec<(&'static str, String, Option<&'static str>)> {
     let tags = c.tags.get().map(|t| t.join(", ")).unwrap_or_default();
     vec![
-        ("Name", field_text(&c.name).into_owned()),
-        ("UID", field_text(&c.uid).into_owned()),
-        ("External id", field_text(&c.external_id).into_owned()),
-        ("Reference", field_text(&c.reference).into_owned()),
-        ("Contact", field_text(&c.contact_name).into_owned()),
-        ("Phone", field_text(&c.contact_phone).into_owned()),
-        ("Email", field_text(&c.contact_email).into_owned()),
-        ("Tags", sanitize(&tags).into_owned()),
-        ("Description", field_text(&c.description).into_owned()),
+        ("Name", field_text(&c.name).into_owned(), Some("name")),
+        ("UID", field_text(&c.uid).into_owned(), None),
+        (
+            "External id",
+            field_text(&c.external_id).into_owned(),
+            Some("externalId"),
+        ),
+        (
+            "Reference",
+            field_text(&c.reference).into_owned(),
+            Some("reference"),
+        ),
+        (
+            "Contact",
+            field_text(&c.contact_name).into_owned(),
+            Some("contactName"),
+        ),
+        (
+            "Phone",
+            field_text(&c.contact_phone).into_owned(),
+            Some("contactPhone"),
+        ),
+        (
+            "Email",
+            field_text(&c.contact_email).into_owned(),
+            Some("contactEmail"),
+        ),
+        ("Tags", sanitize(&tags).into_owned(), Some("tags")),
+        (
+            "Description",
+            field_text(&c.description).into_owned(),
+            None,
+        ),
     ]
 }
 
@@ -72,11 +97,12 @@ pub fn render(model: &Model, cust: u32, table: &TableState, buf: &mut Buffer, ar
         return;
     };
     let c = &rec.customer;
-    let fields = fields(c);
+    let rows = form_rows(model, Target::Customer { cust }).unwrap_or_default();
     // Two columns of fields, five lines.
     let half = area.width / 2;
     let label_w = 12u16;
-    for (i, (label, value)) in fields.iter().enumerate() {
+    for (i, row) in rows.iter().enumerate() {
+        let label = &row.label;
         let (col, line) = if i < 5 { (0, i) } else { (1, i - 5) };
         let line = line as u16;
         if line >= area.height {
@@ -86,13 +112,17 @@ pub fn render(model: &Model, cust: u32, table: &TableState, buf: &mut Buffer, ar
         let w = half.saturating_sub(1);
         let y = area.y + line;
         put_padded(buf, x, y, label_w.min(w), label, t.label);
+        let (text, style) = match row.mark {
+            Some(m) => (format!("{} {}", m.glyph(), row.value), staged_style()),
+            None => (row.value.clone(), ratatui::style::Style::new()),
+        };
         put(
             buf,
             x + label_w + 1,
             y,
             w.saturating_sub(label_w + 2),
-            value,
-            ratatui::style::Style::new(),
+            &text,
+            style,
         );
     }
     let n = c.locations().len();
@@ -123,5 +153,12 @@ pub fn render(model: &Model, cust: u32, table: &TableState, buf: &mut Buffer, ar
     };
     let src = CustomerLocsSrc(c);
     let widths = crate::app::table::widths_of(&src);
-    crate::view::widgets::draw_table(buf, table_area, &src, table, t, empty, &widths);
+    let screen = crate::view::base_screen(model);
+    let marks = |row: usize, col: usize| {
+        staged_cell(model, screen, row, col).map(|(text, mark)| (text, mark.glyph()))
+    };
+    crate::view::widgets::draw_table_marked(
+        buf, table_area, &src, table, t, empty, &widths, &marks,
+    );
+    crate::view::draw_cell_editor(model, buf, table_area, COLUMNS, table, &widths);
 }

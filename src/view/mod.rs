@@ -2,13 +2,17 @@
 //! screen; [`widgets`] is the only way text reaches the buffer (sanitised,
 //! cut to display width).
 
+pub mod confirm;
 pub mod customer;
 pub mod customers;
+pub mod editor;
+pub mod form;
 pub mod help;
 pub mod location;
 pub mod locations;
 pub mod route;
 pub mod routes;
+pub mod staged;
 pub mod tasks;
 pub mod theme;
 pub mod widgets;
@@ -19,6 +23,7 @@ use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
 
 use crate::app::data::{CustomerLocsSrc, StopsSrc};
+use crate::app::edit::{form_rows, staged_cell, sync_text};
 use crate::app::model::{InputKind, Load, Model, Screen, StatusKind, TableId, TopView};
 use crate::app::msg::Action;
 use crate::app::table::{Column, RowSource, TableState};
@@ -57,10 +62,17 @@ pub fn draw(model: &Model, buf: &mut Buffer, area: Rect) -> Option<Position> {
             location::render(model, *cust, *loc, *field, buf, body)
         }
         Some(Screen::Route { uid, table }) => route::render(model, uid, table, buf, body),
+        Some(Screen::Form { target, field }) => form::render(model, *target, *field, buf, body),
+        Some(Screen::Staged { selected, marked }) => {
+            staged::render(model, *selected, marked, buf, body)
+        }
         Some(Screen::Help { .. }) => {}
     }
     if let Some(Screen::Help { scroll }) = model.screen() {
         help::render(model, *scroll, buf, body);
+    }
+    if let Some(c) = &model.confirm {
+        confirm::render(model, c, buf, body);
     }
     let cursor = draw_status(model, buf, area);
     draw_hints(model, buf, area);
@@ -93,6 +105,7 @@ pub fn page_height(model: &Model) -> usize {
         None => body.saturating_sub(1),
         Some(Screen::Customer { .. }) => body.saturating_sub(customer::TOP_LINES as usize + 1),
         Some(Screen::Route { .. }) => body.saturating_sub(route::TOP_LINES as usize + 1),
+        Some(Screen::Staged { .. }) => body.saturating_sub(staged::TOP_LINES as usize),
         Some(_) => body,
     };
     h.max(1)
@@ -132,10 +145,14 @@ pub fn current_value(model: &Model) -> Option<String> {
             Some(src.cell(row, table.col).into_owned())
         }
         Some(Screen::Location { cust, loc, field }) => {
-            let fields = location::fields_of(model, *cust, *loc)?;
-            fields.get(*field).map(|(_, v)| sanitize(v).into_owned())
+            let rows = location::rows_of(model, *cust, *loc)?;
+            rows.get(*field).map(|r| sanitize(&r.value).into_owned())
         }
-        Some(Screen::Help { .. }) => None,
+        Some(Screen::Form { target, field }) => {
+            let rows = form_rows(model, *target)?;
+            rows.get(*field).map(|r| sanitize(&r.value).into_owned())
+        }
+        Some(Screen::Help { .. }) | Some(Screen::Staged { .. }) => None,
     }
 }
 
@@ -260,7 +277,10 @@ fn draw_top(model: &Model, buf: &mut Buffer, body: Rect) {
     let table = model.table(id);
     let src = model.source(id);
     let empty = empty_text(model.load_of(model.top), table, noun(model.top));
-    widgets::draw_table(
+    let marks = |row: usize, col: usize| {
+        staged_cell(model, None, row, col).map(|(text, mark)| (text, mark.glyph()))
+    };
+    widgets::draw_table_marked(
         buf,
         body,
         &*src,
@@ -268,7 +288,27 @@ fn draw_top(model: &Model, buf: &mut Buffer, body: Rect) {
         &model.theme,
         &empty,
         model.widths(id),
+        &marks,
     );
+    draw_cell_editor(model, buf, body, src.columns(), table, model.widths(id));
+}
+
+/// Draws the open editor over the selected cell of a table drawn in `area`.
+pub fn draw_cell_editor(
+    model: &Model,
+    buf: &mut Buffer,
+    area: Rect,
+    cols: &[Column],
+    table: &TableState,
+    desired: &[u16],
+) {
+    let Some(ed) = &model.editor else {
+        return;
+    };
+    if let Some(cell) = widgets::selected_cell_rect(area, cols, table, desired) {
+        let rect = editor::cell_rect(cell, area);
+        editor::draw(model, ed, buf, rect, area);
+    }
 }
 
 /// What an empty table says.
@@ -311,8 +351,16 @@ fn draw_status(model: &Model, buf: &mut Buffer, area: Rect) -> Option<Position> 
         let x = area.x + 1 + display_width(&sanitize(&before)) as u16;
         return Some(Position::new(x.min(area.right() - 1), y));
     }
-    let position = position_label(model);
-    let pos_w = display_width(&position) as u16;
+    let mut position = position_label(model);
+    let sync = sync_text(model);
+    if !sync.is_empty() {
+        position = if position.is_empty() {
+            sync
+        } else {
+            format!("{sync} · {position}")
+        };
+    }
+    let pos_w = (display_width(&position) as u16).min(area.width / 2);
     let left_w = area.width.saturating_sub(pos_w + 1);
     if let Some(s) = &model.status {
         let (style, prefix) = match s.kind {
@@ -341,7 +389,12 @@ fn draw_status(model: &Model, buf: &mut Buffer, area: Rect) -> Option<Position> 
         );
     }
     if pos_w > 0 && pos_w < area.width {
-        put_right(buf, area.right() - pos_w, y, pos_w, &position, t.dim);
+        let style = if model.sending.is_some() {
+            t.info
+        } else {
+            t.dim
+        };
+        put_right(buf, area.right() - pos_w, y, pos_w, &position, style);
     }
     None
 }
@@ -373,6 +426,33 @@ fn position_label(model: &Model) -> String {
 pub fn hints(model: &Model) -> Vec<(String, &'static str)> {
     let b = &model.bindings;
     let k = |a: Action| b.first(a);
+    if let Some(c) = &model.confirm {
+        return vec![
+            ("y".into(), c.yes),
+            ("n/Esc".into(), "cancel"),
+            ("←/→".into(), "choose"),
+            ("Enter".into(), "the chosen (Cancel)"),
+        ];
+    }
+    if let Some(ed) = &model.editor {
+        let mut v: Vec<(String, &'static str)> = if ed.multiline {
+            vec![
+                ("Ctrl-s".into(), "stage"),
+                ("Enter".into(), "new line"),
+                ("Alt-Enter".into(), "stage"),
+            ]
+        } else {
+            vec![("Enter".into(), "stage")]
+        };
+        v.extend([
+            ("Esc".into(), "cancel"),
+            ("Tab".into(), "stage, next"),
+            ("Shift-Tab".into(), "stage, previous"),
+            ("Ctrl-u".into(), "clear"),
+            ("Ctrl-o".into(), "$EDITOR"),
+        ]);
+        return v;
+    }
     if let Some(line) = &model.input {
         return match line.kind {
             InputKind::Filter => vec![("Enter".into(), "keep filter"), ("Esc".into(), "clear")],
@@ -388,6 +468,12 @@ pub fn hints(model: &Model) -> Vec<(String, &'static str)> {
                     (Action::Filter, "filter"),
                     (Action::Open, "open"),
                 ];
+                if model.top != TopView::Routes {
+                    v.push((Action::Edit, "edit"));
+                }
+                if !model.staging.is_empty() {
+                    v.push((Action::Send, "send"));
+                }
                 match model.top {
                     TopView::Customers => v.push((Action::ToggleLocations, "locations")),
                     TopView::Locations => v.push((Action::ToggleLocations, "customers")),
@@ -409,22 +495,41 @@ pub fn hints(model: &Model) -> Vec<(String, &'static str)> {
             Some(Screen::Customer { .. }) => vec![
                 (Action::Help, "help"),
                 (Action::Open, "location"),
+                (Action::Edit, "edit"),
+                (Action::EditForm, "customer form"),
                 (Action::Quit, "back"),
                 (Action::Filter, "filter"),
+                (Action::Undo, "undo"),
+                (Action::Send, "send"),
                 (Action::SortAsc, "sort"),
                 (Action::Copy, "copy"),
             ],
-            Some(Screen::Location { .. }) => vec![
+            Some(Screen::Location { .. }) | Some(Screen::Form { .. }) => vec![
                 (Action::Help, "help"),
+                (Action::Edit, "edit"),
+                (Action::CopyDay, "day→Mo-Fr"),
+                (Action::Undo, "undo"),
+                (Action::Redo, "redo"),
+                (Action::Send, "send"),
                 (Action::Quit, "back"),
                 (Action::Copy, "copy"),
             ],
             Some(Screen::Route { .. }) => vec![
                 (Action::Help, "help"),
                 (Action::Quit, "back"),
+                (Action::Edit, "edit"),
                 (Action::Filter, "filter"),
                 (Action::SortAsc, "sort"),
                 (Action::Copy, "copy"),
+            ],
+            Some(Screen::Staged { .. }) => vec![
+                (Action::Send, "send"),
+                (Action::ToggleMark, "mark"),
+                (Action::DropEdit, "drop"),
+                (Action::Edit, "edit"),
+                (Action::KeepMine, "keep mine"),
+                (Action::TakeTheirs, "take theirs"),
+                (Action::Quit, "back"),
             ],
             Some(Screen::Help { .. }) => Vec::new(),
         },

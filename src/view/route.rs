@@ -11,7 +11,7 @@ use crate::app::model::Model;
 use crate::app::table::{Column, TableState};
 use crate::view::routes::time_text;
 use crate::view::tasks::{customer_text, state_text, windows_text};
-use crate::view::widgets::{draw_table, field_text, put};
+use crate::view::widgets::{draw_table_marked, field_text, put};
 
 /// Lines above the stops table.
 pub const TOP_LINES: u16 = 2;
@@ -121,5 +121,11 @@ pub fn render(model: &Model, uid: &str, table: &TableState, buf: &mut Buffer, ar
         "no stops match the filter (Esc clears it)"
     };
     let widths = crate::app::table::widths_of(&src);
-    draw_table(buf, table_area, &src, table, t, empty, &widths);
+    let screen = crate::view::base_screen(model);
+    let marks = |row: usize, col: usize| {
+        crate::app::edit::staged_cell(model, screen, row, col)
+            .map(|(text, mark)| (text, mark.glyph()))
+    };
+    draw_table_marked(buf, table_area, &src, table, t, empty, &widths, &marks);
+    crate::view::draw_cell_editor(model, buf, table_area, COLUMNS, table, &widths);
 }

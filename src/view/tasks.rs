@@ -125,3 +125,34 @@ pub fn cell(t: &Task, col: usize) -> Cow<'_, str> {
         _ => Cow::Borrowed(""),
     }
 }
+
+/// A task's form: label, value, and the field it edits (`None`: read-only).
+pub fn form_fields(t: &Task) -> Vec<(&'static str, String, Option<&'static str>)> {
+    vec![
+        ("Ref", cell(t, 0).into_owned(), None),
+        ("State", state_text(t).into_owned(), None),
+        ("Customer", customer_text(t).into_owned(), None),
+        (
+            "Address",
+            t.location
+                .get()
+                .map(|l| field_text(&l.address).into_owned())
+                .unwrap_or_default(),
+            None,
+        ),
+        ("Windows", windows_text(t), Some("timeWindows")),
+        (
+            "Instructions",
+            field_text(&t.instructions).into_owned(),
+            Some("instructions"),
+        ),
+        (
+            "Internal comment",
+            field_text(&t.internal_comment).into_owned(),
+            Some("internalComment"),
+        ),
+        ("Route", cell(t, 7).into_owned(), None),
+        ("Stop", cell(t, 8).into_owned(), None),
+        ("Driver", cell(t, 9).into_owned(), None),
+    ]
+}

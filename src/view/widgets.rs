@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 
 use crate::api::types::Field;
 use crate::app::table::{Column, RowSource, TableState};
@@ -158,6 +158,9 @@ pub fn layout_columns(
         .collect()
 }
 
+/// A staged value for a cell: its text and mark glyph (data row, column).
+pub type CellMarks<'a> = &'a dyn Fn(usize, usize) -> Option<(String, char)>;
+
 /// Draws a table: a title row of column names, then the visible rows only
 /// (cells are formatted for those rows and no others).
 pub fn draw_table(
@@ -168,6 +171,55 @@ pub fn draw_table(
     theme: &Theme,
     empty: &str,
     desired: &[u16],
+) {
+    draw_table_marked(buf, area, src, state, theme, empty, desired, &|_, _| None);
+}
+
+/// The first visible position of a table body `h` rows high (the selected
+/// row stays in view).
+pub fn visible_offset(state: &TableState, h: usize) -> usize {
+    let mut offset = state.offset.min(state.rows.len().saturating_sub(1));
+    if state.selected < offset {
+        offset = state.selected;
+    } else if h > 0 && state.selected >= offset + h {
+        offset = state.selected + 1 - h;
+    }
+    offset
+}
+
+/// Where the selected cell of a table drawn in `area` is on screen.
+pub fn selected_cell_rect(
+    area: Rect,
+    cols: &[Column],
+    state: &TableState,
+    desired: &[u16],
+) -> Option<Rect> {
+    if area.height < 2 || state.rows.is_empty() {
+        return None;
+    }
+    let h = (area.height - 1) as usize;
+    let offset = visible_offset(state, h);
+    let line = state.selected.checked_sub(offset)?;
+    if line >= h {
+        return None;
+    }
+    let layout = layout_columns(cols, area.width, state.col, desired);
+    let &(_, x, w) = layout.iter().find(|(i, _, _)| *i == state.col)?;
+    Some(Rect::new(area.x + x, area.y + 1 + line as u16, w, 1))
+}
+
+/// Like [`draw_table`]; cells with a staged value show it after its mark
+/// glyph, bold and underlined (never colour alone).
+#[allow(clippy::too_many_arguments)]
+pub fn draw_table_marked(
+    buf: &mut Buffer,
+    area: Rect,
+    src: &dyn RowSource,
+    state: &TableState,
+    theme: &Theme,
+    empty: &str,
+    desired: &[u16],
+    marks: CellMarks<'_>,
 ) {
     if area.height == 0 || area.width == 0 {
         return;
@@ -215,12 +267,7 @@ pub fn draw_table(
         return;
     }
     let h = body.height as usize;
-    let mut offset = state.offset.min(state.rows.len().saturating_sub(1));
-    if state.selected < offset {
-        offset = state.selected;
-    } else if state.selected >= offset + h {
-        offset = state.selected + 1 - h;
-    }
+    let offset = visible_offset(state, h);
     for (line, pos) in (offset..state.rows.len()).take(h).enumerate() {
         let y = body.y + line as u16;
         let row = state.rows[pos] as usize;
@@ -234,13 +281,18 @@ pub fn draw_table(
             fill_line(buf, body, y, base);
         }
         for &(i, x, w) in &layout {
-            let style = if selected && i == state.col {
+            let mut style = if selected && i == state.col {
                 theme.cursor
             } else {
                 base
             };
-            let text = src.cell(row, i);
-            let text = pad_or_align(&text, w, cols[i].numeric);
+            let text = match marks(row, i) {
+                Some((staged, glyph)) => {
+                    style = style.add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
+                    pad_to_width(&format!("{glyph} {staged}"), w as usize)
+                }
+                None => pad_or_align(&src.cell(row, i), w, cols[i].numeric),
+            };
             put(buf, body.x + x, y, w, &text, style);
         }
     }

@@ -1,0 +1,1716 @@
+//! Editing in the console (issue 4): which cells are editable, the inline
+//! editor and the record forms, staging through the journal, undo and redo,
+//! the staged list, sending, and the writer's events.
+//!
+//! Pure like the rest of `update`: journal and writer work leaves as
+//! [`Cmd::Journal`] and [`Cmd::Send`]; their answers come back as
+//! [`Msg::Journal`](crate::app::msg::Msg::Journal) and
+//! [`Msg::Writer`](crate::app::msg::Msg::Writer). An edit shows as staged only
+//! once the journal has committed it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use ratatui::style::{Modifier, Style};
+use ratatui_textarea::{CursorMove, TextArea};
+use serde_json::Value;
+
+use crate::api::types::{Customer, Field, Location, Schedule, Task};
+use crate::app::data::{customer_search, location_rows, task_search};
+use crate::app::model::{
+    CellRef, Confirm, ConfirmKind, Editor, JournalStatus, Model, Part, Screen, SendRun, StagedRow,
+    StatusKind, Step, Target,
+};
+use crate::app::msg::{Cmd, ConfirmKey, EditKey, JournalDone, JournalOp, JournalReply, UndoEntry};
+use crate::domain::edit::{Edit, Entity, FieldPath, display_value, get_field, set_field};
+use crate::domain::sanitize::{replacement_for, sanitize, truncate_to_width};
+use crate::domain::schedule::{WeekHours, Weekday, format_day, format_week_line, parse_day};
+use crate::domain::validate::parse_input;
+use crate::sync::batch::{EditId, EditOutcome, EditState};
+use crate::sync::journal::{Counts, Resolution, StageResult};
+use crate::sync::writer::{RunSummary, WriterEvent};
+use crate::view;
+
+/// How a staged cell is marked (a glyph, never colour alone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    /// Waiting to be sent: `✎`.
+    Staged,
+    /// In a batch that went out: `⇡`.
+    Sending,
+    /// eLogii confirmed it: `✓`.
+    Sent,
+    /// eLogii refused it: `✗`.
+    Failed,
+    /// The field changed on eLogii too: `≠`.
+    Conflict,
+}
+
+impl Mark {
+    /// The row's mark.
+    pub fn of(row: &StagedRow) -> Mark {
+        if row.sent {
+            return Mark::Sent;
+        }
+        match row.edit.state {
+            EditState::Staged => Mark::Staged,
+            EditState::Sending => Mark::Sending,
+            EditState::Failed => Mark::Failed,
+            EditState::Conflict => Mark::Conflict,
+        }
+    }
+
+    /// One narrow character.
+    pub fn glyph(self) -> char {
+        match self {
+            Mark::Staged => '✎',
+            Mark::Sending => '⇡',
+            Mark::Sent => '✓',
+            Mark::Failed => '✗',
+            Mark::Conflict => '≠',
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Records and cells
+
+fn text_of(f: &Field<String>) -> Option<&str> {
+    match f {
+        Field::Value(s) if !s.is_empty() => Some(s),
+        _ => None,
+    }
+}
+
+fn customer(model: &Model, cust: u32) -> Option<&Customer> {
+    model
+        .customers
+        .recs
+        .get(cust as usize)
+        .map(|r| &r.customer)
+}
+
+fn task(model: &Model, index: u32) -> Option<&Task> {
+    model.tasks.recs.get(index as usize).map(|r| &r.task)
+}
+
+/// The record as JSON (what [`Edit`] reads its base from), when loaded.
+pub fn record_json(model: &Model, entity: Entity, record_id: &str) -> Option<Value> {
+    match entity {
+        Entity::Customer => {
+            let i = *model.customers.by_id.get(record_id)?;
+            serde_json::to_value(customer(model, i)?).ok()
+        }
+        Entity::Task => {
+            let i = *model.tasks.by_id.get(record_id)?;
+            serde_json::to_value(task(model, i)?).ok()
+        }
+    }
+}
+
+fn cell(entity: Entity, id: &str, field: FieldPath, part: Part, label: &str) -> CellRef {
+    CellRef {
+        entity,
+        record_id: id.to_string(),
+        field,
+        part,
+        label: label.to_string(),
+    }
+}
+
+fn customer_cell(c: &Customer, name: &'static str, label: &str) -> Option<CellRef> {
+    Some(cell(
+        Entity::Customer,
+        text_of(&c.id)?,
+        FieldPath::top(name),
+        Part::Whole,
+        label,
+    ))
+}
+
+fn location_cell(
+    c: &Customer,
+    l: &Location,
+    name: &'static str,
+    part: Part,
+    label: &str,
+) -> Option<CellRef> {
+    Some(cell(
+        Entity::Customer,
+        text_of(&c.id)?,
+        FieldPath::location(text_of(&l.uid)?, name),
+        part,
+        label,
+    ))
+}
+
+fn task_cell(t: &Task, name: &'static str, label: &str) -> Option<CellRef> {
+    Some(cell(
+        Entity::Task,
+        text_of(&t.id)?,
+        FieldPath::top(name),
+        Part::Whole,
+        label,
+    ))
+}
+
+/// Location fields of the customer-screen table, by column.
+fn customer_locs_field(col: usize) -> Option<(&'static str, &'static str)> {
+    Some(match col {
+        0 => ("name", "Location"),
+        2 => ("address", "Address"),
+        3 => ("postCode", "Postcode"),
+        4 => ("city", "City"),
+        5 => ("schedule", "Hours"),
+        6 => ("contactPhone", "Phone"),
+        _ => return None,
+    })
+}
+
+/// The editable field behind a table cell (`row` is the data row).
+pub fn table_cell(model: &Model, screen: Option<&Screen>, row: usize, col: usize) -> Option<CellRef> {
+    match screen {
+        None => match model.top {
+            crate::app::model::TopView::Customers => {
+                let c = customer(model, row as u32)?;
+                match col {
+                    0 => customer_cell(c, "name", "Name"),
+                    1 => customer_cell(c, "externalId", "External id"),
+                    3 => customer_cell(c, "contactName", "Contact"),
+                    8 => customer_cell(c, "tags", "Tags"),
+                    5..=7 => {
+                        let l = c.locations().first()?;
+                        let (name, label) = match col {
+                            5 => ("address", "Address"),
+                            6 => ("postCode", "Postcode"),
+                            _ => ("city", "City"),
+                        };
+                        location_cell(c, l, name, Part::Whole, label)
+                    }
+                    _ => None,
+                }
+            }
+            crate::app::model::TopView::Locations => {
+                let r = model.customers.locs.get(row)?;
+                let c = customer(model, r.cust)?;
+                let l = c.locations().get(r.loc as usize)?;
+                let (name, label) = match col {
+                    0 => return customer_cell(c, "name", "Customer"),
+                    1 => ("name", "Location"),
+                    3 => ("address", "Address"),
+                    4 => ("postCode", "Postcode"),
+                    5 => ("city", "City"),
+                    6 => ("schedule", "Hours"),
+                    7 => ("contactPhone", "Phone"),
+                    _ => return None,
+                };
+                location_cell(c, l, name, Part::Whole, label)
+            }
+            crate::app::model::TopView::Tasks => {
+                let t = task(model, row as u32)?;
+                (col == 6).then(|| task_cell(t, "timeWindows", "Windows"))?
+            }
+            crate::app::model::TopView::Routes => None,
+        },
+        Some(Screen::Customer { cust, .. }) => {
+            let c = customer(model, *cust)?;
+            let l = c.locations().get(row)?;
+            let (name, label) = customer_locs_field(col)?;
+            location_cell(c, l, name, Part::Whole, label)
+        }
+        Some(Screen::Route { uid, .. }) => {
+            let route = model.route(uid)?;
+            let t = task(model, *route.stops.get(row)?)?;
+            (col == 7).then(|| task_cell(t, "timeWindows", "Windows"))?
+        }
+        _ => None,
+    }
+}
+
+/// The selected data row and column of the current table, if the screen has one.
+fn table_position(model: &Model) -> Option<(Option<&Screen>, usize, usize)> {
+    match view::base_screen(model) {
+        None => {
+            let t = model.table(model.top.table());
+            Some((None, t.selected_row()?, t.col))
+        }
+        Some(s @ Screen::Customer { table, .. }) | Some(s @ Screen::Route { table, .. }) => {
+            Some((Some(s), table.selected_row()?, table.col))
+        }
+        _ => None,
+    }
+}
+
+/// The form behind the current screen and the row under the cursor.
+pub fn form_position(model: &Model) -> Option<(Target, usize)> {
+    match view::base_screen(model)? {
+        Screen::Location { cust, loc, field } => Some((
+            Target::Location {
+                cust: *cust,
+                loc: *loc,
+            },
+            *field,
+        )),
+        Screen::Form { target, field } => Some((*target, *field)),
+        _ => None,
+    }
+}
+
+/// The cell under the cursor, when it can be edited.
+pub fn current_cell(model: &Model) -> Option<CellRef> {
+    if let Some((screen, row, col)) = table_position(model) {
+        return table_cell(model, screen, row, col);
+    }
+    if let Some((target, field)) = form_position(model) {
+        return form_rows(model, target)?.into_iter().nth(field)?.cell;
+    }
+    if let Some(Screen::Staged { selected, .. }) = view::base_screen(model) {
+        let id = *staged_order(model).get(*selected)?;
+        let row = model.staging.get(id)?;
+        return Some(cell_of_edit(model, &row.edit.edit));
+    }
+    None
+}
+
+fn cell_of_edit(model: &Model, edit: &Edit) -> CellRef {
+    cell(
+        edit.entity,
+        &edit.record_id,
+        edit.field.clone(),
+        Part::Whole,
+        &field_label(model, edit),
+    )
+}
+
+/// The latest value of a cell's field: an edit on its way to the journal, else
+/// the pending edit, else the record's (`None`: absent). `Err` when the record
+/// is not loaded and nothing is staged for it.
+fn current_value(model: &Model, cell: &CellRef, record: Option<&Value>) -> Result<Option<Value>, ()> {
+    if let Some((_, e)) = model.inflight.iter().rev().find(|(_, e)| {
+        e.entity == cell.entity && e.record_id == cell.record_id && e.field == cell.field
+    }) {
+        return Ok(e.new.clone());
+    }
+    if let Some(row) = model.staging.find(cell.entity, &cell.record_id, &cell.field) {
+        return Ok(row.edit.edit.new.clone());
+    }
+    match record {
+        Some(r) => Ok(get_field(r, &cell.field).cloned()),
+        None => Err(()),
+    }
+}
+
+/// The week of a schedule value (`null`, absent or unreadable: all closed).
+pub fn week_of(value: Option<&Value>) -> WeekHours {
+    match value {
+        Some(v @ Value::Object(_)) => serde_json::from_value::<Schedule>(v.clone())
+            .map(|s| WeekHours::from_schedule(&s))
+            .unwrap_or_default(),
+        _ => WeekHours::default(),
+    }
+}
+
+/// A value as the editor starts with it.
+pub fn edit_text(field: &FieldPath, part: Part, value: Option<&Value>) -> String {
+    match part {
+        Part::Whole => display_value(field, value),
+        Part::Day(d) => format_day(week_of(value).day(d)),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Forms
+
+/// One line of a form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormRow {
+    /// The label.
+    pub label: String,
+    /// The value as shown (staged value when one is pending).
+    pub value: String,
+    /// The field, when editable.
+    pub cell: Option<CellRef>,
+    /// The staged mark, when the value is a staged one.
+    pub mark: Option<Mark>,
+}
+
+fn ro(label: &str, value: String) -> FormRow {
+    FormRow {
+        label: label.to_string(),
+        value,
+        cell: None,
+        mark: None,
+    }
+}
+
+/// Fills in the value and mark of an editable row from the record and the staging.
+fn editable(model: &Model, record: &Value, label: &str, cell: Option<CellRef>, shown: String) -> FormRow {
+    let Some(c) = cell else {
+        return ro(label, shown);
+    };
+    match model.staging.find(c.entity, &c.record_id, &c.field) {
+        Some(row) => {
+            let new = row.edit.edit.new.as_ref();
+            let mark = match c.part {
+                Part::Whole => Some(Mark::of(row)),
+                Part::Day(d) => {
+                    let base = week_of(get_field(record, &c.field));
+                    (week_of(new).day(d) != base.day(d)).then(|| Mark::of(row))
+                }
+            };
+            FormRow {
+                label: label.to_string(),
+                value: sanitize(&edit_text(&c.field, c.part, new)).into_owned(),
+                cell: Some(c),
+                mark,
+            }
+        }
+        None => FormRow {
+            label: label.to_string(),
+            value: shown,
+            cell: Some(c),
+            mark: None,
+        },
+    }
+}
+
+/// The lines of a record's form, editable ones with their field.
+pub fn form_rows(model: &Model, target: Target) -> Option<Vec<FormRow>> {
+    match target {
+        Target::Location { cust, loc } => {
+            let c = customer(model, cust)?;
+            let l = c.locations().get(loc as usize)?;
+            let record = serde_json::to_value(c).ok()?;
+            let mut out = Vec::new();
+            for (label, shown, key) in view::location::fields(c, l) {
+                let cell = key.and_then(|(name, part)| location_cell(c, l, name, part, &label));
+                out.push(editable(model, &record, &label, cell, shown));
+            }
+            Some(out)
+        }
+        Target::Customer { cust } => {
+            let c = customer(model, cust)?;
+            let record = serde_json::to_value(c).ok()?;
+            Some(
+                view::customer::fields(c)
+                    .into_iter()
+                    .map(|(label, shown, key)| {
+                        let cell = key.and_then(|name| customer_cell(c, name, label));
+                        editable(model, &record, label, cell, shown)
+                    })
+                    .collect(),
+            )
+        }
+        Target::Task { task: index } => {
+            let t = task(model, index)?;
+            let record = serde_json::to_value(t).ok()?;
+            Some(
+                view::tasks::form_fields(t)
+                    .into_iter()
+                    .map(|(label, shown, key)| {
+                        let cell = key.and_then(|name| task_cell(t, name, label));
+                        editable(model, &record, label, cell, shown)
+                    })
+                    .collect(),
+            )
+        }
+    }
+}
+
+/// The staged value of a table cell, as text, with its mark.
+pub fn staged_cell(
+    model: &Model,
+    screen: Option<&Screen>,
+    row: usize,
+    col: usize,
+) -> Option<(String, Mark)> {
+    if model.staging.is_empty() {
+        return None;
+    }
+    let c = table_cell(model, screen, row, col)?;
+    let r = model.staging.find(c.entity, &c.record_id, &c.field)?;
+    let text = edit_text(&c.field, c.part, r.edit.edit.new.as_ref());
+    Some((sanitize(&text).into_owned(), Mark::of(r)))
+}
+
+/// The style added to a staged value (never colour alone).
+pub fn staged_style() -> Style {
+    Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+}
+
+// ---------------------------------------------------------------------------
+// The editor
+
+/// Why editing is refused right now, if it is.
+fn refusal(model: &Model) -> Option<String> {
+    if model.read_only {
+        return Some(
+            "Read-only: nothing can be staged or sent (started with --read-only, or the profile is read-only)."
+                .into(),
+        );
+    }
+    match &model.journal {
+        JournalStatus::Ready => None,
+        JournalStatus::Opening => Some("The journal is still opening; try again in a moment.".into()),
+        JournalStatus::Failed(e) => Some(format!("Editing is off: {e}")),
+    }
+}
+
+/// `e`: edits the cell under the cursor.
+pub fn begin_edit(model: &mut Model) -> Vec<Cmd> {
+    if let Some(why) = refusal(model) {
+        model.set_status(StatusKind::Error, why);
+        return Vec::new();
+    }
+    match current_cell(model) {
+        Some(c) => {
+            open_editor(model, c);
+        }
+        None => model.set_status(StatusKind::Info, "This cell cannot be edited."),
+    }
+    Vec::new()
+}
+
+fn clean_lines(text: &str, multiline: bool) -> Vec<String> {
+    let clean = |s: &str| -> String {
+        s.chars()
+            .map(|c| if c == '\t' { ' ' } else { c })
+            .map(|c| replacement_for(c).unwrap_or(c))
+            .collect()
+    };
+    let text = text.replace("\r\n", "\n");
+    if multiline {
+        text.split('\n').map(clean).collect()
+    } else {
+        vec![clean(&text.replace('\n', " "))]
+    }
+}
+
+fn textarea(lines: Vec<String>) -> TextArea<'static> {
+    let mut t = TextArea::new(lines);
+    t.set_cursor_line_style(Style::new());
+    t.set_style(Style::new().add_modifier(Modifier::UNDERLINED));
+    t.set_cursor_style(Style::new().add_modifier(Modifier::REVERSED));
+    t.move_cursor(CursorMove::Bottom);
+    t.move_cursor(CursorMove::End);
+    t
+}
+
+/// Opens the editor on `c`; false (with a status) when it cannot be edited.
+fn open_editor(model: &mut Model, c: CellRef) -> bool {
+    if let Some(row) = model.staging.find(c.entity, &c.record_id, &c.field)
+        && row.edit.state == EditState::Sending
+    {
+        model.set_status(
+            StatusKind::Info,
+            "This edit is being sent; wait for eLogii's answer before changing it.",
+        );
+        return false;
+    }
+    let record = record_json(model, c.entity, &c.record_id);
+    let pending = model
+        .staging
+        .find(c.entity, &c.record_id, &c.field)
+        .map(|r| r.edit.edit.base.clone());
+    let base = match (&record, pending) {
+        (Some(r), _) => get_field(r, &c.field).cloned(),
+        (None, Some(base)) => base,
+        (None, None) => {
+            model.set_status(
+                StatusKind::Info,
+                "That record is not loaded; open its view first.",
+            );
+            return false;
+        }
+    };
+    let Ok(current) = current_value(model, &c, record.as_ref()) else {
+        return false;
+    };
+    let multiline = c.field.name == "instructions" && c.part == Part::Whole;
+    let text = edit_text(&c.field, c.part, current.as_ref());
+    let token = model.next_token;
+    model.next_token += 1;
+    model.editor = Some(Editor {
+        cell: c,
+        base,
+        text: textarea(clean_lines(&text, multiline)),
+        multiline,
+        error: None,
+        token,
+    });
+    model.dirty = true;
+    true
+}
+
+/// The edit the editor's text makes (`Ok(None)`: nothing changes).
+fn build_edit(model: &Model, ed: &Editor) -> Result<Option<Edit>, String> {
+    let text = ed.value();
+    let c = &ed.cell;
+    let record = record_json(model, c.entity, &c.record_id);
+    let current = current_value(model, c, record.as_ref()).unwrap_or_else(|()| ed.base.clone());
+    let like = current.as_ref().or(ed.base.as_ref());
+    let new = match c.part {
+        Part::Whole => parse_input(&c.field, &text, like).map_err(|e| e.to_string())?,
+        Part::Day(d) => {
+            let windows = parse_day(&text).map_err(|e| e.to_string())?;
+            let mut week = week_of(current.as_ref());
+            week.days[d.index()] = windows;
+            week.validate().map_err(|e| e.to_string())?;
+            parse_input(&c.field, &format_week_line(&week), like).map_err(|e| e.to_string())?
+        }
+    };
+    if current.as_ref() == Some(&new) {
+        return Ok(None);
+    }
+    Ok(Some(Edit {
+        entity: c.entity,
+        record_id: c.record_id.clone(),
+        field: c.field.clone(),
+        base: ed.base.clone(),
+        new: Some(new),
+    }))
+}
+
+/// A key in the editor.
+pub fn editor_key(model: &mut Model, key: EditKey) -> Vec<Cmd> {
+    model.dirty = true;
+    let Some(ed) = model.editor.as_mut() else {
+        return Vec::new();
+    };
+    match key {
+        EditKey::Cancel => {
+            model.editor = None;
+            Vec::new()
+        }
+        EditKey::Submit if ed.multiline => {
+            ed.text.insert_newline();
+            ed.error = None;
+            Vec::new()
+        }
+        EditKey::Submit | EditKey::Stage => stage_editor(model, None),
+        EditKey::Next => stage_editor(model, Some(Step::Next)),
+        EditKey::Prev => stage_editor(model, Some(Step::Prev)),
+        EditKey::Clear => {
+            ed.text = textarea(vec![String::new()]);
+            ed.error = None;
+            Vec::new()
+        }
+        EditKey::External => vec![Cmd::ExternalEditor {
+            token: ed.token,
+            text: ed.value(),
+        }],
+        EditKey::Input(input) => {
+            if ed.text.input(input) {
+                ed.error = None;
+            }
+            if !ed.multiline && ed.text.lines().len() > 1 {
+                // A shortcut of the text area (Ctrl-m) split the line: join it back.
+                let joined = ed.text.lines().join(" ");
+                ed.text = textarea(vec![joined]);
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// Pasted text into the editor (control characters dropped; one line unless multi-line).
+pub fn paste(model: &mut Model, text: &str) {
+    let Some(ed) = model.editor.as_mut() else {
+        return;
+    };
+    model.dirty = true;
+    let lines = clean_lines(text, ed.multiline);
+    ed.text.insert_str(lines.join("\n"));
+    ed.error = None;
+}
+
+/// `$EDITOR` answered.
+pub fn external_edited(model: &mut Model, token: u64, result: Result<String, String>) {
+    let Some(ed) = model.editor.as_mut().filter(|e| e.token == token) else {
+        return;
+    };
+    model.dirty = true;
+    match result {
+        Ok(text) => {
+            let text = text.strip_suffix('\n').unwrap_or(&text);
+            let text = text.strip_suffix('\r').unwrap_or(text);
+            ed.text = textarea(clean_lines(text, ed.multiline));
+            ed.error = None;
+        }
+        Err(e) => ed.error = Some(format!("$EDITOR did not work: {e}")),
+    }
+}
+
+fn stage_editor(model: &mut Model, step: Option<Step>) -> Vec<Cmd> {
+    let Some(ed) = model.editor.as_ref() else {
+        return Vec::new();
+    };
+    match build_edit(model, ed) {
+        Err(why) => {
+            if let Some(ed) = model.editor.as_mut() {
+                ed.error = Some(why);
+            }
+            Vec::new()
+        }
+        Ok(None) => {
+            model.editor = None;
+            match step {
+                Some(s) => go(model, s),
+                None => Vec::new(),
+            }
+        }
+        Ok(Some(edit)) => {
+            if let Some(km) = edit.moved_km()
+                && km > model.move_confirm_km
+            {
+                model.confirm = Some(Confirm {
+                    text: format!("This moves the pin {km:.1} km. Stage it?"),
+                    kind: ConfirmKind::Move { edit, step },
+                    yes: "Stage",
+                    focus_yes: false,
+                });
+                return Vec::new();
+            }
+            model.editor = None;
+            let mut cmds = stage(model, vec![edit], false);
+            if let Some(s) = step {
+                cmds.extend(go(model, s));
+            }
+            cmds
+        }
+    }
+}
+
+/// Sends edits to the journal; they show as staged when it answers.
+fn stage(model: &mut Model, edits: Vec<Edit>, redo: bool) -> Vec<Cmd> {
+    let op = model.next_op;
+    model.next_op += 1;
+    for e in &edits {
+        model.inflight.push((op, e.clone()));
+    }
+    vec![Cmd::Journal {
+        op,
+        action: JournalOp::Stage { edits, redo },
+    }]
+}
+
+fn journal_cmd(model: &mut Model, action: JournalOp) -> Vec<Cmd> {
+    let op = model.next_op;
+    model.next_op += 1;
+    vec![Cmd::Journal { op, action }]
+}
+
+/// Moves to the next or previous editable cell and opens the editor there.
+fn go(model: &mut Model, step: Step) -> Vec<Cmd> {
+    if let Some((target, field)) = form_position(model) {
+        let rows = form_rows(model, target).unwrap_or_default();
+        let next = match step {
+            Step::Next => (field + 1..rows.len()).find(|&i| rows[i].cell.is_some()),
+            Step::Prev => (0..field).rev().find(|&i| rows[i].cell.is_some()),
+        };
+        if let Some(i) = next {
+            set_form_field(model, i);
+            if let Some(c) = rows.into_iter().nth(i).and_then(|r| r.cell) {
+                open_editor(model, c);
+            }
+        }
+        return Vec::new();
+    }
+    if table_position(model).is_some() {
+        step_table(model, step);
+    }
+    Vec::new()
+}
+
+/// Puts the cursor of the current form on line `i`.
+pub fn set_form_field(model: &mut Model, i: usize) {
+    if let Some(Screen::Location { field, .. }) | Some(Screen::Form { field, .. }) =
+        model.stack.last_mut()
+    {
+        *field = i;
+    }
+}
+
+fn step_table(model: &mut Model, step: Step) {
+    let ncols = match view::base_screen(model) {
+        None => view::columns_of(model.top.table()).len(),
+        Some(Screen::Customer { .. }) => view::customer::COLUMNS.len(),
+        Some(Screen::Route { .. }) => view::route::COLUMNS.len(),
+        _ => return,
+    };
+    let (pos, col, nrows) = {
+        let Some(t) = table_state(model) else {
+            return;
+        };
+        (t.selected, t.col, t.rows.len())
+    };
+    // Scan at most a few rows for the next editable cell.
+    let mut p = pos as isize;
+    let mut c = col as isize;
+    for _ in 0..(ncols * 4 + 1) {
+        match step {
+            Step::Next => {
+                c += 1;
+                if c >= ncols as isize {
+                    c = 0;
+                    p += 1;
+                }
+            }
+            Step::Prev => {
+                c -= 1;
+                if c < 0 {
+                    c = ncols as isize - 1;
+                    p -= 1;
+                }
+            }
+        }
+        if p < 0 || p >= nrows as isize {
+            return;
+        }
+        let row = table_state(model).and_then(|t| t.rows.get(p as usize).copied());
+        let Some(row) = row else { return };
+        let screen = view::base_screen(model);
+        if let Some(cell) = table_cell(model, screen, row as usize, c as usize) {
+            if let Some(t) = table_state_mut(model) {
+                t.selected = p as usize;
+                t.col = c as usize;
+            }
+            let h = view::page_height(model);
+            if let Some(t) = table_state_mut(model) {
+                t.scroll_into_view(h);
+            }
+            open_editor(model, cell);
+            return;
+        }
+    }
+}
+
+fn table_state(model: &Model) -> Option<&crate::app::table::TableState> {
+    match view::base_screen(model) {
+        None => Some(model.table(model.top.table())),
+        Some(Screen::Customer { table, .. }) | Some(Screen::Route { table, .. }) => Some(table),
+        _ => None,
+    }
+}
+
+fn table_state_mut(model: &mut Model) -> Option<&mut crate::app::table::TableState> {
+    if !model
+        .stack
+        .iter()
+        .any(|s| !matches!(s, Screen::Help { .. }))
+    {
+        let id = model.top.table();
+        return Some(model.table_mut(id));
+    }
+    match model
+        .stack
+        .iter_mut()
+        .rev()
+        .find(|s| !matches!(s, Screen::Help { .. }))
+    {
+        Some(Screen::Customer { table, .. }) | Some(Screen::Route { table, .. }) => Some(table),
+        _ => None,
+    }
+}
+
+/// `c` on a day of the week grid: Monday–Friday get that day's hours.
+pub fn copy_day(model: &mut Model) -> Vec<Cmd> {
+    let Some(c) = current_cell(model).filter(|c| matches!(c.part, Part::Day(_))) else {
+        model.set_status(
+            StatusKind::Info,
+            "Put the cursor on a day of the week grid (Mon … Sun) to copy it to Monday–Friday.",
+        );
+        return Vec::new();
+    };
+    if let Some(why) = refusal(model) {
+        model.set_status(StatusKind::Error, why);
+        return Vec::new();
+    }
+    let Part::Day(day) = c.part else {
+        return Vec::new();
+    };
+    let record = record_json(model, c.entity, &c.record_id);
+    let Some(record) = record else {
+        model.set_status(StatusKind::Info, "That record is not loaded.");
+        return Vec::new();
+    };
+    let base = get_field(&record, &c.field).cloned();
+    let Ok(current) = current_value(model, &c, Some(&record)) else {
+        return Vec::new();
+    };
+    let mut week = week_of(current.as_ref());
+    let windows = week.day(day).to_vec();
+    for d in &mut week.days[..5] {
+        *d = windows.clone();
+    }
+    let like = current.as_ref().or(base.as_ref());
+    let new = match parse_input(&c.field, &format_week_line(&week), like) {
+        Ok(v) => v,
+        Err(e) => {
+            model.set_status(StatusKind::Error, e.to_string());
+            return Vec::new();
+        }
+    };
+    if current.as_ref() == Some(&new) {
+        model.set_status(
+            StatusKind::Info,
+            format!("Monday–Friday already have the hours of {}.", day.key()),
+        );
+        return Vec::new();
+    }
+    stage(
+        model,
+        vec![Edit {
+            entity: c.entity,
+            record_id: c.record_id,
+            field: c.field,
+            base,
+            new: Some(new),
+        }],
+        false,
+    )
+}
+
+// ---------------------------------------------------------------------------
+// Undo, redo, journal answers
+
+/// `u`: undoes the last staging.
+pub fn undo(model: &mut Model) -> Vec<Cmd> {
+    let Some(entry) = model.undo.pop() else {
+        model.set_status(StatusKind::Info, "Nothing to undo.");
+        return Vec::new();
+    };
+    journal_cmd(model, JournalOp::Undo(entry))
+}
+
+/// `Ctrl-r`: stages again what was undone.
+pub fn redo(model: &mut Model) -> Vec<Cmd> {
+    if let Some(why) = refusal(model) {
+        model.set_status(StatusKind::Error, why);
+        return Vec::new();
+    }
+    let Some(edits) = model.redo.pop() else {
+        model.set_status(StatusKind::Info, "Nothing to redo.");
+        return Vec::new();
+    };
+    stage(model, edits, true)
+}
+
+fn short(text: &str) -> String {
+    let one = text.replace('\n', " ⏎ ");
+    truncate_to_width(&sanitize(&one), 28).into_owned()
+}
+
+/// `postCode: BL3 1SX → BL3 1SY`.
+fn change_text(edit: &Edit) -> String {
+    let old = display_value(&edit.field, edit.base.as_ref());
+    let new = display_value(&edit.field, edit.new.as_ref());
+    let old = if old.is_empty() { "(empty)".into() } else { short(&old) };
+    let new = if new.is_empty() { "(empty)".into() } else { short(&new) };
+    format!("{}: {old} → {new}", edit.field.name)
+}
+
+/// The journal answered.
+pub fn journal_reply(model: &mut Model, reply: JournalReply) -> Vec<Cmd> {
+    model.dirty = true;
+    model.inflight.retain(|(op, _)| *op != reply.op);
+    for (id, now) in reply.touched {
+        match now {
+            Some(p) => model.staging.upsert(p),
+            None => {
+                if model.staging.get(id).is_some_and(|r| !r.sent) {
+                    model.staging.remove(id);
+                }
+            }
+        }
+    }
+    let done = match reply.result {
+        Ok(done) => done,
+        Err(e) => {
+            model.set_status(StatusKind::Error, format!("The journal refused: {e}"));
+            return Vec::new();
+        }
+    };
+    match done {
+        JournalDone::Staged {
+            edits,
+            results,
+            redo,
+        } => {
+            let changed = results.iter().any(|r| *r != StageResult::Unchanged);
+            if changed {
+                model.undo.push(UndoEntry {
+                    edits: edits.clone(),
+                    results: results.clone(),
+                });
+                if !redo {
+                    model.redo.clear();
+                }
+            }
+            let text = match (edits.as_slice(), results.as_slice()) {
+                (_, [StageResult::Unchanged]) => {
+                    "No change: that is the value eLogii has.".to_string()
+                }
+                ([e], [StageResult::Reverted(_)]) => format!(
+                    "{} is back to eLogii's value; the staged edit is gone.",
+                    e.field.name
+                ),
+                ([e], _) => format!("Staged {}.", change_text(e)),
+                (many, _) => format!("Staged {} edits.", many.len()),
+            };
+            let key = model.bindings.first(crate::app::msg::Action::Send);
+            let hint = if changed && !key.is_empty() {
+                format!(" {key} sends.")
+            } else {
+                String::new()
+            };
+            model.set_status(StatusKind::Info, format!("{text}{hint}"));
+        }
+        JournalDone::Undone(entry) => {
+            let text = match entry.edits.as_slice() {
+                [e] => format!("Undone: {}.", change_text(e)),
+                many => format!("Undone: {} edits.", many.len()),
+            };
+            model.redo.push(entry.edits);
+            model.set_status(StatusKind::Info, text);
+        }
+        JournalDone::Discarded(n) => model.set_status(
+            StatusKind::Info,
+            format!("Dropped {n} staged edit{}.", plural(n)),
+        ),
+        JournalDone::Resolved(how) => model.set_status(
+            StatusKind::Info,
+            match how {
+                Resolution::KeepMine => "Kept mine: the edit is staged again over eLogii's value.",
+                Resolution::TakeTheirs => "Took eLogii's value: the edit is dropped.",
+            },
+        ),
+        JournalDone::Loaded { pending, banner } => {
+            model.journal = JournalStatus::Ready;
+            model.staging.replace(pending);
+            if banner {
+                let counts = model.staging.counts();
+                if let Some(text) = counts.restored_message() {
+                    model.set_status(StatusKind::Info, format!("{}.", capital(&text)));
+                }
+            }
+        }
+    }
+    clamp_staged(model);
+    Vec::new()
+}
+
+fn capital(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Keeps the staged list's cursor on a row.
+pub fn clamp_staged(model: &mut Model) {
+    let n = staged_order(model).len();
+    for s in model.stack.iter_mut() {
+        if let Screen::Staged { selected, marked } = s {
+            *selected = (*selected).min(n.saturating_sub(1));
+            marked.retain(|id| model.staging.get(*id).is_some_and(|r| !r.sent));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Sending
+
+/// Edits a send would carry: `ids`, or everything staged or failed.
+fn sendable<'a>(model: &'a Model, ids: Option<&[EditId]>) -> Vec<&'a StagedRow> {
+    model
+        .staging
+        .iter()
+        .filter(|r| !r.sent && matches!(r.edit.state, EditState::Staged | EditState::Failed))
+        .filter(|r| ids.is_none_or(|ids| ids.contains(&r.edit.id)))
+        .collect()
+}
+
+/// `updateMany` calls the rows become: per entity, records in chunks of the batch size.
+fn batch_count(rows: &[&StagedRow], size: usize) -> usize {
+    let mut records: HashMap<Entity, Vec<&str>> = HashMap::new();
+    for r in rows {
+        let list = records.entry(r.edit.edit.entity).or_default();
+        if !list.contains(&r.edit.edit.record_id.as_str()) {
+            list.push(&r.edit.edit.record_id);
+        }
+    }
+    records.values().map(|l| l.len().div_ceil(size.max(1))).sum()
+}
+
+/// `W` / `:w`: asks before sending (the dialog defaults to Cancel).
+pub fn ask_send(model: &mut Model, ids: Option<Vec<EditId>>) -> Vec<Cmd> {
+    if let Some(why) = refusal(model) {
+        model.set_status(StatusKind::Error, why);
+        return Vec::new();
+    }
+    if model.sending.is_some() {
+        model.set_status(
+            StatusKind::Info,
+            "A send is already running; wait for it to finish.",
+        );
+        return Vec::new();
+    }
+    let rows = sendable(model, ids.as_deref());
+    let conflicts = model.staging.counts().conflict;
+    if rows.is_empty() {
+        let text = if conflicts > 0 {
+            format!(
+                "Nothing to send: {conflicts} conflict{} wait for you in :staged.",
+                plural(conflicts)
+            )
+        } else {
+            "Nothing is staged.".to_string()
+        };
+        model.set_status(StatusKind::Info, text);
+        return Vec::new();
+    }
+    let n = rows.len();
+    let b = batch_count(&rows, model.batch_size);
+    let what = if ids.is_some() { "selected edit" } else { "edit" };
+    let mut text = format!(
+        "Send {n} {what}{} in {b} batch{} to eLogii?",
+        plural(n),
+        if b == 1 { "" } else { "es" }
+    );
+    if ids.is_none() && conflicts > 0 {
+        text.push_str(&format!(
+            " {conflicts} conflict{} {} held back.",
+            plural(conflicts),
+            if conflicts == 1 { "is" } else { "are" }
+        ));
+    }
+    model.confirm = Some(Confirm {
+        kind: ConfirmKind::Send(ids),
+        text,
+        yes: "Send",
+        focus_yes: false,
+    });
+    Vec::new()
+}
+
+/// `q` at the top, `:q`, Ctrl-c: quits, asking first when edits are staged or in flight.
+pub fn ask_quit(model: &mut Model) {
+    let pending = model.staging.pending() + model.inflight.len();
+    if pending == 0 && model.sending.is_none() {
+        model.quit = true;
+        return;
+    }
+    let text = if model.sending.is_some() {
+        format!(
+            "A send is in progress. Quit anyway? The {pending} edit{} stay in the journal and are checked against eLogii at the next start.",
+            plural(pending)
+        )
+    } else {
+        format!(
+            "{pending} staged edit{} {} kept in the journal and restored at the next start. Quit?",
+            plural(pending),
+            if pending == 1 { "is" } else { "are" }
+        )
+    };
+    model.confirm = Some(Confirm {
+        kind: ConfirmKind::Quit,
+        text,
+        yes: "Quit",
+        focus_yes: false,
+    });
+}
+
+/// A key in the confirm dialog.
+pub fn confirm_key(model: &mut Model, key: ConfirmKey) -> Vec<Cmd> {
+    model.dirty = true;
+    let Some(mut c) = model.confirm.take() else {
+        return Vec::new();
+    };
+    let yes = match key {
+        ConfirmKey::Yes => true,
+        ConfirmKey::No => false,
+        ConfirmKey::Activate => c.focus_yes,
+        ConfirmKey::Toggle => {
+            c.focus_yes = !c.focus_yes;
+            model.confirm = Some(c);
+            return Vec::new();
+        }
+        ConfirmKey::ForceQuit => {
+            model.quit = true;
+            return Vec::new();
+        }
+    };
+    if !yes {
+        match c.kind {
+            ConfirmKind::Send(_) => model.set_status(StatusKind::Info, "Nothing was sent."),
+            ConfirmKind::Move { .. } => {
+                if let Some(ed) = model.editor.as_mut() {
+                    ed.error = Some("Not staged: the pin stays where it is.".into());
+                }
+            }
+            ConfirmKind::Drop(_) | ConfirmKind::Quit => {}
+        }
+        return Vec::new();
+    }
+    match c.kind {
+        ConfirmKind::Send(ids) => {
+            model.set_status(StatusKind::Info, "Sending…");
+            vec![Cmd::Send { ids }]
+        }
+        ConfirmKind::Quit => {
+            model.quit = true;
+            Vec::new()
+        }
+        ConfirmKind::Drop(ids) => journal_cmd(model, JournalOp::Discard(ids)),
+        ConfirmKind::Move { edit, step } => {
+            model.editor = None;
+            let mut cmds = stage(model, vec![edit], false);
+            if let Some(s) = step {
+                cmds.extend(go(model, s));
+            }
+            cmds
+        }
+    }
+}
+
+/// Sending could not start.
+pub fn send_refused(model: &mut Model, why: &str) {
+    model.set_status(StatusKind::Error, format!("Cannot send: {why}"));
+}
+
+// ---------------------------------------------------------------------------
+// Writer events
+
+/// The writer reported.
+pub fn writer_event(model: &mut Model, event: WriterEvent) -> Vec<Cmd> {
+    model.dirty = true;
+    match event {
+        WriterEvent::RunStarted {
+            run,
+            edits,
+            recovering,
+        } => {
+            model.staging.purge_sent();
+            model.sending = Some(SendRun {
+                run,
+                ..SendRun::default()
+            });
+            if recovering > 0 {
+                model.set_status(
+                    StatusKind::Info,
+                    format!(
+                        "Checking {recovering} edit{} that {} being sent when the console stopped…",
+                        plural(recovering),
+                        if recovering == 1 { "was" } else { "were" }
+                    ),
+                );
+            } else if edits == 0 {
+                model.sending = None;
+            }
+            clamp_staged(model);
+            Vec::new()
+        }
+        WriterEvent::BatchStarted { batch, edits, .. } => {
+            for id in edits {
+                if let Some(r) = model.staging.get_mut(id) {
+                    r.edit.state = EditState::Sending;
+                    r.edit.batch = Some(batch.clone());
+                }
+            }
+            Vec::new()
+        }
+        WriterEvent::Retrying {
+            attempt,
+            delay,
+            error,
+            ..
+        } => {
+            if let Some(s) = model.sending.as_mut() {
+                s.retrying = Some(format!(
+                    "retry {attempt} in {:.1} s: {}",
+                    delay.as_secs_f64(),
+                    truncate_to_width(&sanitize(&error), 60)
+                ));
+            }
+            Vec::new()
+        }
+        WriterEvent::Edits { outcomes, .. } => outcomes_in(model, outcomes),
+        WriterEvent::Progress { progress, .. } => {
+            if let Some(s) = model.sending.as_mut() {
+                s.progress = progress;
+                s.retrying = None;
+            }
+            Vec::new()
+        }
+        WriterEvent::RunFinished { summary, .. } => {
+            model.sending = None;
+            let (kind, text) = summary_text(&summary);
+            if !text.is_empty() {
+                model.set_status(kind, text);
+            }
+            journal_cmd(model, JournalOp::Reload { banner: false })
+        }
+        WriterEvent::RunFailed { error, .. } => {
+            model.sending = None;
+            model.set_status(
+                StatusKind::Error,
+                format!("Sending stopped: {error}. The edits keep their state."),
+            );
+            journal_cmd(model, JournalOp::Reload { banner: false })
+        }
+    }
+}
+
+/// "Sent 12 edits to eLogii." with what did not go through.
+pub fn summary_text(summary: &RunSummary) -> (StatusKind, String) {
+    let p = &summary.progress;
+    if p.edits_total == 0 {
+        return (StatusKind::Info, String::new());
+    }
+    let mut text = format!("Sent {} edit{} to eLogii", p.sent, plural(p.sent));
+    let mut rest = Vec::new();
+    if p.failed > 0 {
+        rest.push(format!("{} failed", p.failed));
+    }
+    if p.conflicts > 0 {
+        rest.push(format!(
+            "{} conflict{}",
+            p.conflicts,
+            plural(p.conflicts)
+        ));
+    }
+    if p.kept > 0 {
+        rest.push(format!("{} still staged", p.kept));
+    }
+    if rest.is_empty() {
+        text.push('.');
+        (StatusKind::Info, text)
+    } else {
+        text.push_str(&format!("; {} (see :staged).", rest.join(", ")));
+        (StatusKind::Warning, text)
+    }
+}
+
+fn outcomes_in(model: &mut Model, outcomes: Vec<(EditId, EditOutcome)>) -> Vec<Cmd> {
+    let mut sent: BTreeMap<(Entity, String), Vec<(FieldPath, Option<Value>)>> = BTreeMap::new();
+    for (id, outcome) in outcomes {
+        let Some(r) = model.staging.get_mut(id) else {
+            continue;
+        };
+        r.edit.batch = None;
+        match outcome {
+            EditOutcome::Sent | EditOutcome::AlreadyThere => {
+                r.sent = true;
+                r.edit.message = None;
+                let e = &r.edit.edit;
+                sent.entry((e.entity, e.record_id.clone()))
+                    .or_default()
+                    .push((e.field.clone(), e.new.clone()));
+            }
+            EditOutcome::Failed(m) => {
+                r.edit.state = EditState::Failed;
+                r.edit.message = Some(m);
+            }
+            EditOutcome::Conflict { theirs } => {
+                r.edit.state = EditState::Conflict;
+                r.edit.theirs = theirs;
+                r.edit.message =
+                    Some("the field changed on eLogii after this edit was staged".into());
+            }
+            EditOutcome::StillStaged(m) => {
+                r.edit.state = EditState::Staged;
+                r.edit.message = Some(m);
+            }
+        }
+    }
+    if sent.is_empty() {
+        return Vec::new();
+    }
+    apply_sent(model, sent)
+}
+
+/// Writes confirmed values into the loaded records, so the tables show what
+/// eLogii now has and later edits start from it.
+fn apply_sent(
+    model: &mut Model,
+    sent: BTreeMap<(Entity, String), Vec<(FieldPath, Option<Value>)>>,
+) -> Vec<Cmd> {
+    let mut customers: Vec<(usize, Customer)> = Vec::new();
+    let mut tasks: Vec<(usize, Task)> = Vec::new();
+    for ((entity, id), changes) in sent {
+        let patch = |record: Value| -> Option<Value> {
+            let mut record = record;
+            for (field, value) in &changes {
+                set_field(&mut record, field, value.clone()).ok()?;
+            }
+            Some(record)
+        };
+        match entity {
+            Entity::Customer => {
+                let Some(&i) = model.customers.by_id.get(&id) else {
+                    continue;
+                };
+                let Some(v) = customer(model, i).and_then(|c| serde_json::to_value(c).ok()) else {
+                    continue;
+                };
+                if let Some(c) = patch(v).and_then(|v| serde_json::from_value(v).ok()) {
+                    customers.push((i as usize, c));
+                }
+            }
+            Entity::Task => {
+                let Some(&i) = model.tasks.by_id.get(&id) else {
+                    continue;
+                };
+                let Some(v) = task(model, i).and_then(|t| serde_json::to_value(t).ok()) else {
+                    continue;
+                };
+                if let Some(t) = patch(v).and_then(|v| serde_json::from_value(v).ok()) {
+                    tasks.push((i as usize, t));
+                }
+            }
+        }
+    }
+    let mut cmds = Vec::new();
+    if !customers.is_empty() {
+        replace_customers(model, customers);
+        cmds.extend(crate::app::update::customers_changed(model));
+    }
+    if tasks.is_empty() {
+        return cmds;
+    }
+    {
+        let d = &mut model.tasks;
+        let texts: Vec<(usize, String)> = tasks
+            .iter()
+            .map(|(i, t)| (*i, task_search(t, &mut d.widths)))
+            .collect();
+        d.search.replace_many(texts);
+        d.recs.replace_many(
+            tasks
+                .into_iter()
+                .map(|(i, t)| (i, crate::app::data::TaskRec::new(t)))
+                .collect(),
+        );
+    }
+    cmds.extend(crate::app::update::tasks_changed(model));
+    cmds
+}
+
+fn replace_customers(model: &mut Model, list: Vec<(usize, Customer)>) {
+    let d = &mut model.customers;
+    let texts: Vec<(usize, String)> = list
+        .iter()
+        .map(|(i, c)| (*i, customer_search(c, &mut d.widths)))
+        .collect();
+    d.search.replace_many(texts);
+    let indices: Vec<usize> = list.iter().map(|(i, _)| *i).collect();
+    d.recs.replace_many(
+        list.into_iter()
+            .map(|(i, c)| (i, crate::app::data::CustomerRec::new(c)))
+            .collect(),
+    );
+    // The locations view's filter texts of those customers.
+    let mut loc_texts: Vec<(usize, String)> = Vec::new();
+    for ci in indices {
+        let first = first_loc_row(&d.locs, ci as u32);
+        let (rows, texts) = location_rows_of(&d.recs, ci, &mut d.loc_widths);
+        for (k, text) in texts.into_iter().enumerate().take(rows) {
+            loc_texts.push((first + k, text));
+        }
+    }
+    d.loc_search.replace_many(loc_texts);
+}
+
+/// Index of the first locations-view row of customer `cust` (rows are in customer order).
+fn first_loc_row(locs: &crate::app::table::Store<crate::app::data::LocRec>, cust: u32) -> usize {
+    let (mut lo, mut hi) = (0usize, locs.len());
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        match locs.get(mid) {
+            Some(r) if r.cust < cust => lo = mid + 1,
+            _ => hi = mid,
+        }
+    }
+    lo
+}
+
+fn location_rows_of(
+    recs: &crate::app::table::Store<crate::app::data::CustomerRec>,
+    ci: usize,
+    widths: &mut Vec<u16>,
+) -> (usize, Vec<String>) {
+    let one: crate::app::table::Store<crate::app::data::CustomerRec> = match recs.get(ci) {
+        Some(c) => std::iter::once(c.clone()).collect(),
+        None => return (0, Vec::new()),
+    };
+    let (rows, texts) = location_rows(&one, 0, widths);
+    (rows.len(), texts)
+}
+
+// ---------------------------------------------------------------------------
+// The staged list
+
+/// A group of the staged list: one `updateMany` call, the conflicts, or the sent ones.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// Its title line.
+    pub title: String,
+    /// Its edits, in order.
+    pub rows: Vec<EditId>,
+}
+
+/// The staged list's groups: the `updateMany` calls the pending edits become
+/// (per entity, records in order of their first edit, chunks of the batch
+/// size), then conflicts, then what was sent in this session.
+pub fn staged_groups(model: &Model) -> Vec<Group> {
+    let size = model.batch_size.max(1);
+    let mut groups = Vec::new();
+    for entity in [Entity::Customer, Entity::Task] {
+        let mut records: Vec<(&str, Vec<EditId>)> = Vec::new();
+        for r in model.staging.iter().filter(|r| {
+            !r.sent && r.edit.state != EditState::Conflict && r.edit.edit.entity == entity
+        }) {
+            let rid = r.edit.edit.record_id.as_str();
+            match records.iter_mut().find(|(id, _)| *id == rid) {
+                Some((_, ids)) => ids.push(r.edit.id),
+                None => records.push((rid, vec![r.edit.id])),
+            }
+        }
+        let path = match entity {
+            Entity::Customer => "customers",
+            Entity::Task => "tasks",
+        };
+        let chunks = records.len().div_ceil(size);
+        for (k, chunk) in records.chunks(size).enumerate() {
+            let rows: Vec<EditId> = chunk.iter().flat_map(|(_, ids)| ids.iter().copied()).collect();
+            groups.push(Group {
+                title: format!(
+                    "POST /{path}/updateMany  call {} of {chunks} · {} record{} · {} edit{}",
+                    k + 1,
+                    chunk.len(),
+                    plural(chunk.len()),
+                    rows.len(),
+                    plural(rows.len())
+                ),
+                rows,
+            });
+        }
+    }
+    let conflicts: Vec<EditId> = model
+        .staging
+        .iter()
+        .filter(|r| !r.sent && r.edit.state == EditState::Conflict)
+        .map(|r| r.edit.id)
+        .collect();
+    if !conflicts.is_empty() {
+        groups.push(Group {
+            title: format!(
+                "Conflicts · {} held back: the field changed on eLogii too",
+                conflicts.len()
+            ),
+            rows: conflicts,
+        });
+    }
+    let sent: Vec<EditId> = model
+        .staging
+        .iter()
+        .filter(|r| r.sent)
+        .map(|r| r.edit.id)
+        .collect();
+    if !sent.is_empty() {
+        groups.push(Group {
+            title: format!("Sent in this session · {}", sent.len()),
+            rows: sent,
+        });
+    }
+    groups
+}
+
+/// The staged list's edits in display order.
+pub fn staged_order(model: &Model) -> Vec<EditId> {
+    staged_groups(model)
+        .into_iter()
+        .flat_map(|g| g.rows)
+        .collect()
+}
+
+/// Who a record is: the customer's name, else the task's reference, else its id.
+pub fn record_label(model: &Model, entity: Entity, record_id: &str) -> String {
+    let name = match entity {
+        Entity::Customer => model
+            .customers
+            .by_id
+            .get(record_id)
+            .and_then(|i| customer(model, *i))
+            .and_then(|c| text_of(&c.name).map(str::to_string)),
+        Entity::Task => model
+            .tasks
+            .by_id
+            .get(record_id)
+            .and_then(|i| task(model, *i))
+            .and_then(|t| text_of(&t.reference).or(text_of(&t.uid)).map(str::to_string)),
+    };
+    sanitize(&name.unwrap_or_else(|| record_id.to_string())).into_owned()
+}
+
+/// A field as the staged list names it: `A1 Pharmacy (CL-DLPS1E5Z) › postCode`.
+pub fn field_label(model: &Model, edit: &Edit) -> String {
+    let Some(uid) = edit.field.location_uid() else {
+        return edit.field.name.to_string();
+    };
+    let name = model
+        .customers
+        .by_id
+        .get(&edit.record_id)
+        .and_then(|i| customer(model, *i))
+        .and_then(|c| {
+            c.locations()
+                .iter()
+                .find(|l| text_of(&l.uid) == Some(uid))
+                .and_then(|l| text_of(&l.name).map(str::to_string))
+        });
+    let uid = sanitize(uid);
+    match name {
+        Some(n) => format!("{} ({uid}) › {}", sanitize(&n), edit.field.name),
+        None => format!("{uid} › {}", edit.field.name),
+    }
+}
+
+/// A key on the staged list; `None` when the key does something else there.
+pub fn staged_action(model: &mut Model, a: crate::app::msg::Action) -> Option<Vec<Cmd>> {
+    use crate::app::msg::Action;
+    let Some(Screen::Staged { selected, .. }) = model.stack.last() else {
+        return None;
+    };
+    let order = staged_order(model);
+    let n = order.len();
+    let current = order.get(*selected).copied();
+    let page = view::page_height(model).max(1) as isize;
+    let step = |model: &mut Model, d: isize| {
+        if let Some(Screen::Staged { selected, .. }) = model.stack.last_mut() {
+            *selected = selected
+                .saturating_add_signed(d)
+                .min(n.saturating_sub(1));
+        }
+    };
+    match a {
+        Action::MoveDown => step(model, 1),
+        Action::MoveUp => step(model, -1),
+        Action::PageDown => step(model, page),
+        Action::PageUp => step(model, -page),
+        Action::Top => step(model, isize::MIN / 2),
+        Action::Bottom => step(model, isize::MAX / 2),
+        Action::ToggleMark => {
+            let Some(id) = current else {
+                return Some(Vec::new());
+            };
+            if model.staging.get(id).is_some_and(|r| r.sent) {
+                return Some(Vec::new());
+            }
+            if let Some(Screen::Staged { marked, .. }) = model.stack.last_mut()
+                && !marked.remove(&id)
+            {
+                marked.insert(id);
+            }
+            step(model, 1);
+        }
+        Action::Send => {
+            let marked: Vec<EditId> = match model.stack.last() {
+                Some(Screen::Staged { marked, .. }) => marked.iter().copied().collect(),
+                _ => Vec::new(),
+            };
+            let ids = (!marked.is_empty()).then_some(marked);
+            return Some(ask_send(model, ids));
+        }
+        Action::DropEdit => {
+            let Some(row) = current.and_then(|id| model.staging.get(id)) else {
+                model.set_status(StatusKind::Info, "Nothing to drop.");
+                return Some(Vec::new());
+            };
+            if row.sent {
+                model.set_status(StatusKind::Info, "That edit was sent already.");
+                return Some(Vec::new());
+            }
+            if row.edit.state == EditState::Sending {
+                model.set_status(
+                    StatusKind::Info,
+                    "That edit is being sent; wait for eLogii's answer.",
+                );
+                return Some(Vec::new());
+            }
+            let text = format!(
+                "Drop the staged edit {} → {}? eLogii keeps its value.",
+                record_label(model, row.edit.edit.entity, &row.edit.edit.record_id),
+                change_text(&row.edit.edit)
+            );
+            let id = row.edit.id;
+            model.confirm = Some(Confirm {
+                kind: ConfirmKind::Drop(vec![id]),
+                text,
+                yes: "Drop",
+                focus_yes: false,
+            });
+        }
+        Action::Edit | Action::Open => return Some(begin_edit(model)),
+        Action::KeepMine | Action::TakeTheirs => {
+            let Some(row) = current.and_then(|id| model.staging.get(id)) else {
+                return Some(Vec::new());
+            };
+            if row.sent || row.edit.state != EditState::Conflict {
+                model.set_status(
+                    StatusKind::Info,
+                    "Only a conflict is settled with keep mine / take theirs.",
+                );
+                return Some(Vec::new());
+            }
+            let how = if a == Action::KeepMine {
+                Resolution::KeepMine
+            } else {
+                Resolution::TakeTheirs
+            };
+            let id = row.edit.id;
+            return Some(journal_cmd(model, JournalOp::Resolve(id, how)));
+        }
+        _ => return None,
+    }
+    Some(Vec::new())
+}
+
+/// The sync part of the status line: `sending 3/12 batches, 1 failed`, or
+/// `✎ 3 staged` when idle.
+pub fn sync_text(model: &Model) -> String {
+    if let Some(s) = &model.sending {
+        let mut t = s.progress.text();
+        if let Some(r) = &s.retrying {
+            t.push_str(&format!(" ({r})"));
+        }
+        return t;
+    }
+    let c: Counts = model.staging.counts();
+    let mut parts = Vec::new();
+    if c.staged + c.sending > 0 {
+        parts.push(format!("{} {} staged", Mark::Staged.glyph(), c.staged + c.sending));
+    }
+    if c.failed > 0 {
+        parts.push(format!("{} {} failed", Mark::Failed.glyph(), c.failed));
+    }
+    if c.conflict > 0 {
+        parts.push(format!(
+            "{} {} conflict{}",
+            Mark::Conflict.glyph(),
+            c.conflict,
+            plural(c.conflict)
+        ));
+    }
+    parts.join(", ")
+}
+
+/// Weekday names for the week grid.
+pub fn day_label(d: Weekday) -> String {
+    format!("  {}", d.key())
+}

@@ -21,7 +21,9 @@ use crate::app::model::{
     StatusKind, Step, Target,
 };
 use crate::app::msg::{Cmd, ConfirmKey, EditKey, JournalDone, JournalOp, JournalReply, UndoEntry};
-use crate::domain::edit::{Edit, Entity, FieldPath, display_value, get_field, set_field};
+use crate::domain::edit::{
+    Edit, Entity, FieldPath, display_value, distance_km, get_field, set_field,
+};
 use crate::domain::sanitize::{replacement_for, sanitize, truncate_to_width};
 use crate::domain::schedule::{WeekHours, Weekday, format_day, format_week_line, parse_day};
 use crate::domain::validate::parse_input;
@@ -529,10 +531,12 @@ fn open_editor(model: &mut Model, c: CellRef) -> bool {
     let text = edit_text(&c.field, c.part, current.as_ref());
     let token = model.next_token;
     model.next_token += 1;
+    let lines = clean_lines(&text, multiline);
     model.editor = Some(Editor {
         cell: c,
         base,
-        text: textarea(clean_lines(&text, multiline)),
+        initial: lines.join("\n"),
+        text: textarea(lines),
         multiline,
         error: None,
         token,
@@ -547,6 +551,9 @@ fn build_edit(model: &Model, ed: &Editor) -> Result<Option<Edit>, String> {
     let c = &ed.cell;
     let record = record_json(model, c.entity, &c.record_id);
     let current = current_value(model, c, record.as_ref()).unwrap_or_else(|()| ed.base.clone());
+    if text == ed.initial {
+        return Ok(None);
+    }
     let like = current.as_ref().or(ed.base.as_ref());
     let new = match c.part {
         Part::Whole => parse_input(&c.field, &text, like).map_err(|e| e.to_string())?,
@@ -659,7 +666,7 @@ fn stage_editor(model: &mut Model, step: Option<Step>) -> Vec<Cmd> {
             }
         }
         Ok(Some(edit)) => {
-            if let Some(km) = edit.moved_km()
+            if let Some(km) = moved_km(model, &edit)
                 && km > model.move_confirm_km
             {
                 model.confirm = Some(Confirm {
@@ -678,6 +685,19 @@ fn stage_editor(model: &mut Model, step: Option<Step>) -> Vec<Cmd> {
             cmds
         }
     }
+}
+
+/// How far a coordinates edit moves the pin from where it is shown now (the
+/// staged position, else eLogii's).
+fn moved_km(model: &Model, edit: &Edit) -> Option<f64> {
+    edit.moved_km()?;
+    let c = cell_of_edit(model, edit);
+    let record = record_json(model, edit.entity, &edit.record_id);
+    let current = current_value(model, &c, record.as_ref())
+        .ok()
+        .flatten()
+        .or_else(|| edit.base.clone())?;
+    distance_km(&current, edit.new.as_ref()?)
 }
 
 /// Sends edits to the journal; they show as staged when it answers.
@@ -1575,9 +1595,12 @@ pub fn field_label(model: &Model, edit: &Edit) -> String {
                 .and_then(|l| text_of(&l.name).map(str::to_string))
         });
     let uid = sanitize(uid);
+    let customer_name = record_label(model, edit.entity, &edit.record_id);
     match name {
-        Some(n) => format!("{} ({uid}) › {}", sanitize(&n), edit.field.name),
-        None => format!("{uid} › {}", edit.field.name),
+        Some(n) if sanitize(&n) != customer_name => {
+            format!("{} ({uid}) › {}", sanitize(&n), edit.field.name)
+        }
+        _ => format!("{uid} › {}", edit.field.name),
     }
 }
 

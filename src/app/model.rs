@@ -280,6 +280,8 @@ pub struct Editor {
     pub base: Option<Value>,
     /// The text.
     pub text: TextArea<'static>,
+    /// The text it opened with (unchanged text stages nothing).
+    pub initial: String,
     /// Enter inserts a new line (`instructions`).
     pub multiline: bool,
     /// Why the text cannot be staged, shown under the editor.

@@ -152,7 +152,7 @@ pub fn render(model: &Model, cust: u32, table: &TableState, buf: &mut Buffer, ar
         "no locations match the filter (Esc clears it)"
     };
     let src = CustomerLocsSrc(c);
-    let widths = crate::app::table::widths_of(&src);
+    let widths = crate::view::widths_with_marks(model, &crate::app::table::widths_of(&src));
     let screen = crate::view::base_screen(model);
     let marks = |row: usize, col: usize| {
         staged_cell(model, screen, row, col).map(|(text, mark)| (text, mark.glyph()))

@@ -27,7 +27,10 @@ pub fn lines(model: &Model) -> Vec<(String, String)> {
         }
     };
     let screen = base_screen(model);
-    let table = !matches!(screen, Some(Screen::Location { .. }));
+    let table = !matches!(
+        screen,
+        Some(Screen::Location { .. }) | Some(Screen::Form { .. }) | Some(Screen::Staged { .. })
+    );
     add(
         both(Action::MoveDown, Action::MoveUp),
         if table {
@@ -66,6 +69,28 @@ pub fn lines(model: &Model) -> Vec<(String, String)> {
         add(b.label(Action::SortDesc), "sort by this column, descending");
     }
     add(b.label(Action::Copy), "copy the value under the cursor");
+    if let Some(Screen::Staged { .. }) = screen {
+        add(b.label(Action::Send), "send the marked edits, or all (asks first)");
+        add(b.label(Action::ToggleMark), "mark / unmark an edit");
+        add(b.label(Action::DropEdit), "drop the staged edit (asks first)");
+        add(b.label(Action::Edit), "edit the new value again");
+        add(b.label(Action::KeepMine), "a conflict: send mine anyway");
+        add(b.label(Action::TakeTheirs), "a conflict: keep eLogii's value");
+    } else {
+        add(
+            b.label(Action::Edit),
+            "edit the cell in place (Enter stages, Esc cancels, Tab next)",
+        );
+        add(b.label(Action::EditForm), "the whole record as a form");
+        if matches!(screen, Some(Screen::Location { .. })) {
+            add(b.label(Action::CopyDay), "copy this day's hours to Mo–Fr");
+        }
+        add(
+            both(Action::Undo, Action::Redo),
+            "undo / redo the last staged edit",
+        );
+        add(b.label(Action::Send), "send the staged edits (asks first)");
+    }
     if screen.is_none() {
         add(
             both(Action::NextView, Action::PrevView),
@@ -85,7 +110,7 @@ pub fn lines(model: &Model) -> Vec<(String, String)> {
     }
     add(
         b.label(Action::Command),
-        "command: customers, locations, tasks DATE, routes DATE, date DATE, q",
+        "command: customers, locations, tasks DATE, routes DATE, date DATE, staged, w, q",
     );
     add(b.label(Action::Back), "clear the filter, or back");
     add(

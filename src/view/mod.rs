@@ -280,6 +280,7 @@ fn draw_top(model: &Model, buf: &mut Buffer, body: Rect) {
     let marks = |row: usize, col: usize| {
         staged_cell(model, None, row, col).map(|(text, mark)| (text, mark.glyph()))
     };
+    let widths = widths_with_marks(model, model.widths(id));
     widgets::draw_table_marked(
         buf,
         body,
@@ -287,10 +288,19 @@ fn draw_top(model: &Model, buf: &mut Buffer, body: Rect) {
         table,
         &model.theme,
         &empty,
-        model.widths(id),
+        &widths,
         &marks,
     );
-    draw_cell_editor(model, buf, body, src.columns(), table, model.widths(id));
+    draw_cell_editor(model, buf, body, src.columns(), table, &widths);
+}
+
+/// Column widths with room for a mark glyph while edits are staged.
+pub fn widths_with_marks(model: &Model, desired: &[u16]) -> Vec<u16> {
+    if model.staging.is_empty() {
+        desired.to_vec()
+    } else {
+        desired.iter().map(|w| w.saturating_add(1)).collect()
+    }
 }
 
 /// Draws the open editor over the selected cell of a table drawn in `area`.
@@ -471,7 +481,7 @@ pub fn hints(model: &Model) -> Vec<(String, &'static str)> {
                 if model.top != TopView::Routes {
                     v.push((Action::Edit, "edit"));
                 }
-                if !model.staging.is_empty() {
+                if model.staging.pending() > 0 {
                     v.push((Action::Send, "send"));
                 }
                 match model.top {

@@ -120,7 +120,7 @@ pub fn render(model: &Model, uid: &str, table: &TableState, buf: &mut Buffer, ar
     } else {
         "no stops match the filter (Esc clears it)"
     };
-    let widths = crate::app::table::widths_of(&src);
+    let widths = crate::view::widths_with_marks(model, &crate::app::table::widths_of(&src));
     let screen = crate::view::base_screen(model);
     let marks = |row: usize, col: usize| {
         crate::app::edit::staged_cell(model, screen, row, col)

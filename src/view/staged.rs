@@ -9,7 +9,7 @@ use ratatui::style::Style;
 use crate::app::edit::{Mark, field_label, record_label, staged_groups};
 use crate::app::model::{Model, StagedRow};
 use crate::domain::edit::display_value;
-use crate::domain::sanitize::{sanitize, truncate_to_width};
+use crate::domain::sanitize::{display_width, sanitize, truncate_to_width};
 use crate::sync::batch::{EditId, EditState};
 use crate::view::editor;
 use crate::view::widgets::{fill, put};
@@ -23,13 +23,33 @@ enum Line {
     Note(String),
 }
 
-fn value(row: &StagedRow, v: Option<&serde_json::Value>) -> String {
+fn value(row: &StagedRow, v: Option<&serde_json::Value>, width: usize) -> String {
     let text = display_value(&row.edit.edit.field, v);
     if text.is_empty() {
         "(empty)".into()
     } else {
-        truncate_to_width(&sanitize(&text.replace('\n', " ⏎ ")), 40).into_owned()
+        truncate_to_width(&sanitize(&text.replace('\n', " ⏎ ")), width.max(8)).into_owned()
     }
+}
+
+/// `old → new` in about `width` cells; the new value gets the room first.
+fn change(row: &StagedRow, width: usize) -> String {
+    let e = &row.edit.edit;
+    let full_new = value(row, e.new.as_ref(), usize::MAX / 4);
+    let full_old = value(row, e.base.as_ref(), usize::MAX / 4);
+    let room = width.saturating_sub(3);
+    let new_w = display_width(&full_new);
+    let old_w = display_width(&full_old);
+    if new_w + old_w <= room {
+        return format!("{full_old} → {full_new}");
+    }
+    let old_room = (room / 3).max(room.saturating_sub(new_w)).min(old_w);
+    let new_room = room.saturating_sub(old_room);
+    format!(
+        "{} → {}",
+        value(row, e.base.as_ref(), old_room),
+        value(row, e.new.as_ref(), new_room)
+    )
 }
 
 fn lines(model: &Model) -> Vec<Line> {
@@ -46,9 +66,9 @@ fn lines(model: &Model) -> Vec<Line> {
                 out.push(Line::Note(
                     format!(
                         "base: {} · mine: {} · theirs: {}",
-                        value(row, row.edit.edit.base.as_ref()),
-                        value(row, row.edit.edit.new.as_ref()),
-                        value(row, row.edit.theirs.as_ref())
+                        value(row, row.edit.edit.base.as_ref(), 30),
+                        value(row, row.edit.edit.new.as_ref(), 30),
+                        value(row, row.edit.theirs.as_ref(), 30)
                     ),
                 ));
             } else if let Some(m) = &row.edit.message
@@ -153,15 +173,17 @@ pub fn render(
                 }
                 let tick = if marked.contains(id) { "[x]" } else { "[ ]" };
                 let e = &row.edit.edit;
-                let text = format!(
-                    "{tick} {} {:<8} {} › {}: {} → {}",
+                let head = format!(
+                    "{tick} {} {:<8} {} › {}: ",
                     Mark::of(row).glyph(),
                     row.state_name(),
                     record_label(model, e.entity, &e.record_id),
                     field_label(model, e),
-                    value(row, e.base.as_ref()),
-                    value(row, e.new.as_ref())
                 );
+                let room = (body.width as usize)
+                    .saturating_sub(2 + display_width(&head))
+                    .max(24);
+                let text = format!("{head}{}", change(row, room));
                 put(buf, body.x + 2, y, body.width - 2, &text, style);
             }
             Line::Note(text) => {

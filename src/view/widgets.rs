@@ -289,7 +289,7 @@ pub fn draw_table_marked(
             let text = match marks(row, i) {
                 Some((staged, glyph)) => {
                     style = style.add_modifier(Modifier::BOLD | Modifier::UNDERLINED);
-                    pad_to_width(&format!("{glyph} {staged}"), w as usize)
+                    pad_to_width(&format!("{glyph}{staged}"), w as usize)
                 }
                 None => pad_or_align(&src.cell(row, i), w, cols[i].numeric),
             };

@@ -1,0 +1,869 @@
+//! Editing in the console, through `update`: messages in, model and commands
+//! out. Journal commands run against an in-memory journal with the same
+//! function the effects use; writer events are fed by hand. No terminal, no
+//! network.
+
+use elogii_tui::api::types::Customer;
+use elogii_tui::app::edit::{Mark, current_cell, form_rows, staged_cell, staged_order};
+use elogii_tui::app::effects::run_journal_op;
+use elogii_tui::app::model::{ConfirmKind, JournalStatus, Model, Part, Screen, StatusKind};
+use elogii_tui::app::msg::{
+    Action, Cmd, ConfirmKey, EditKey, JournalOp, JournalReply, LoadKind, Msg,
+};
+use elogii_tui::app::run::model_for;
+use elogii_tui::app::update::{start, update};
+use elogii_tui::config::UiConfig;
+use elogii_tui::domain::edit::{Entity, FieldPath};
+use elogii_tui::sync::batch::{EditId, EditOutcome, EditState};
+use elogii_tui::sync::journal::Journal;
+use elogii_tui::sync::writer::{Progress, RunSummary, WriterEvent};
+use jiff::Timestamp;
+use jiff::civil::{Date, date};
+use ratatui_textarea::{Input, Key};
+use serde_json::{Value, json};
+
+const TODAY: Date = date(2026, 12, 3);
+const ORIGIN: &str = "http://127.0.0.1:9";
+
+fn customer(i: usize) -> Customer {
+    serde_json::from_value(json!({
+        "_id": format!("{i:024x}"),
+        "uid": format!("CUS-{i:08}"),
+        "externalId": format!("ext-{i}"),
+        "name": format!("Customer {i:03}"),
+        "tags": ["pharmacy"],
+        "customData": {"keep": [1, null]},
+        "locations": [{
+            "uid": format!("CL-{i:08}"),
+            "name": format!("Site {i}"),
+            "address": format!("{i} High Street"),
+            "postCode": format!("M{i} 1AA"),
+            "city": "Bolton",
+            "coordinates": [-2.3, 53.4],
+            "contactEmail": "shop@example.com",
+            "setupDuration": 5,
+            "schedule": {
+                "Mon": {"timeWindows": [{"start": 510, "end": 1050}]},
+                "Tue": {"timeWindows": [{"start": 510, "end": 1050}]}
+            }
+        }]
+    }))
+    .unwrap()
+}
+
+struct Rig {
+    m: Model,
+    j: Journal,
+}
+
+impl Rig {
+    fn new(read_only: bool) -> Rig {
+        let mut m = model_for(
+            "test".into(),
+            &UiConfig::default(),
+            vec![],
+            read_only,
+            TODAY,
+            false,
+        );
+        update(&mut m, Msg::Resize(100, 30));
+        let cmds = start(&mut m);
+        let req = match cmds.as_slice() {
+            [
+                Cmd::Load {
+                    req,
+                    kind: LoadKind::Customers,
+                    ..
+                },
+            ] => *req,
+            other => panic!("{other:?}"),
+        };
+        let page: Vec<Customer> = (0..5).map(customer).collect();
+        update(&mut m, Msg::CustomersPage { req, page });
+        update(
+            &mut m,
+            Msg::Loaded {
+                req,
+                total: 5,
+                at: Timestamp::from_second(1_800_000_000).unwrap(),
+            },
+        );
+        let mut rig = Rig {
+            m,
+            j: Journal::open_in_memory().unwrap(),
+        };
+        rig.pump(vec![Cmd::Journal {
+            op: 0,
+            action: JournalOp::Reload { banner: true },
+        }]);
+        assert_eq!(rig.m.journal, JournalStatus::Ready);
+        rig
+    }
+
+    /// Runs journal commands as the effects would and feeds the answers back;
+    /// returns the other commands.
+    fn pump(&mut self, cmds: Vec<Cmd>) -> Vec<Cmd> {
+        let mut rest = Vec::new();
+        for c in cmds {
+            match c {
+                Cmd::Journal { op, action } => {
+                    let reply = run_journal_op(&self.j, ORIGIN, op, action);
+                    let more = update(&mut self.m, Msg::Journal(reply));
+                    rest.extend(self.pump(more));
+                }
+                other => rest.push(other),
+            }
+        }
+        rest
+    }
+
+    fn act(&mut self, a: Action) -> Vec<Cmd> {
+        let cmds = update(&mut self.m, Msg::Action(a));
+        self.pump(cmds)
+    }
+
+    fn key(&mut self, k: EditKey) -> Vec<Cmd> {
+        let cmds = update(&mut self.m, Msg::Editor(k));
+        self.pump(cmds)
+    }
+
+    fn confirm(&mut self, k: ConfirmKey) -> Vec<Cmd> {
+        let cmds = update(&mut self.m, Msg::Confirm(k));
+        self.pump(cmds)
+    }
+
+    fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.key(EditKey::Input(Input {
+                key: Key::Char(c),
+                ctrl: false,
+                alt: false,
+                shift: false,
+            }));
+        }
+    }
+
+    /// Opens the editor, clears it, types `text` and presses `submit`.
+    fn edit(&mut self, text: &str, submit: EditKey) -> Vec<Cmd> {
+        self.act(Action::Edit);
+        assert!(self.m.editor.is_some(), "the editor opens");
+        self.key(EditKey::Clear);
+        self.type_text(text);
+        self.key(submit)
+    }
+
+    fn editor_text(&self) -> String {
+        self.m.editor.as_ref().unwrap().value()
+    }
+
+    fn status(&self) -> String {
+        self.m
+            .status
+            .as_ref()
+            .map(|s| s.text.clone())
+            .unwrap_or_default()
+    }
+
+    /// Opens customer `i`'s first location form and puts the cursor on `label`.
+    fn location_form(&mut self, i: usize, label: &str) {
+        self.m.customers_table.selected = i;
+        self.act(Action::Open);
+        self.act(Action::Open);
+        assert!(matches!(self.m.screen(), Some(Screen::Location { .. })));
+        self.form_row(label);
+    }
+
+    fn form_row(&mut self, label: &str) {
+        self.act(Action::Top);
+        let Some(Screen::Location { cust, loc, .. }) = self.m.screen().cloned() else {
+            panic!("not on a location form");
+        };
+        let rows = form_rows(
+            &self.m,
+            elogii_tui::app::model::Target::Location { cust, loc },
+        )
+        .unwrap();
+        let at = rows
+            .iter()
+            .position(|r| r.label.trim() == label)
+            .unwrap_or_else(|| panic!("no row {label}"));
+        for _ in 0..at {
+            self.act(Action::MoveDown);
+        }
+    }
+
+    fn pending(&self) -> Vec<(String, Option<Value>)> {
+        self.j
+            .pending(None)
+            .unwrap()
+            .into_iter()
+            .map(|p| (p.edit.field.to_string(), p.edit.new))
+            .collect()
+    }
+}
+
+#[test]
+fn edit_a_cell_cancel_then_stage_shows_the_staged_value_with_a_mark() {
+    let mut r = Rig::new(false);
+    r.m.customers_table.col = 6; // Postcode of the first location
+    r.act(Action::Edit);
+    let ed = r.m.editor.as_ref().expect("editor");
+    assert_eq!(ed.value(), "M0 1AA");
+    assert_eq!(ed.cell.field, FieldPath::location("CL-00000000", "postCode"));
+    // Esc: nothing staged.
+    let cmds = r.key(EditKey::Cancel);
+    assert!(cmds.is_empty() && r.m.editor.is_none());
+    assert!(r.pending().is_empty());
+    // Typed and staged: a journal command, then the staged value shows.
+    r.act(Action::Edit);
+    r.key(EditKey::Clear);
+    r.type_text("M1 2AB");
+    let cmds = update(&mut r.m, Msg::Editor(EditKey::Submit));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Journal { action: JournalOp::Stage { edits, .. }, .. }]
+            if edits[0].new == Some(json!("M1 2AB")) && edits[0].base == Some(json!("M0 1AA"))),
+        "{cmds:?}"
+    );
+    assert!(r.m.editor.is_none());
+    // Not shown as staged before the journal answers.
+    assert!(staged_cell(&r.m, None, 0, 6).is_none());
+    r.pump(cmds);
+    assert_eq!(
+        r.pending(),
+        vec![(
+            "locations[CL-00000000].postCode".to_string(),
+            Some(json!("M1 2AB"))
+        )]
+    );
+    assert_eq!(
+        staged_cell(&r.m, None, 0, 6),
+        Some(("M1 2AB".to_string(), Mark::Staged))
+    );
+    assert!(r.status().contains("Staged postCode: M0 1AA → M1 2AB"), "{}", r.status());
+    // Editing again starts from the staged value; the base stays eLogii's.
+    r.act(Action::Edit);
+    assert_eq!(r.editor_text(), "M1 2AB");
+    assert_eq!(r.m.editor.as_ref().unwrap().base, Some(json!("M0 1AA")));
+}
+
+#[test]
+fn an_invalid_value_is_never_staged_and_the_reason_shows_under_the_editor() {
+    let mut r = Rig::new(false);
+    r.location_form(1, "Email");
+    let cmds = r.edit("not an address", EditKey::Submit);
+    assert!(cmds.is_empty(), "{cmds:?}");
+    let ed = r.m.editor.as_ref().expect("the editor stays open");
+    let error = ed.error.clone().expect("an error");
+    assert!(error.contains("is not an e-mail address"), "{error}");
+    assert!(r.pending().is_empty());
+    // Typing clears the message; a good value stages.
+    r.type_text("x");
+    assert!(r.m.editor.as_ref().unwrap().error.is_none());
+    r.key(EditKey::Clear);
+    r.type_text("orders@example.com");
+    r.key(EditKey::Submit);
+    assert_eq!(r.pending().len(), 1);
+
+    // Schedules: one day of the grid.
+    r.form_row("Mon");
+    for (text, want) in [
+        ("13:00-09:00", "ends before it starts"),
+        ("25:00-26:00", "out of range"),
+        ("09:00-12:00, 11:00-13:00", "overlaps"),
+        ("nine to five", "is not a time window"),
+    ] {
+        r.edit(text, EditKey::Submit);
+        let error = r.m.editor.as_ref().unwrap().error.clone().unwrap();
+        assert!(error.contains(want), "{text}: {error}");
+        r.key(EditKey::Cancel);
+    }
+    assert_eq!(r.pending().len(), 1, "nothing more was staged");
+    // Past midnight is fine: 22:00-02:00 is 1320..1560.
+    r.edit("22:00-02:00", EditKey::Submit);
+    let sched = r
+        .pending()
+        .into_iter()
+        .find(|(f, _)| f.ends_with("schedule"))
+        .unwrap()
+        .1
+        .unwrap();
+    assert_eq!(
+        sched["Mon"]["timeWindows"],
+        json!([{"start": 1320, "end": 1560}])
+    );
+    assert_eq!(
+        sched["Tue"]["timeWindows"],
+        json!([{"start": 510, "end": 1050}])
+    );
+}
+
+#[test]
+fn the_one_line_schedule_round_trips_with_the_week_grid() {
+    let mut r = Rig::new(false);
+    r.location_form(2, "Hours");
+    assert_eq!(r.m.screen().is_some(), true);
+    r.act(Action::Edit);
+    assert_eq!(r.editor_text(), "Mo-Tu 08:30-17:30; We-Su off");
+    r.key(EditKey::Clear);
+    r.type_text("Mo-Fr 08:00-17:00; Sa 09:00-12:00; Su off");
+    r.key(EditKey::Submit);
+    let Some(Screen::Location { cust, loc, .. }) = r.m.screen().cloned() else {
+        panic!()
+    };
+    let rows = form_rows(&r.m, elogii_tui::app::model::Target::Location { cust, loc }).unwrap();
+    let row = |l: &str| rows.iter().find(|x| x.label.trim() == l).unwrap().clone();
+    assert_eq!(row("Hours").value, "Mo-Fr 08:00-17:00; Sa 09:00-12:00; Su off");
+    assert_eq!(row("Hours").mark, Some(Mark::Staged));
+    assert_eq!(row("Wed").value, "08:00-17:00");
+    assert_eq!(row("Sat").value, "09:00-12:00");
+    assert_eq!(row("Sat").mark, Some(Mark::Staged));
+    assert_eq!(row("Sun").value, "closed");
+    assert_eq!(row("Sun").mark, None, "an unchanged day has no mark");
+    // Copy Saturday to Monday–Friday with one key.
+    r.form_row("Sat");
+    r.act(Action::CopyDay);
+    let sched = r.pending()[0].1.clone().unwrap();
+    for d in ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat"] {
+        assert_eq!(
+            sched[d]["timeWindows"],
+            json!([{"start": 540, "end": 720}]),
+            "{d}"
+        );
+    }
+    assert!(sched.get("Sun").is_none());
+    // Still one edit of the field (the journal replaced its value).
+    assert_eq!(r.pending().len(), 1);
+}
+
+#[test]
+fn tab_stages_and_moves_to_the_next_editable_cell_shift_tab_back() {
+    let mut r = Rig::new(false);
+    r.m.customers_table.col = 0; // Name
+    r.edit("Renamed 0", EditKey::Next);
+    // External id (column 1) is next; the UID column is skipped later.
+    let ed = r.m.editor.as_ref().expect("the next cell is being edited");
+    assert_eq!(ed.cell.field, FieldPath::top("externalId"));
+    assert_eq!(r.m.customers_table.col, 1);
+    r.key(EditKey::Next);
+    assert_eq!(r.m.customers_table.col, 3, "UID (2) is not editable");
+    assert_eq!(
+        r.m.editor.as_ref().unwrap().cell.field,
+        FieldPath::top("contactName")
+    );
+    r.key(EditKey::Prev);
+    assert_eq!(r.m.customers_table.col, 1);
+    r.key(EditKey::Cancel);
+    assert_eq!(r.pending().len(), 1, "only the name changed");
+    // At the last editable column Tab wraps to the next row.
+    r.m.customers_table.col = 8;
+    r.act(Action::Edit);
+    r.key(EditKey::Next);
+    assert_eq!(r.m.customers_table.selected, 1);
+    assert_eq!(r.m.customers_table.col, 0);
+    r.key(EditKey::Cancel);
+    // In a form Tab goes to the next editable line.
+    r.location_form(3, "UID");
+    r.form_row("Address");
+    r.edit("4 Low Street", EditKey::Next);
+    let c = current_cell(&r.m).unwrap();
+    assert_eq!(c.field.name, "addressLine2");
+    assert_eq!(r.m.editor.as_ref().unwrap().cell.label, "Address line 2");
+}
+
+#[test]
+fn undo_and_redo_walk_the_stagings() {
+    let mut r = Rig::new(false);
+    r.m.customers_table.col = 3; // contactName
+    r.edit("Ann", EditKey::Submit);
+    r.edit("Bob", EditKey::Submit);
+    assert_eq!(r.pending(), vec![("contactName".into(), Some(json!("Bob")))]);
+    r.act(Action::Undo);
+    assert_eq!(r.pending(), vec![("contactName".into(), Some(json!("Ann")))]);
+    assert!(r.status().starts_with("Undone"), "{}", r.status());
+    r.act(Action::Undo);
+    assert!(r.pending().is_empty());
+    assert!(staged_cell(&r.m, None, 0, 3).is_none());
+    r.act(Action::Undo);
+    assert_eq!(r.status(), "Nothing to undo.");
+    r.act(Action::Redo);
+    assert_eq!(r.pending(), vec![("contactName".into(), Some(json!("Ann")))]);
+    r.act(Action::Redo);
+    assert_eq!(r.pending(), vec![("contactName".into(), Some(json!("Bob")))]);
+    assert_eq!(
+        staged_cell(&r.m, None, 0, 3),
+        Some(("Bob".into(), Mark::Staged))
+    );
+    // A new edit clears what could be redone.
+    r.act(Action::Undo);
+    r.edit("Cy", EditKey::Submit);
+    r.act(Action::Redo);
+    assert_eq!(r.status(), "Nothing to redo.");
+}
+
+#[test]
+fn the_send_confirm_shows_the_count_and_defaults_to_cancel() {
+    let mut r = Rig::new(false);
+    assert!(r.act(Action::Send).is_empty());
+    assert_eq!(r.status(), "Nothing is staged.");
+    r.m.customers_table.col = 6;
+    r.edit("M9 9ZZ", EditKey::Submit);
+    r.m.customers_table.selected = 1;
+    r.edit("M9 9ZY", EditKey::Submit);
+    r.m.customers_table.col = 3;
+    r.edit("Zoe", EditKey::Submit);
+    r.act(Action::Send);
+    let c = r.m.confirm.clone().expect("a confirm");
+    assert_eq!(c.text, "Send 3 edits in 1 batch to eLogii?");
+    assert!(!c.focus_yes, "the focus starts on Cancel");
+    assert_eq!(elogii_tui::app::run::mode_of(&r.m), elogii_tui::app::keymap::Mode::Confirm);
+    // Enter takes the focused button: Cancel.
+    let cmds = r.confirm(ConfirmKey::Activate);
+    assert!(cmds.is_empty(), "{cmds:?}");
+    assert!(r.m.confirm.is_none());
+    assert_eq!(r.status(), "Nothing was sent.");
+    // Moving to Send and pressing Enter sends everything.
+    r.act(Action::Send);
+    r.confirm(ConfirmKey::Toggle);
+    let cmds = r.confirm(ConfirmKey::Activate);
+    assert!(matches!(cmds.as_slice(), [Cmd::Send { ids: None }]), "{cmds:?}");
+    // `:w` asks the same; n cancels, y sends.
+    update(&mut r.m, Msg::Action(Action::Command));
+    for c in "w".chars() {
+        update(&mut r.m, Msg::Edit(elogii_tui::app::msg::LineEdit::Insert(c)));
+    }
+    update(&mut r.m, Msg::Edit(elogii_tui::app::msg::LineEdit::Submit));
+    assert!(matches!(r.m.confirm, Some(ref c) if matches!(c.kind, ConfirmKind::Send(None))));
+    assert!(r.confirm(ConfirmKey::No).is_empty());
+    r.act(Action::Send);
+    assert!(matches!(
+        r.confirm(ConfirmKey::Yes).as_slice(),
+        [Cmd::Send { ids: None }]
+    ));
+    // 51 records make two updateMany calls of at most 50.
+    r.m.batch_size = 2;
+    r.act(Action::Send);
+    assert_eq!(
+        r.m.confirm.as_ref().unwrap().text,
+        "Send 3 edits in 1 batch to eLogii?",
+        "two customers: one call"
+    );
+    r.confirm(ConfirmKey::No);
+    r.m.batch_size = 1;
+    r.act(Action::Send);
+    assert_eq!(
+        r.m.confirm.as_ref().unwrap().text,
+        "Send 3 edits in 2 batches to eLogii?"
+    );
+}
+
+#[test]
+fn quitting_with_staged_edits_asks_and_says_they_are_kept() {
+    let mut r = Rig::new(false);
+    r.m.customers_table.col = 3;
+    r.edit("Ann", EditKey::Submit);
+    r.act(Action::Quit);
+    assert!(!r.m.quit);
+    let c = r.m.confirm.clone().expect("asks");
+    assert_eq!(
+        c.text,
+        "1 staged edit is kept in the journal and restored at the next start. Quit?"
+    );
+    r.confirm(ConfirmKey::Activate);
+    assert!(!r.m.quit, "Enter is Cancel");
+    // Ctrl-c asks too; in the dialog Ctrl-c again quits.
+    r.act(Action::ForceQuit);
+    assert!(r.m.confirm.is_some() && !r.m.quit);
+    r.confirm(ConfirmKey::No);
+    r.act(Action::Quit);
+    r.confirm(ConfirmKey::Yes);
+    assert!(r.m.quit);
+
+    // While a send runs it says so.
+    let mut r = Rig::new(false);
+    r.m.customers_table.col = 3;
+    r.edit("Ann", EditKey::Submit);
+    update(
+        &mut r.m,
+        Msg::Writer(WriterEvent::RunStarted {
+            run: 1,
+            edits: 1,
+            recovering: 0,
+        }),
+    );
+    r.act(Action::Quit);
+    assert!(
+        r.m.confirm
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("A send is in progress. Quit anyway?")
+    );
+    // With nothing staged it quits at once.
+    let mut r = Rig::new(false);
+    r.act(Action::Quit);
+    assert!(r.m.quit && r.m.confirm.is_none());
+}
+
+#[test]
+fn read_only_refuses_staging_and_sending_with_a_message() {
+    let mut r = Rig::new(true);
+    r.m.customers_table.col = 6;
+    let cmds = r.act(Action::Edit);
+    assert!(cmds.is_empty());
+    assert!(r.m.editor.is_none());
+    assert!(r.status().starts_with("Read-only"), "{}", r.status());
+    assert_eq!(r.m.status.as_ref().unwrap().kind, StatusKind::Error);
+    r.act(Action::Send);
+    assert!(r.m.confirm.is_none());
+    assert!(r.status().starts_with("Read-only"));
+    r.act(Action::Redo);
+    assert!(r.status().starts_with("Read-only"));
+    assert!(r.pending().is_empty());
+    // A journal that could not be opened turns editing off too.
+    let mut r = Rig::new(false);
+    update(&mut r.m, Msg::JournalUnavailable("disk full".into()));
+    r.act(Action::Edit);
+    assert!(r.m.editor.is_none());
+    assert!(r.status().contains("Editing is off: disk full"));
+}
+
+#[test]
+fn a_far_move_of_the_pin_asks_first_and_says_how_far() {
+    let mut r = Rig::new(false);
+    r.location_form(0, "Coordinates");
+    r.act(Action::Edit);
+    assert_eq!(r.editor_text(), "53.4, -2.3");
+    r.key(EditKey::Clear);
+    r.type_text("53.43, -2.3");
+    let cmds = r.key(EditKey::Submit);
+    let c = r.m.confirm.clone().expect("3.3 km asks");
+    assert!(cmds.is_empty());
+    assert_eq!(c.text, "This moves the pin 3.3 km. Stage it?");
+    r.confirm(ConfirmKey::No);
+    assert!(r.m.editor.is_some(), "back in the editor");
+    assert!(r.pending().is_empty());
+    r.key(EditKey::Submit);
+    r.confirm(ConfirmKey::Yes);
+    assert_eq!(
+        r.pending(),
+        vec![(
+            "locations[CL-00000000].coordinates".into(),
+            Some(json!([-2.3, 53.43]))
+        )]
+    );
+    // A short move stages at once; out-of-range is refused.
+    r.edit("53.431, -2.301", EditKey::Submit);
+    assert!(r.m.confirm.is_none() && r.m.editor.is_none());
+    r.edit("153.4, -2.3", EditKey::Submit);
+    let error = r.m.editor.as_ref().unwrap().error.clone().unwrap();
+    assert!(error.contains("out of range"), "{error}");
+}
+
+#[test]
+fn instructions_are_multi_line_and_external_editor_text_comes_back() {
+    let mut r = Rig::new(false);
+    r.location_form(0, "Instructions");
+    r.act(Action::Edit);
+    assert!(r.m.editor.as_ref().unwrap().multiline);
+    r.type_text("Ring twice");
+    assert!(r.key(EditKey::Submit).is_empty(), "Enter is a new line");
+    r.type_text("Side door");
+    assert_eq!(r.editor_text(), "Ring twice\nSide door");
+    // Ctrl-o hands the text to $EDITOR (the loop runs it).
+    let cmds = r.key(EditKey::External);
+    let token = match cmds.as_slice() {
+        [Cmd::ExternalEditor { token, text }] => {
+            assert_eq!(text, "Ring twice\nSide door");
+            *token
+        }
+        other => panic!("{other:?}"),
+    };
+    // An answer for another session is dropped.
+    update(
+        &mut r.m,
+        Msg::ExternalEdited {
+            token: token + 7,
+            result: Ok("stale\n".into()),
+        },
+    );
+    assert_eq!(r.editor_text(), "Ring twice\nSide door");
+    update(
+        &mut r.m,
+        Msg::ExternalEdited {
+            token,
+            result: Ok("Ring twice\nUse the side door\u{1b}[2J\n".into()),
+        },
+    );
+    // Control characters become visible placeholders, never raw bytes.
+    assert_eq!(r.editor_text(), "Ring twice\nUse the side door␛[2J");
+    r.key(EditKey::Stage);
+    assert_eq!(
+        r.pending()[0].1,
+        Some(json!("Ring twice\nUse the side door␛[2J"))
+    );
+    // A failing editor leaves a message, not a change.
+    r.act(Action::Edit);
+    let token = r.m.editor.as_ref().unwrap().token;
+    update(
+        &mut r.m,
+        Msg::ExternalEdited {
+            token,
+            result: Err("vi exited with 1".into()),
+        },
+    );
+    assert!(
+        r.m.editor
+            .as_ref()
+            .unwrap()
+            .error
+            .as_ref()
+            .unwrap()
+            .contains("vi exited")
+    );
+    // Single-line fields join pasted lines.
+    r.key(EditKey::Cancel);
+    r.form_row("Postcode");
+    r.act(Action::Edit);
+    r.key(EditKey::Clear);
+    update(&mut r.m, Msg::Paste("BL1\n1AA".into()));
+    assert_eq!(r.editor_text(), "BL1 1AA");
+}
+
+fn staged_ids(r: &Rig) -> Vec<EditId> {
+    r.j.pending(None).unwrap().into_iter().map(|p| p.id).collect()
+}
+
+#[test]
+fn writer_events_move_rows_through_their_states_and_sent_values_land_in_the_table() {
+    let mut r = Rig::new(false);
+    r.m.customers_table.col = 6;
+    for i in 0..3 {
+        r.m.customers_table.selected = i;
+        r.edit(&format!("M{i} 9ZZ"), EditKey::Submit);
+    }
+    let ids = staged_ids(&r);
+    let ev = |r: &mut Rig, e: WriterEvent| {
+        let cmds = update(&mut r.m, Msg::Writer(e));
+        r.pump(cmds)
+    };
+    ev(
+        &mut r,
+        WriterEvent::RunStarted {
+            run: 4,
+            edits: 3,
+            recovering: 0,
+        },
+    );
+    ev(
+        &mut r,
+        WriterEvent::BatchStarted {
+            run: 4,
+            batch: "b1".into(),
+            entity: Entity::Customer,
+            items: 3,
+            edits: ids.clone(),
+        },
+    );
+    assert_eq!(staged_cell(&r.m, None, 0, 6).unwrap().1, Mark::Sending);
+    ev(
+        &mut r,
+        WriterEvent::Progress {
+            run: 4,
+            progress: Progress {
+                batches_total: 12,
+                batches_done: 3,
+                batches_failed: 1,
+                ..Progress::default()
+            },
+        },
+    );
+    assert_eq!(
+        elogii_tui::app::edit::sync_text(&r.m),
+        "sending 3/12 batches, 1 failed"
+    );
+    // Sending edits cannot be edited meanwhile.
+    r.m.customers_table.selected = 0;
+    r.act(Action::Edit);
+    assert!(r.m.editor.is_none());
+    // The journal records outcomes before the writer reports them.
+    r.j.claim("b1", &[(ids[0], 1), (ids[1], 1), (ids[2], 1)])
+        .unwrap();
+    let outcomes = vec![
+        (ids[0], EditOutcome::Sent),
+        (ids[1], EditOutcome::Failed("postCode is not valid".into())),
+        (
+            ids[2],
+            EditOutcome::Conflict {
+                theirs: Some(json!("M2 0XX")),
+            },
+        ),
+    ];
+    r.j.record(
+        &outcomes
+            .iter()
+            .map(|(id, o)| (*id, 1, o.clone()))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    ev(&mut r, WriterEvent::Edits { run: 4, outcomes });
+    // Sent: the table shows the new value as eLogii's, without a mark.
+    assert!(staged_cell(&r.m, None, 0, 6).is_none());
+    let src = r.m.source(elogii_tui::app::model::TableId::Customers);
+    assert_eq!(src.cell(0, 6), "M0 9ZZ");
+    let c0 = &r.m.customers.recs.get(0).unwrap().customer;
+    assert_eq!(
+        c0.extra.get("customData"),
+        Some(&json!({"keep": [1, null]})),
+        "unknown members survive"
+    );
+    assert_eq!(staged_cell(&r.m, None, 1, 6).unwrap().1, Mark::Failed);
+    assert_eq!(staged_cell(&r.m, None, 2, 6).unwrap().1, Mark::Conflict);
+    let cmds = update(
+        &mut r.m,
+        Msg::Writer(WriterEvent::RunFinished {
+            run: 4,
+            summary: RunSummary {
+                progress: Progress {
+                    edits_total: 3,
+                    sent: 1,
+                    failed: 1,
+                    conflicts: 1,
+                    ..Progress::default()
+                },
+                ..RunSummary::default()
+            },
+        }),
+    );
+    assert!(matches!(
+        cmds.as_slice(),
+        [Cmd::Journal {
+            action: JournalOp::Reload { banner: false },
+            ..
+        }]
+    ));
+    r.pump(cmds);
+    assert!(r.m.sending.is_none());
+    assert_eq!(
+        r.status(),
+        "Sent 1 edit to eLogii; 1 failed, 1 conflict (see :staged)."
+    );
+
+    // The staged list: one call for the failed edit, the conflict, the sent one.
+    r.act(Action::Staged);
+    let groups = elogii_tui::app::edit::staged_groups(&r.m);
+    let titles: Vec<&str> = groups.iter().map(|g| g.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        vec![
+            "POST /customers/updateMany  call 1 of 1 · 1 record · 1 edit",
+            "Conflicts · 1 held back: the field changed on eLogii too",
+            "Sent in this session · 1",
+        ]
+    );
+    assert_eq!(staged_order(&r.m), vec![ids[1], ids[2], ids[0]]);
+    // On the failed row keep mine does nothing; on the conflict it stages again.
+    r.act(Action::KeepMine);
+    assert!(r.status().contains("Only a conflict"));
+    r.act(Action::MoveDown);
+    r.act(Action::KeepMine);
+    let p = r.j.get(ids[2]).unwrap().unwrap();
+    assert_eq!(p.state, EditState::Staged);
+    assert_eq!(p.edit.base, Some(json!("M2 0XX")), "theirs became the base");
+    // Mark the first row and send the selected ones.
+    r.act(Action::Top);
+    r.act(Action::ToggleMark);
+    r.act(Action::Send);
+    assert_eq!(
+        r.m.confirm.as_ref().unwrap().text,
+        "Send 1 selected edit in 1 batch to eLogii?"
+    );
+    assert!(matches!(
+        r.confirm(ConfirmKey::Yes).as_slice(),
+        [Cmd::Send { ids: Some(v) }] if v == &vec![ids[1]]
+    ));
+    // Drop asks, then the journal forgets the edit.
+    r.act(Action::Top);
+    r.act(Action::DropEdit);
+    assert!(
+        r.m.confirm
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("Drop the staged edit Customer 001")
+    );
+    r.confirm(ConfirmKey::Activate);
+    assert_eq!(r.j.pending(None).unwrap().len(), 2, "Cancel keeps it");
+    r.act(Action::DropEdit);
+    r.confirm(ConfirmKey::Yes);
+    assert_eq!(staged_ids(&r), vec![ids[2]]);
+    // Edit again from the list: the editor opens on the edit's value.
+    r.act(Action::Top);
+    r.act(Action::Edit);
+    assert_eq!(r.editor_text(), "M2 9ZZ");
+    r.key(EditKey::Clear);
+    r.type_text("M2 8YY");
+    r.key(EditKey::Submit);
+    assert_eq!(r.j.get(ids[2]).unwrap().unwrap().edit.new, Some(json!("M2 8YY")));
+}
+
+#[test]
+fn restored_edits_are_announced_and_marked() {
+    let j = Journal::open_in_memory().unwrap();
+    let record = serde_json::to_value(customer(4)).unwrap();
+    let f = FieldPath::location("CL-00000004", "postCode");
+    let edit = elogii_tui::domain::edit::Edit::from_input(Entity::Customer, &record, &f, "M4 4DD")
+        .unwrap();
+    j.stage(ORIGIN, &edit).unwrap();
+    let mut r = Rig::new(false);
+    r.j = j;
+    r.pump(vec![Cmd::Journal {
+        op: 0,
+        action: JournalOp::Reload { banner: true },
+    }]);
+    assert_eq!(r.status(), "Restored 1 staged edit.");
+    assert_eq!(
+        staged_cell(&r.m, None, 4, 6),
+        Some(("M4 4DD".into(), Mark::Staged))
+    );
+    assert_eq!(elogii_tui::app::edit::sync_text(&r.m), "✎ 1 staged");
+    // The customer and its location form show it too.
+    r.m.customers_table.selected = 4;
+    r.act(Action::Open);
+    r.act(Action::Open);
+    r.form_row("Postcode");
+    let c = current_cell(&r.m).unwrap();
+    assert_eq!(c.part, Part::Whole);
+    let Some(Screen::Location { cust, loc, .. }) = r.m.screen().cloned() else {
+        panic!()
+    };
+    let rows = form_rows(&r.m, elogii_tui::app::model::Target::Location { cust, loc }).unwrap();
+    let row = rows.iter().find(|x| x.label == "Postcode").unwrap();
+    assert_eq!((row.value.as_str(), row.mark), ("M4 4DD", Some(Mark::Staged)));
+}
+
+#[test]
+fn a_journal_error_is_shown_and_nothing_shows_as_staged() {
+    let mut r = Rig::new(false);
+    r.m.customers_table.col = 3;
+    r.act(Action::Edit);
+    r.key(EditKey::Clear);
+    r.type_text("Ann");
+    let cmds = update(&mut r.m, Msg::Editor(EditKey::Submit));
+    let op = match cmds.as_slice() {
+        [Cmd::Journal { op, .. }] => *op,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(r.m.inflight.len(), 1);
+    update(
+        &mut r.m,
+        Msg::Journal(JournalReply {
+            op,
+            result: Err("database is locked".into()),
+            touched: vec![],
+        }),
+    );
+    assert!(r.m.inflight.is_empty());
+    assert!(staged_cell(&r.m, None, 0, 3).is_none());
+    assert_eq!(r.status(), "The journal refused: database is locked");
+    assert!(r.m.undo.is_empty());
+}

@@ -396,3 +396,227 @@ fn mono_theme_and_selected_row_without_colour() {
     let m2 = model_for("x".into(), &UiConfig::default(), vec![], false, TODAY, true);
     assert_eq!(m2.theme.name, "mono");
 }
+
+// ---------------------------------------------------------------------------
+// Editing
+
+use elogii_tui::app::msg::{ConfirmKey, EditKey, JournalDone, JournalReply};
+use elogii_tui::domain::edit::{Edit, Entity, FieldPath};
+use elogii_tui::sync::batch::{EditId, EditOutcome, EditState, PendingEdit};
+use elogii_tui::sync::writer::WriterEvent;
+
+/// The journal says it holds `pending` (and is open).
+fn journal_holds(m: &mut Model, pending: Vec<PendingEdit>) {
+    update(
+        m,
+        Msg::Journal(JournalReply {
+            op: 0,
+            result: Ok(JournalDone::Loaded {
+                pending,
+                banner: false,
+            }),
+            touched: vec![],
+        }),
+    );
+}
+
+fn pending(id: i64, record: &str, field: FieldPath, base: Value, new: Value) -> PendingEdit {
+    PendingEdit {
+        id: EditId(id),
+        edit: Edit {
+            entity: Entity::Customer,
+            record_id: record.into(),
+            field,
+            base: Some(base),
+            new: Some(new),
+        },
+        state: EditState::Staged,
+        batch: None,
+        message: None,
+        theirs: None,
+        origin: "http://127.0.0.1:9".into(),
+        rev: 1,
+        staged_at_ms: 0,
+    }
+}
+
+use serde_json::Value;
+
+fn type_in(m: &mut Model, text: &str) {
+    update(m, Msg::Editor(EditKey::Clear));
+    for c in text.chars() {
+        update(
+            m,
+            Msg::Editor(EditKey::Input(ratatui_textarea::Input {
+                key: ratatui_textarea::Key::Char(c),
+                ctrl: false,
+                alt: false,
+                shift: false,
+            })),
+        );
+    }
+}
+
+fn four_edits() -> Vec<PendingEdit> {
+    let a1 = "65f000000000000000000001";
+    let beech = "65f000000000000000000002";
+    let tokyo = "65f000000000000000000003";
+    let mut v = vec![
+        pending(
+            1,
+            a1,
+            FieldPath::location("CL-DLPS1E5Z", "postCode"),
+            json!("BL3 1SX"),
+            json!("BL3 1SY"),
+        ),
+        pending(
+            2,
+            a1,
+            FieldPath::top("contactName"),
+            json!("Priya Shah"),
+            json!("Priya Shah-Khan"),
+        ),
+        pending(
+            3,
+            beech,
+            FieldPath::location("CL-BEECH002", "postCode"),
+            json!("OL10 2AP"),
+            json!("OL10 2AQ"),
+        ),
+        pending(
+            4,
+            tokyo,
+            FieldPath::location("CL-TOKYO003", "city"),
+            json!("Manchester"),
+            json!("Salford"),
+        ),
+        pending(
+            5,
+            tokyo,
+            FieldPath::top("externalId"),
+            json!("fhrs-77"),
+            json!("fhrs-78"),
+        ),
+    ];
+    v[2].state = EditState::Failed;
+    v[2].message = Some("postCode OL10 2AQ is not a valid UK postcode".into());
+    v[3].state = EditState::Conflict;
+    v[3].theirs = Some(json!("Manchester City Centre"));
+    v[4].state = EditState::Sending;
+    v[4].batch = Some("b1".into());
+    v
+}
+
+#[test]
+fn inline_editor_on_a_cell_80x24() {
+    let mut m = full_model(&UiConfig::default());
+    journal_holds(&mut m, vec![]);
+    act(&mut m, &[Action::Right; 6]);
+    act(&mut m, &[Action::Edit]);
+    type_in(&mut m, "BL3 1SY");
+    insta::assert_snapshot!("editor_cell_80x24", render(&mut m, 80, 24).backend());
+    // An invalid name: the reason shows under the editor, nothing is staged.
+    update(&mut m, Msg::Editor(EditKey::Cancel));
+    act(&mut m, &[Action::Top]);
+    for _ in 0..6 {
+        act(&mut m, &[Action::Left]);
+    }
+    act(&mut m, &[Action::Edit]);
+    type_in(&mut m, "   ");
+    let cmds = update(&mut m, Msg::Editor(EditKey::Submit));
+    assert!(cmds.is_empty());
+    insta::assert_snapshot!("editor_cell_error_80x24", render(&mut m, 80, 24).backend());
+}
+
+#[test]
+fn location_form_with_a_schedule_error_80x24() {
+    let mut m = full_model(&UiConfig::default());
+    journal_holds(&mut m, vec![]);
+    act(&mut m, &[Action::Open, Action::Open]);
+    for _ in 0..11 {
+        act(&mut m, &[Action::MoveDown]);
+    }
+    act(&mut m, &[Action::Edit]);
+    type_in(&mut m, "13:00-09:00");
+    assert!(update(&mut m, Msg::Editor(EditKey::Submit)).is_empty());
+    insta::assert_snapshot!(
+        "location_schedule_error_80x24",
+        render(&mut m, 80, 24).backend()
+    );
+    let buf = render(&mut m, 80, 24).backend().buffer().clone();
+    let text: String = (0..24)
+        .map(|y| (0..80).map(|x| buf[(x, y)].symbol()).collect::<String>())
+        .collect();
+    assert!(text.contains("ends before it starts"), "{text}");
+}
+
+#[test]
+fn staged_list_with_every_state_and_marks_in_tables_120x40() {
+    let mut m = full_model(&UiConfig::default());
+    journal_holds(&mut m, four_edits());
+    // One edit was sent in this session.
+    update(
+        &mut m,
+        Msg::Writer(WriterEvent::Edits {
+            run: 1,
+            outcomes: vec![(EditId(2), EditOutcome::Sent)],
+        }),
+    );
+    insta::assert_snapshot!("customers_staged_120x40", render(&mut m, 120, 40).backend());
+    update(&mut m, Msg::Action(Action::Staged));
+    update(&mut m, Msg::Action(Action::ToggleMark));
+    insta::assert_snapshot!("staged_120x40", render(&mut m, 120, 40).backend());
+    insta::assert_snapshot!("staged_80x24", render(&mut m, 80, 24).backend());
+}
+
+#[test]
+fn send_confirm_80x24() {
+    let mut m = full_model(&UiConfig::default());
+    journal_holds(&mut m, four_edits());
+    update(&mut m, Msg::Action(Action::Send));
+    let c = m.confirm.clone().unwrap();
+    assert_eq!(
+        c.text,
+        "Send 3 edits in 1 batch to eLogii? 1 conflict is held back."
+    );
+    insta::assert_snapshot!("send_confirm_80x24", render(&mut m, 80, 24).backend());
+    update(&mut m, Msg::Confirm(ConfirmKey::Toggle));
+    let term = render(&mut m, 80, 24);
+    let buf = term.backend().buffer();
+    // Find the button by cells (box-drawing characters are several bytes).
+    let (x, y) = (0..24u16)
+        .flat_map(|y| (0..72u16).map(move |x| (x, y)))
+        .find(|&(x, y)| {
+            (0..8u16)
+                .map(|k| buf[(x + k, y)].symbol())
+                .collect::<String>()
+                == "[ Send ]"
+        })
+        .expect("the send button");
+    assert!(buf[(x + 2, y)].modifier.contains(Modifier::REVERSED));
+    assert!(!buf[(x - 4, y)].modifier.contains(Modifier::REVERSED), "Cancel lost the focus");
+}
+
+#[test]
+fn editing_screens_never_panic_at_any_size() {
+    let setups: &[&dyn Fn(&mut Model)] = &[
+        &|m| act(m, &[Action::Edit]),
+        &|m| act(m, &[Action::Open, Action::Open, Action::Edit]),
+        &|m| act(m, &[Action::Staged]),
+        &|m| act(m, &[Action::Staged, Action::Edit]),
+        &|m| act(m, &[Action::Send]),
+        &|m| act(m, &[Action::EditForm]),
+        &|m| act(m, &[Action::Quit]),
+    ];
+    for setup in setups {
+        let mut m = full_model(&UiConfig::default());
+        journal_holds(&mut m, four_edits());
+        setup(&mut m);
+        for w in [1u16, 2, 5, 20, 39, 40, 41, 60, 200] {
+            for h in [1u16, 2, 3, 5, 9, 10, 11, 14, 60] {
+                let term = render(&mut m, w, h);
+                let _ = term.backend().buffer();
+            }
+        }
+    }
+}

@@ -1597,9 +1597,11 @@ pub fn field_label(model: &Model, edit: &Edit) -> String {
     let uid = sanitize(uid);
     let customer_name = record_label(model, edit.entity, &edit.record_id);
     match name {
-        Some(n) if sanitize(&n) != customer_name => {
-            format!("{} ({uid}) › {}", sanitize(&n), edit.field.name)
-        }
+        Some(n) if sanitize(&n) != customer_name => format!(
+            "{} ({uid}) › {}",
+            truncate_to_width(&sanitize(&n), 20),
+            edit.field.name
+        ),
         _ => format!("{uid} › {}", edit.field.name),
     }
 }

@@ -148,12 +148,8 @@ pub fn render(
         .iter()
         .position(|l| matches!(l, Line::Edit(k, _) if *k == selected))
         .unwrap_or(0);
-    // Keep the selected edit, its note and its group title in view.
-    let mut offset = at.saturating_sub(1);
-    let end = at + 2;
-    if end > offset + h {
-        offset = end.saturating_sub(h);
-    }
+    // Keep the selected edit and its note in view, from the top when all fits.
+    let offset = (at + 2).saturating_sub(h).min(at);
     let mut editor_y = None;
     for (i, line) in all.iter().enumerate().skip(offset).take(h) {
         let y = body.y + (i - offset) as u16;
@@ -177,7 +173,7 @@ pub fn render(
                     "{tick} {} {:<8} {} › {}: ",
                     Mark::of(row).glyph(),
                     row.state_name(),
-                    record_label(model, e.entity, &e.record_id),
+                    truncate_to_width(&record_label(model, e.entity, &e.record_id), 28),
                     field_label(model, e),
                 );
                 let room = (body.width as usize)

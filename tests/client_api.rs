@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use elogii_tui::api::client::{Client, ClientConfig};
 use elogii_tui::api::error::ApiError;
+use elogii_tui::api::retry::RetryPolicy;
 use elogii_tui::api::types::{Customer, Field, Route, Task};
 use elogii_tui::sandbox::faults::Faults;
 use elogii_tui::sandbox::seed;
@@ -27,9 +28,70 @@ async fn demo_server() -> SandboxHandle {
 }
 
 fn client(server: &SandboxHandle, key: &str) -> Client {
+    client_with_retry(
+        server,
+        key,
+        RetryPolicy {
+            attempts: 1,
+            ..RetryPolicy::default()
+        },
+    )
+}
+
+fn client_with_retry(server: &SandboxHandle, key: &str, read_retry: RetryPolicy) -> Client {
     let mut cfg = ClientConfig::new(server.base_url(), SecretString::from(key.to_string()));
     cfg.request_timeout = Duration::from_secs(20);
+    cfg.read_retry = read_retry;
     Client::new(cfg).expect("client")
+}
+
+#[tokio::test]
+async fn pages_that_fail_transiently_are_asked_for_again() {
+    let server = demo_server().await;
+    let patient = RetryPolicy {
+        attempts: 30,
+        base: Duration::from_millis(2),
+        cap: Duration::from_millis(20),
+        max_retry_after: Duration::from_secs(5),
+    };
+    let c = client_with_retry(&server, KEY, patient);
+    server.faults().set(
+        "5xx=0.3,drop=0.1,429=0.1,retry-after=1"
+            .parse::<Faults>()
+            .expect("spec")
+            .with_seed(7),
+    );
+    server.reset_stats();
+    let mut ids = std::collections::HashSet::new();
+    let total = c
+        .customers(|page| {
+            for cust in page {
+                ids.insert(cust.id.as_str().to_string());
+            }
+        })
+        .await
+        .expect("every page arrives in the end");
+    assert_eq!(total, 1481);
+    assert_eq!(ids.len(), 1481, "no page read twice or skipped");
+    let stats = server.stats();
+    assert!(
+        stats.count("GET /customers") > 15,
+        "some pages were retried: {stats:?}"
+    );
+
+    // A server that keeps failing still ends in the error, after the allowed tries.
+    let few = RetryPolicy {
+        attempts: 3,
+        ..patient
+    };
+    let c = client_with_retry(&server, KEY, few);
+    server
+        .faults()
+        .set("5xx=1".parse::<Faults>().expect("spec"));
+    server.reset_stats();
+    let err = c.customers(|_| {}).await.expect_err("gives up");
+    assert!(err.status().is_some_and(|s| s >= 500));
+    assert_eq!(server.stats().count("GET /customers"), 3);
 }
 
 #[tokio::test]

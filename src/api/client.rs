@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::error::{ApiError, message_from_body, parse_retry_after};
+use super::retry::{Jitter, RetryPolicy};
 use super::types::{BulkRequest, BulkResponse, Customer, Depot, Driver, Field, Route, Task};
 
 /// The production API host.
@@ -77,6 +78,8 @@ pub struct ClientConfig {
     pub request_timeout: Duration,
     /// Endpoint paths.
     pub paths: ApiPaths,
+    /// Retries of a page read that failed with 429, 5xx, a timeout or a dropped connection.
+    pub read_retry: RetryPolicy,
 }
 
 impl ClientConfig {
@@ -90,6 +93,7 @@ impl ClientConfig {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
             paths: ApiPaths::default(),
+            read_retry: RetryPolicy::default(),
         }
     }
 }
@@ -107,6 +111,8 @@ pub struct Client {
     page_size: usize,
     request_timeout: Duration,
     paths: ApiPaths,
+    read_retry: RetryPolicy,
+    jitter: std::sync::Arc<Jitter>,
 }
 
 impl Client {
@@ -143,6 +149,8 @@ impl Client {
             page_size: config.page_size.max(1),
             request_timeout: config.request_timeout,
             paths: config.paths,
+            read_retry: config.read_retry,
+            jitter: std::sync::Arc::new(Jitter::new()),
         })
     }
 
@@ -157,7 +165,10 @@ impl Client {
     }
 
     /// Reads a list page by page (`limit`/`skip`), handing each page to
-    /// `on_page` as it arrives. A short page ends the list. Returns the count.
+    /// `on_page` as it arrives. A short page ends the list. A page that fails
+    /// with 429, 5xx, a timeout or a dropped connection is asked for again
+    /// (backoff with jitter, honouring `Retry-After`) before the error is
+    /// returned; pages already handed over are not read twice. Returns the count.
     pub async fn list_pages<T, F>(
         &self,
         path: &str,
@@ -173,7 +184,7 @@ impl Client {
             let mut q: Vec<(String, String)> = query.to_vec();
             q.push(("limit".into(), self.page_size.to_string()));
             q.push(("skip".into(), skip.to_string()));
-            let page: Vec<T> = self.get_json(path, &q).await?;
+            let page: Vec<T> = self.get_json_retrying(path, &q).await?;
             let n = page.len();
             skip += n;
             on_page(page);
@@ -273,7 +284,33 @@ impl Client {
         self.post_json(&self.paths.routes_unlock, &body).await
     }
 
-    /// `GET path?query` decoded as `T`.
+    /// `GET path?query`, retried on transient failures as `read_retry` says.
+    pub async fn get_json_retrying<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(String, String)],
+    ) -> Result<T, ApiError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.get_json(path, query).await {
+                Ok(v) => return Ok(v),
+                Err(e) if e.is_transient() => {
+                    let Some(delay) =
+                        self.read_retry
+                            .delay(attempt, e.retry_after(), self.jitter.next())
+                    else {
+                        return Err(e);
+                    };
+                    tracing::info!(%e, attempt, ?delay, path, "retrying a read");
+                    tokio::time::sleep(delay).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// `GET path?query` decoded as `T` (one try).
     pub async fn get_json<T: DeserializeOwned>(
         &self,
         path: &str,

@@ -3,4 +3,5 @@
 pub mod client;
 pub mod error;
 pub mod field;
+pub mod retry;
 pub mod types;

@@ -147,7 +147,7 @@ pub fn load(path: Option<&Path>) -> Result<Loaded, ConfigError> {
     };
     let config: Config = toml::from_str(&text).map_err(|e| ConfigError::Invalid {
         path: path.clone(),
-        reason: one_line(&e.to_string()),
+        reason: describe_toml_error(&text, &e),
     })?;
     let mut warnings = Vec::new();
     if let Some(w) = permission_warning(&path) {
@@ -161,12 +161,18 @@ pub fn load(path: Option<&Path>) -> Result<Loaded, ConfigError> {
     })
 }
 
-fn one_line(s: &str) -> String {
-    s.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.chars().all(|c| c == '|' || c == '^' || c == ' '))
-        .collect::<Vec<_>>()
-        .join(" ")
+/// "line 3, column 7: invalid type: integer `5`, expected a string".
+fn describe_toml_error(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message,
+    }
 }
 
 #[cfg(unix)]
@@ -408,6 +414,13 @@ mod tests {
         std::fs::write(&p, "[profiles.x]\nbse_url = 1\n").unwrap();
         let e = load(Some(&p)).unwrap_err().to_string();
         assert!(e.contains("bse_url") && !e.contains('\n'), "{e}");
+        assert!(e.contains("line 2, column 1:"), "{e}");
+        std::fs::write(&p, "default_profile = 5\n").unwrap();
+        let e = load(Some(&p)).unwrap_err().to_string();
+        assert!(
+            e.ends_with("line 1, column 19: invalid type: integer `5`, expected a string"),
+            "{e}"
+        );
         let missing = dir.path().join("missing.toml");
         assert!(
             load(Some(&missing))

@@ -317,14 +317,14 @@ impl<W: Write> Exporter<W> {
         self.out.flush()
     }
 
-    /// Closes the output (the JSON array) and returns the number of records.
-    pub fn finish(mut self) -> std::io::Result<usize> {
+    /// Closes the output (the JSON array) and returns it with the number of records.
+    pub fn finish(mut self) -> std::io::Result<(W, usize)> {
         if self.format == Format::Json {
             self.out
                 .write_all(if self.written == 0 { b"]\n" } else { b"\n]\n" })?;
         }
         self.out.flush()?;
-        Ok(self.written)
+        Ok((self.out, self.written))
     }
 }
 
@@ -354,7 +354,7 @@ mod tests {
         let mut buf = Vec::new();
         let mut e = Exporter::new(&mut buf, Entity::Customers, Format::Json, false).unwrap();
         e.write_page(&page).unwrap();
-        assert_eq!(e.finish().unwrap(), 2);
+        assert_eq!(e.finish().unwrap().1, 2);
         let back: Vec<Value> = serde_json::from_slice(&buf).unwrap();
         assert_eq!(back, page);
 

@@ -1,6 +1,6 @@
 //! `elogii-tui`: the console, the `sandbox` emulator and `export`.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -160,10 +160,27 @@ fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("elogii-tui: {e:#}");
+            eprintln!("elogii-tui: {}", one_sentence(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes on one line, leaving out a cause whose text the
+/// message already holds (many errors quote their cause).
+fn one_sentence(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let part = cause.to_string();
+        if part.is_empty() || text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
@@ -245,14 +262,11 @@ async fn run_export(args: ExportArgs) -> Result<ExitCode> {
             vec![("date".to_string(), date_param(date))],
         ),
     };
+    // Everything is written into memory first and reaches stdout only when the
+    // whole list has been read: a failed export leaves no half file behind.
     let stdout = std::io::stdout();
     let to_terminal = stdout.is_terminal();
-    let mut exporter = Exporter::new(
-        std::io::BufWriter::new(stdout.lock()),
-        args.entity,
-        args.format,
-        to_terminal,
-    )?;
+    let mut exporter = Exporter::new(Vec::new(), args.entity, args.format, to_terminal)?;
     let mut write_error: Option<std::io::Error> = None;
     let listed = client
         .list_pages(&path, &query, |page: Vec<serde_json::Value>| {
@@ -267,7 +281,10 @@ async fn run_export(args: ExportArgs) -> Result<ExitCode> {
         return Err(e.into());
     }
     listed?;
-    let n = exporter.finish()?;
+    let (bytes, n) = exporter.finish()?;
+    let mut out = stdout.lock();
+    out.write_all(&bytes)?;
+    out.flush()?;
     if to_terminal || std::io::stderr().is_terminal() {
         eprintln!("elogii-tui: exported {n} record(s)");
     }
@@ -309,14 +326,24 @@ async fn run_sandbox(args: SandboxArgs) -> Result<ExitCode> {
         .with_state_file(args.state.clone());
     let store = sandbox::store::Store::open(seed, args.state.as_deref())?;
     let handle = sandbox::server::start(listener, store, config).await?;
-    println!("eLogii sandbox listening on http://{}", handle.local_addr());
+    let addr = handle.local_addr();
+    println!("eLogii sandbox listening on http://{addr}");
     if args.api_key.is_none() {
         println!("API key: {key}  (set your own with --api-key or ELOGII_SANDBOX_API_KEY)");
     }
-    println!(
-        "Try: ELOGII_API_KEY=<key> elogii-tui export customers --base-url http://{}",
-        handle.local_addr()
-    );
+    if !addr.ip().is_loopback() && args.api_key.is_none() {
+        eprintln!(
+            "elogii-tui: warning: listening on {} with the published default key: anyone who can reach this machine can read and change its data; pass --api-key",
+            addr.ip()
+        );
+    }
+    // A wildcard address is not one a client can connect to: suggest loopback.
+    let reach = if addr.ip().is_unspecified() {
+        std::net::SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), addr.port())
+    } else {
+        addr
+    };
+    println!("Try: ELOGII_API_KEY=<key> elogii-tui export customers --base-url http://{reach}");
     wait_for_shutdown().await;
     handle.shutdown().await;
     Ok(ExitCode::SUCCESS)

@@ -119,6 +119,10 @@ fn unreachable_base_url_is_one_sentence() {
         "http://127.0.0.1:9",
     ]));
     assert_one_clear_sentence(&o, "could not reach http://127.0.0.1:9");
+    assert!(
+        o.stdout.is_empty(),
+        "a failed export writes nothing to stdout"
+    );
     let o = run(bin().env("ELOGII_API_KEY", "k").args([
         "export",
         "customers",
@@ -163,5 +167,9 @@ fn wrong_key_is_one_sentence_and_never_echoes_the_key() {
     let _ = server.kill();
     let _ = server.wait();
     assert_one_clear_sentence(&o, "401");
+    assert!(
+        o.stdout.is_empty(),
+        "a failed export writes nothing to stdout"
+    );
     assert!(!stderr(&o).contains("wrong-secret-key"));
 }

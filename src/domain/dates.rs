@@ -12,7 +12,9 @@ pub fn parse_date(s: &str) -> Result<Date, String> {
         && (s.len() == 8 || s.len() == 10)
     {
         let n: i64 = digits.parse().map_err(|_| bad(s))?;
-        return from_number(n).ok_or_else(|| bad(s));
+        return from_number(n).ok_or_else(|| {
+            format!("{s:?} is not a day of the calendar (check the month and day)")
+        });
     }
     Err(bad(s))
 }
@@ -45,7 +47,11 @@ mod tests {
         assert_eq!(parse_date("20261224").unwrap(), d);
         assert_eq!(from_number(20261224), Some(d));
         assert!(parse_date("2026-13-01").is_err());
-        assert!(parse_date("2026-02-30").is_err());
+        assert!(
+            parse_date("2026-02-30")
+                .unwrap_err()
+                .contains("not a day of the calendar")
+        );
         assert!(parse_date("tomorrow").unwrap_err().contains("YYYY-MM-DD"));
         assert!(parse_date("2026-1224").is_err());
         assert_eq!(from_number(99), None);

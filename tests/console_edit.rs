@@ -209,7 +209,10 @@ fn edit_a_cell_cancel_then_stage_shows_the_staged_value_with_a_mark() {
     r.act(Action::Edit);
     let ed = r.m.editor.as_ref().expect("editor");
     assert_eq!(ed.value(), "M0 1AA");
-    assert_eq!(ed.cell.field, FieldPath::location("CL-00000000", "postCode"));
+    assert_eq!(
+        ed.cell.field,
+        FieldPath::location("CL-00000000", "postCode")
+    );
     // Esc: nothing staged.
     let cmds = r.key(EditKey::Cancel);
     assert!(cmds.is_empty() && r.m.editor.is_none());
@@ -239,7 +242,11 @@ fn edit_a_cell_cancel_then_stage_shows_the_staged_value_with_a_mark() {
         staged_cell(&r.m, None, 0, 6),
         Some(("M1 2AB".to_string(), Mark::Staged))
     );
-    assert!(r.status().contains("Staged postCode: M0 1AA → M1 2AB"), "{}", r.status());
+    assert!(
+        r.status().contains("Staged postCode: M0 1AA → M1 2AB"),
+        "{}",
+        r.status()
+    );
     // Editing again starts from the staged value; the base stays eLogii's.
     r.act(Action::Edit);
     assert_eq!(r.editor_text(), "M1 2AB");
@@ -301,7 +308,7 @@ fn an_invalid_value_is_never_staged_and_the_reason_shows_under_the_editor() {
 fn the_one_line_schedule_round_trips_with_the_week_grid() {
     let mut r = Rig::new(false);
     r.location_form(2, "Hours");
-    assert_eq!(r.m.screen().is_some(), true);
+    assert!(r.m.screen().is_some());
     r.act(Action::Edit);
     assert_eq!(r.editor_text(), "Mo-Tu 08:30-17:30; We-Su off");
     r.key(EditKey::Clear);
@@ -312,7 +319,10 @@ fn the_one_line_schedule_round_trips_with_the_week_grid() {
     };
     let rows = form_rows(&r.m, elogii_tui::app::model::Target::Location { cust, loc }).unwrap();
     let row = |l: &str| rows.iter().find(|x| x.label.trim() == l).unwrap().clone();
-    assert_eq!(row("Hours").value, "Mo-Fr 08:00-17:00; Sa 09:00-12:00; Su off");
+    assert_eq!(
+        row("Hours").value,
+        "Mo-Fr 08:00-17:00; Sa 09:00-12:00; Su off"
+    );
     assert_eq!(row("Hours").mark, Some(Mark::Staged));
     assert_eq!(row("Wed").value, "08:00-17:00");
     assert_eq!(row("Sat").value, "09:00-12:00");
@@ -376,9 +386,15 @@ fn undo_and_redo_walk_the_stagings() {
     r.m.customers_table.col = 3; // contactName
     r.edit("Ann", EditKey::Submit);
     r.edit("Bob", EditKey::Submit);
-    assert_eq!(r.pending(), vec![("contactName".into(), Some(json!("Bob")))]);
+    assert_eq!(
+        r.pending(),
+        vec![("contactName".into(), Some(json!("Bob")))]
+    );
     r.act(Action::Undo);
-    assert_eq!(r.pending(), vec![("contactName".into(), Some(json!("Ann")))]);
+    assert_eq!(
+        r.pending(),
+        vec![("contactName".into(), Some(json!("Ann")))]
+    );
     assert!(r.status().starts_with("Undone"), "{}", r.status());
     r.act(Action::Undo);
     assert!(r.pending().is_empty());
@@ -386,9 +402,15 @@ fn undo_and_redo_walk_the_stagings() {
     r.act(Action::Undo);
     assert_eq!(r.status(), "Nothing to undo.");
     r.act(Action::Redo);
-    assert_eq!(r.pending(), vec![("contactName".into(), Some(json!("Ann")))]);
+    assert_eq!(
+        r.pending(),
+        vec![("contactName".into(), Some(json!("Ann")))]
+    );
     r.act(Action::Redo);
-    assert_eq!(r.pending(), vec![("contactName".into(), Some(json!("Bob")))]);
+    assert_eq!(
+        r.pending(),
+        vec![("contactName".into(), Some(json!("Bob")))]
+    );
     assert_eq!(
         staged_cell(&r.m, None, 0, 3),
         Some(("Bob".into(), Mark::Staged))
@@ -415,7 +437,10 @@ fn the_send_confirm_shows_the_count_and_defaults_to_cancel() {
     let c = r.m.confirm.clone().expect("a confirm");
     assert_eq!(c.text, "Send 3 edits in 1 batch to eLogii?");
     assert!(!c.focus_yes, "the focus starts on Cancel");
-    assert_eq!(elogii_tui::app::run::mode_of(&r.m), elogii_tui::app::keymap::Mode::Confirm);
+    assert_eq!(
+        elogii_tui::app::run::mode_of(&r.m),
+        elogii_tui::app::keymap::Mode::Confirm
+    );
     // Enter takes the focused button: Cancel.
     let cmds = r.confirm(ConfirmKey::Activate);
     assert!(cmds.is_empty(), "{cmds:?}");
@@ -425,11 +450,17 @@ fn the_send_confirm_shows_the_count_and_defaults_to_cancel() {
     r.act(Action::Send);
     r.confirm(ConfirmKey::Toggle);
     let cmds = r.confirm(ConfirmKey::Activate);
-    assert!(matches!(cmds.as_slice(), [Cmd::Send { ids: None }]), "{cmds:?}");
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Send { ids: None }]),
+        "{cmds:?}"
+    );
     // `:w` asks the same; n cancels, y sends.
     update(&mut r.m, Msg::Action(Action::Command));
     for c in "w".chars() {
-        update(&mut r.m, Msg::Edit(elogii_tui::app::msg::LineEdit::Insert(c)));
+        update(
+            &mut r.m,
+            Msg::Edit(elogii_tui::app::msg::LineEdit::Insert(c)),
+        );
     }
     update(&mut r.m, Msg::Edit(elogii_tui::app::msg::LineEdit::Submit));
     assert!(matches!(r.m.confirm, Some(ref c) if matches!(c.kind, ConfirmKind::Send(None))));
@@ -630,7 +661,11 @@ fn instructions_are_multi_line_and_external_editor_text_comes_back() {
 }
 
 fn staged_ids(r: &Rig) -> Vec<EditId> {
-    r.j.pending(None).unwrap().into_iter().map(|p| p.id).collect()
+    r.j.pending(None)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect()
 }
 
 #[test]
@@ -803,7 +838,10 @@ fn writer_events_move_rows_through_their_states_and_sent_values_land_in_the_tabl
     r.key(EditKey::Clear);
     r.type_text("M2 8YY");
     r.key(EditKey::Submit);
-    assert_eq!(r.j.get(ids[2]).unwrap().unwrap().edit.new, Some(json!("M2 8YY")));
+    assert_eq!(
+        r.j.get(ids[2]).unwrap().unwrap().edit.new,
+        Some(json!("M2 8YY"))
+    );
 }
 
 #[test]
@@ -838,7 +876,10 @@ fn restored_edits_are_announced_and_marked() {
     };
     let rows = form_rows(&r.m, elogii_tui::app::model::Target::Location { cust, loc }).unwrap();
     let row = rows.iter().find(|x| x.label == "Postcode").unwrap();
-    assert_eq!((row.value.as_str(), row.mark), ("M4 4DD", Some(Mark::Staged)));
+    assert_eq!(
+        (row.value.as_str(), row.mark),
+        ("M4 4DD", Some(Mark::Staged))
+    );
 }
 
 #[test]

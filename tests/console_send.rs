@@ -99,13 +99,7 @@ async fn the_console_stays_responsive_while_1000_edits_are_sent_under_faults() {
         edits.push(edit);
     }
     for (op, action) in [
-        (
-            1,
-            JournalOp::Stage {
-                edits,
-                redo: false,
-            },
-        ),
+        (1, JournalOp::Stage { edits, redo: false }),
         (2, JournalOp::Reload { banner: true }),
     ] {
         let reply = run_journal_op(&journal, &origin, op, action);
@@ -189,7 +183,11 @@ async fn the_console_stays_responsive_while_1000_edits_are_sent_under_faults() {
         for item in batch {
             match item {
                 Ok((_, done)) => {
-                    let a = if down { Action::MoveDown } else { Action::MoveUp };
+                    let a = if down {
+                        Action::MoveDown
+                    } else {
+                        Action::MoveUp
+                    };
                     down = !down;
                     for c in update(&mut m, Msg::Action(a)) {
                         effects.perform(c);

@@ -594,7 +594,10 @@ fn send_confirm_80x24() {
         })
         .expect("the send button");
     assert!(buf[(x + 2, y)].modifier.contains(Modifier::REVERSED));
-    assert!(!buf[(x - 4, y)].modifier.contains(Modifier::REVERSED), "Cancel lost the focus");
+    assert!(
+        !buf[(x - 4, y)].modifier.contains(Modifier::REVERSED),
+        "Cancel lost the focus"
+    );
 }
 
 #[test]

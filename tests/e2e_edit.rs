@@ -255,7 +255,10 @@ fn edit_postcode_and_schedule_send_and_exactly_those_fields_change() {
     let before = sandbox.customers(&home);
     let target = first_location_customer(&before).clone();
     let name = target["name"].as_str().unwrap().to_string();
-    let old_pc = target["locations"][0]["postCode"].as_str().unwrap().to_string();
+    let old_pc = target["locations"][0]["postCode"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let week = "Mo-Fr 08:00-17:00; Sa 09:00-12:00; Su off";
 
     let mut c = Console::start(&home, &sandbox, &[]);
@@ -276,7 +279,10 @@ fn edit_postcode_and_schedule_send_and_exactly_those_fields_change() {
     });
     c.send("y");
     c.wait("the edits sent", |s| s.contains("Sent 2 edits to eLogii."));
-    assert!(!c.screen().contains("✎"), "nothing is marked staged any more");
+    assert!(
+        !c.screen().contains("✎"),
+        "nothing is marked staged any more"
+    );
 
     let after = sandbox.customers(&home);
     assert_eq!(after.len(), before.len());
@@ -288,7 +294,10 @@ fn edit_postcode_and_schedule_send_and_exactly_those_fields_change() {
     set_field(&mut expected, &edit.field, edit.new.clone()).unwrap();
     expected["locations"][0]["postCode"] = json!("BL9 9ZZ");
     let got = after.iter().find(|c| c["_id"] == id).unwrap();
-    assert_eq!(got, &expected, "exactly the postcode and the schedule changed");
+    assert_eq!(
+        got, &expected,
+        "exactly the postcode and the schedule changed"
+    );
     assert_ne!(old_pc, "BL9 9ZZ");
     let sched = &got["locations"][0]["schedule"];
     assert_eq!(
@@ -311,9 +320,14 @@ fn edit_postcode_and_schedule_send_and_exactly_those_fields_change() {
     let mut c = Console::start(&home, &sandbox, &[]);
     let s = c.screen();
     assert!(!s.contains("Restored") && !s.contains("staged"), "{s}");
-    assert!(s.contains("BL9 9ZZ"), "the table shows eLogii's new postcode");
+    assert!(
+        s.contains("BL9 9ZZ"),
+        "the table shows eLogii's new postcode"
+    );
     c.send(":staged\r");
-    c.wait("the empty staged list", |s| s.contains("Nothing is staged."));
+    c.wait("the empty staged list", |s| {
+        s.contains("Nothing is staged.")
+    });
     c.send("qq");
     assert!(c.wait_exit().success());
 }

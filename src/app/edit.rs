@@ -84,11 +84,7 @@ fn text_of(f: &Field<String>) -> Option<&str> {
 }
 
 fn customer(model: &Model, cust: u32) -> Option<&Customer> {
-    model
-        .customers
-        .recs
-        .get(cust as usize)
-        .map(|r| &r.customer)
+    model.customers.recs.get(cust as usize).map(|r| &r.customer)
 }
 
 fn task(model: &Model, index: u32) -> Option<&Task> {
@@ -169,7 +165,12 @@ fn customer_locs_field(col: usize) -> Option<(&'static str, &'static str)> {
 }
 
 /// The editable field behind a table cell (`row` is the data row).
-pub fn table_cell(model: &Model, screen: Option<&Screen>, row: usize, col: usize) -> Option<CellRef> {
+pub fn table_cell(
+    model: &Model,
+    screen: Option<&Screen>,
+    row: usize,
+    col: usize,
+) -> Option<CellRef> {
     match screen {
         None => match model.top {
             crate::app::model::TopView::Customers => {
@@ -286,13 +287,20 @@ fn cell_of_edit(model: &Model, edit: &Edit) -> CellRef {
 /// The latest value of a cell's field: an edit on its way to the journal, else
 /// the pending edit, else the record's (`None`: absent). `Err` when the record
 /// is not loaded and nothing is staged for it.
-fn current_value(model: &Model, cell: &CellRef, record: Option<&Value>) -> Result<Option<Value>, ()> {
+fn current_value(
+    model: &Model,
+    cell: &CellRef,
+    record: Option<&Value>,
+) -> Result<Option<Value>, ()> {
     if let Some((_, e)) = model.inflight.iter().rev().find(|(_, e)| {
         e.entity == cell.entity && e.record_id == cell.record_id && e.field == cell.field
     }) {
         return Ok(e.new.clone());
     }
-    if let Some(row) = model.staging.find(cell.entity, &cell.record_id, &cell.field) {
+    if let Some(row) = model
+        .staging
+        .find(cell.entity, &cell.record_id, &cell.field)
+    {
         return Ok(row.edit.edit.new.clone());
     }
     match record {
@@ -345,7 +353,13 @@ fn ro(label: &str, value: String) -> FormRow {
 }
 
 /// Fills in the value and mark of an editable row from the record and the staging.
-fn editable(model: &Model, record: &Value, label: &str, cell: Option<CellRef>, shown: String) -> FormRow {
+fn editable(
+    model: &Model,
+    record: &Value,
+    label: &str,
+    cell: Option<CellRef>,
+    shown: String,
+) -> FormRow {
     let Some(c) = cell else {
         return ro(label, shown);
     };
@@ -452,7 +466,9 @@ fn refusal(model: &Model) -> Option<String> {
     }
     match &model.journal {
         JournalStatus::Ready => None,
-        JournalStatus::Opening => Some("The journal is still opening; try again in a moment.".into()),
+        JournalStatus::Opening => {
+            Some("The journal is still opening; try again in a moment.".into())
+        }
         JournalStatus::Failed(e) => Some(format!("Editing is off: {e}")),
     }
 }
@@ -924,8 +940,16 @@ fn short(text: &str) -> String {
 fn change_text(edit: &Edit) -> String {
     let old = display_value(&edit.field, edit.base.as_ref());
     let new = display_value(&edit.field, edit.new.as_ref());
-    let old = if old.is_empty() { "(empty)".into() } else { short(&old) };
-    let new = if new.is_empty() { "(empty)".into() } else { short(&new) };
+    let old = if old.is_empty() {
+        "(empty)".into()
+    } else {
+        short(&old)
+    };
+    let new = if new.is_empty() {
+        "(empty)".into()
+    } else {
+        short(&new)
+    };
     format!("{}: {old} → {new}", edit.field.name)
 }
 
@@ -1064,7 +1088,10 @@ fn batch_count(rows: &[&StagedRow], size: usize) -> usize {
             list.push(&r.edit.edit.record_id);
         }
     }
-    records.values().map(|l| l.len().div_ceil(size.max(1))).sum()
+    records
+        .values()
+        .map(|l| l.len().div_ceil(size.max(1)))
+        .sum()
 }
 
 /// `W` / `:w`: asks before sending (the dialog defaults to Cancel).
@@ -1096,7 +1123,11 @@ pub fn ask_send(model: &mut Model, ids: Option<Vec<EditId>>) -> Vec<Cmd> {
     }
     let n = rows.len();
     let b = batch_count(&rows, model.batch_size);
-    let what = if ids.is_some() { "selected edit" } else { "edit" };
+    let what = if ids.is_some() {
+        "selected edit"
+    } else {
+        "edit"
+    };
     let mut text = format!(
         "Send {n} {what}{} in {b} batch{} to eLogii?",
         plural(n),
@@ -1298,11 +1329,7 @@ pub fn summary_text(summary: &RunSummary) -> (StatusKind, String) {
         rest.push(format!("{} failed", p.failed));
     }
     if p.conflicts > 0 {
-        rest.push(format!(
-            "{} conflict{}",
-            p.conflicts,
-            plural(p.conflicts)
-        ));
+        rest.push(format!("{} conflict{}", p.conflicts, plural(p.conflicts)));
     }
     if p.kept > 0 {
         rest.push(format!("{} still staged", p.kept));
@@ -1316,8 +1343,11 @@ pub fn summary_text(summary: &RunSummary) -> (StatusKind, String) {
     }
 }
 
+/// Confirmed values per record: field and value.
+type SentValues = BTreeMap<(Entity, String), Vec<(FieldPath, Option<Value>)>>;
+
 fn outcomes_in(model: &mut Model, outcomes: Vec<(EditId, EditOutcome)>) -> Vec<Cmd> {
-    let mut sent: BTreeMap<(Entity, String), Vec<(FieldPath, Option<Value>)>> = BTreeMap::new();
+    let mut sent: SentValues = BTreeMap::new();
     for (id, outcome) in outcomes {
         let Some(r) = model.staging.get_mut(id) else {
             continue;
@@ -1356,10 +1386,7 @@ fn outcomes_in(model: &mut Model, outcomes: Vec<(EditId, EditOutcome)>) -> Vec<C
 
 /// Writes confirmed values into the loaded records, so the tables show what
 /// eLogii now has and later edits start from it.
-fn apply_sent(
-    model: &mut Model,
-    sent: BTreeMap<(Entity, String), Vec<(FieldPath, Option<Value>)>>,
-) -> Vec<Cmd> {
+fn apply_sent(model: &mut Model, sent: SentValues) -> Vec<Cmd> {
     let mut customers: Vec<(usize, Customer)> = Vec::new();
     let mut tasks: Vec<(usize, Task)> = Vec::new();
     for ((entity, id), changes) in sent {
@@ -1507,7 +1534,10 @@ pub fn staged_groups(model: &Model) -> Vec<Group> {
         };
         let chunks = records.len().div_ceil(size);
         for (k, chunk) in records.chunks(size).enumerate() {
-            let rows: Vec<EditId> = chunk.iter().flat_map(|(_, ids)| ids.iter().copied()).collect();
+            let rows: Vec<EditId> = chunk
+                .iter()
+                .flat_map(|(_, ids)| ids.iter().copied())
+                .collect();
             groups.push(Group {
                 title: format!(
                     "POST /{path}/updateMany  call {} of {chunks} · {} record{} · {} edit{}",
@@ -1573,7 +1603,11 @@ pub fn record_label(model: &Model, entity: Entity, record_id: &str) -> String {
             .by_id
             .get(record_id)
             .and_then(|i| task(model, *i))
-            .and_then(|t| text_of(&t.reference).or(text_of(&t.uid)).map(str::to_string)),
+            .and_then(|t| {
+                text_of(&t.reference)
+                    .or(text_of(&t.uid))
+                    .map(str::to_string)
+            }),
     };
     sanitize(&name.unwrap_or_else(|| record_id.to_string())).into_owned()
 }
@@ -1618,9 +1652,7 @@ pub fn staged_action(model: &mut Model, a: crate::app::msg::Action) -> Option<Ve
     let page = view::page_height(model).max(1) as isize;
     let step = |model: &mut Model, d: isize| {
         if let Some(Screen::Staged { selected, .. }) = model.stack.last_mut() {
-            *selected = selected
-                .saturating_add_signed(d)
-                .min(n.saturating_sub(1));
+            *selected = selected.saturating_add_signed(d).min(n.saturating_sub(1));
         }
     };
     match a {
@@ -1719,7 +1751,11 @@ pub fn sync_text(model: &Model) -> String {
     let c: Counts = model.staging.counts();
     let mut parts = Vec::new();
     if c.staged + c.sending > 0 {
-        parts.push(format!("{} {} staged", Mark::Staged.glyph(), c.staged + c.sending));
+        parts.push(format!(
+            "{} {} staged",
+            Mark::Staged.glyph(),
+            c.staged + c.sending
+        ));
     }
     if c.failed > 0 {
         parts.push(format!("{} {} failed", Mark::Failed.glyph(), c.failed));

@@ -92,7 +92,11 @@ impl Effects {
 
     /// Sends go to `writer`; its events are forwarded as [`Msg::Writer`].
     /// Must run inside a tokio runtime.
-    pub fn attach_writer(&mut self, writer: WriterHandle, mut events: UnboundedReceiver<WriterEvent>) {
+    pub fn attach_writer(
+        &mut self,
+        writer: WriterHandle,
+        mut events: UnboundedReceiver<WriterEvent>,
+    ) {
         let tx = self.tx.clone();
         let task = tokio::spawn(async move {
             while let Some(ev) = events.recv().await {
@@ -158,7 +162,9 @@ impl Effects {
             },
             Cmd::Send { ids } => {
                 let started = match &self.writer {
-                    None => Err("the writer is not running (read-only, or the journal could not be opened)"),
+                    None => Err(
+                        "the writer is not running (read-only, or the journal could not be opened)",
+                    ),
                     Some(w) => {
                         let run = match ids {
                             None => w.send_all(),
@@ -267,7 +273,10 @@ pub fn derive_now(cmd: &Cmd) -> Option<Msg> {
     }
 }
 
-fn touched_after(journal: &Journal, ids: &[EditId]) -> Result<Vec<(EditId, Option<PendingEdit>)>, JournalError> {
+fn touched_after(
+    journal: &Journal,
+    ids: &[EditId],
+) -> Result<Vec<(EditId, Option<PendingEdit>)>, JournalError> {
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         out.push((*id, journal.get(*id)?));

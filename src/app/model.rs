@@ -431,7 +431,10 @@ impl Staging {
     pub fn has_record(&self, entity: Entity, record_id: &str) -> bool {
         self.by_record
             .get(&(entity, record_id.to_string()))
-            .is_some_and(|ids| ids.iter().any(|id| self.rows.get(id).is_some_and(|r| !r.sent)))
+            .is_some_and(|ids| {
+                ids.iter()
+                    .any(|id| self.rows.get(id).is_some_and(|r| !r.sent))
+            })
     }
 
     /// Adds or replaces a row from the journal (it is pending again).

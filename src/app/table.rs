@@ -734,6 +734,35 @@ mod tests {
     }
 
     #[test]
+    fn replace_many_changes_only_the_given_rows_and_leaves_snapshots_alone() {
+        let mut s: Store<u32> = Store::new();
+        s.push_chunk(vec![0, 1, 2]);
+        s.push_chunk(vec![3, 4]);
+        s.push_chunk(vec![5]);
+        let snapshot = s.clone();
+        s.replace_many(vec![(4, 40), (0, 10), (99, 0), (4, 41), (5, 50)]);
+        assert_eq!(s.iter().copied().collect::<Vec<_>>(), [10, 1, 2, 3, 41, 50]);
+        assert_eq!(
+            snapshot.iter().copied().collect::<Vec<_>>(),
+            [0, 1, 2, 3, 4, 5]
+        );
+        let mut t = TextStore::new();
+        t.push_chunk(["a", "bb", "ccc"]);
+        t.push_chunk(["dddd"]);
+        let before = t.clone();
+        t.replace_many(vec![
+            (1, "B".into()),
+            (3, "D!".into()),
+            (1, "BB2".into()),
+            (7, "x".into()),
+        ]);
+        let all: Vec<&str> = (0..4).map(|i| t.get(i).unwrap()).collect();
+        assert_eq!(all, ["a", "BB2", "ccc", "D!"]);
+        assert_eq!(before.get(1), Some("bb"));
+        assert_eq!(t.len(), 4);
+    }
+
+    #[test]
     fn store_indexes_across_chunks() {
         let mut s = Store::new();
         s.push_chunk(vec![1, 2, 3]);

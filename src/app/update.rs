@@ -71,6 +71,9 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             paste(model, &text)
         }
         Msg::Scroll(n) => {
+            if model.editor.is_some() || model.confirm.is_some() {
+                return Vec::new();
+            }
             model.dirty = true;
             move_cursor(model, isize::from(n));
             scroll_current(model);

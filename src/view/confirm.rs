@@ -57,7 +57,14 @@ pub fn render(model: &Model, c: &Confirm, buf: &mut Buffer, area: Rect) {
         .title(" Confirm ")
         .render(pop, buf);
     for (i, line) in text.iter().enumerate().take((height - 4) as usize) {
-        put(buf, pop.x + 2, pop.y + 1 + i as u16, width - 4, line, Style::new());
+        put(
+            buf,
+            pop.x + 2,
+            pop.y + 1 + i as u16,
+            width - 4,
+            line,
+            Style::new(),
+        );
     }
     let focus = Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD);
     let plain = Style::new();

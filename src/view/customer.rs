@@ -74,11 +74,7 @@ pub fn fields(c: &Customer) -> Vec<(&'static str, String, Option<&'static str>)>
             Some("contactEmail"),
         ),
         ("Tags", sanitize(&tags).into_owned(), Some("tags")),
-        (
-            "Description",
-            field_text(&c.description).into_owned(),
-            None,
-        ),
+        ("Description", field_text(&c.description).into_owned(), None),
     ]
 }
 

@@ -15,7 +15,10 @@ pub const MIN_CELL_EDITOR: u16 = 32;
 /// [`MIN_CELL_EDITOR`] inside `bounds`.
 pub fn cell_rect(cell: Rect, bounds: Rect) -> Rect {
     let width = cell.width.max(MIN_CELL_EDITOR).min(bounds.width);
-    let x = cell.x.min(bounds.right().saturating_sub(width)).max(bounds.x);
+    let x = cell
+        .x
+        .min(bounds.right().saturating_sub(width))
+        .max(bounds.x);
     Rect::new(x, cell.y, width, 1)
 }
 

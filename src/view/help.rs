@@ -70,12 +70,21 @@ pub fn lines(model: &Model) -> Vec<(String, String)> {
     }
     add(b.label(Action::Copy), "copy the value under the cursor");
     if let Some(Screen::Staged { .. }) = screen {
-        add(b.label(Action::Send), "send the marked edits, or all (asks first)");
+        add(
+            b.label(Action::Send),
+            "send the marked edits, or all (asks first)",
+        );
         add(b.label(Action::ToggleMark), "mark / unmark an edit");
-        add(b.label(Action::DropEdit), "drop the staged edit (asks first)");
+        add(
+            b.label(Action::DropEdit),
+            "drop the staged edit (asks first)",
+        );
         add(b.label(Action::Edit), "edit the new value again");
         add(b.label(Action::KeepMine), "a conflict: send mine anyway");
-        add(b.label(Action::TakeTheirs), "a conflict: keep eLogii's value");
+        add(
+            b.label(Action::TakeTheirs),
+            "a conflict: keep eLogii's value",
+        );
     } else {
         add(
             b.label(Action::Edit),

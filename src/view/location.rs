@@ -74,11 +74,7 @@ pub fn fields(c: &Customer, l: &Location) -> Vec<FieldLine> {
     let week = match &l.schedule {
         Field::Value(schedule) => {
             let week = WeekHours::from_schedule(schedule);
-            out.push((
-                "Hours".into(),
-                format_week_line(&week),
-                whole("schedule"),
-            ));
+            out.push(("Hours".into(), format_week_line(&week), whole("schedule")));
             week
         }
         other => {

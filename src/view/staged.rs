@@ -63,14 +63,12 @@ fn lines(model: &Model) -> Vec<Line> {
             };
             out.push(Line::Edit(k, id));
             if row.edit.state == EditState::Conflict && !row.sent {
-                out.push(Line::Note(
-                    format!(
-                        "base: {} · mine: {} · theirs: {}",
-                        value(row, row.edit.edit.base.as_ref(), 30),
-                        value(row, row.edit.edit.new.as_ref(), 30),
-                        value(row, row.edit.theirs.as_ref(), 30)
-                    ),
-                ));
+                out.push(Line::Note(format!(
+                    "base: {} · mine: {} · theirs: {}",
+                    value(row, row.edit.edit.base.as_ref(), 30),
+                    value(row, row.edit.edit.new.as_ref(), 30),
+                    value(row, row.edit.theirs.as_ref(), 30)
+                )));
             } else if let Some(m) = &row.edit.message
                 && !row.sent
             {
@@ -183,7 +181,14 @@ pub fn render(
                 put(buf, body.x + 2, y, body.width - 2, &text, style);
             }
             Line::Note(text) => {
-                put(buf, body.x + 18, y, body.width.saturating_sub(18), text, t.dim);
+                put(
+                    buf,
+                    body.x + 18,
+                    y,
+                    body.width.saturating_sub(18),
+                    text,
+                    t.dim,
+                );
             }
         }
     }

@@ -514,10 +514,19 @@ pub fn hints(model: &Model) -> Vec<(String, &'static str)> {
                 (Action::SortAsc, "sort"),
                 (Action::Copy, "copy"),
             ],
-            Some(Screen::Location { .. }) | Some(Screen::Form { .. }) => vec![
+            Some(Screen::Location { .. }) => vec![
                 (Action::Help, "help"),
                 (Action::Edit, "edit"),
                 (Action::CopyDay, "day→Mo-Fr"),
+                (Action::Undo, "undo"),
+                (Action::Redo, "redo"),
+                (Action::Send, "send"),
+                (Action::Quit, "back"),
+                (Action::Copy, "copy"),
+            ],
+            Some(Screen::Form { .. }) => vec![
+                (Action::Help, "help"),
+                (Action::Edit, "edit"),
                 (Action::Undo, "undo"),
                 (Action::Redo, "redo"),
                 (Action::Send, "send"),

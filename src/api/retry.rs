@@ -119,7 +119,7 @@ mod tests {
         };
         // With the largest random draw the delay is the ceiling itself.
         let max = u64::MAX;
-        assert_eq!(p.delay(1, None, 100_000_000), Some(Duration::ZERO));
+        assert_eq!(p.delay(1, None, 100_000_001), Some(Duration::ZERO));
         assert!(
             p.delay(1, None, max)
                 .is_some_and(|d| d <= Duration::from_millis(100))

@@ -4,14 +4,17 @@
 //!
 //! Edits files are CSV with the header `entity,record,field,value` (other
 //! columns are ignored, so `staged --format csv` output can be applied again)
-//! or JSON lines with the same keys. `entity` is `customer` (the default when
-//! empty) or `task`; `record` is the `_id`, `uid` or `externalId`; `field` is a
-//! path such as `locations[0].postCode`; `value` is written as a person types it
-//! (see [`crate::domain::validate`]); in JSON lines a non-string value is taken
-//! as eLogii JSON.
+//! or JSON lines with the same keys; the path `-` reads them from standard
+//! input. `entity` is `customer` (the default when empty) or `task`; `record`
+//! is the `_id`, `uid`, `externalId` or `reference` (tried in that order);
+//! `field` is a path such as `locations[0].postCode`, or a location-only name
+//! such as `postCode` for a customer with one location (see
+//! [`FieldPath::parse_for`]); `value` is written as a person types it (see
+//! [`crate::domain::validate`]); in JSON lines a non-string value is taken as
+//! eLogii JSON. The field list for people is in `docs/editing.md`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::Write;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -23,7 +26,7 @@ use crate::domain::edit::{
 };
 use crate::domain::sanitize::sanitize;
 use crate::domain::validate::validate_value;
-use crate::sync::batch::{EditId, EditOutcome, PendingEdit};
+use crate::sync::batch::{EditId, EditOutcome, EditState, PendingEdit};
 use crate::sync::journal::{Journal, JournalError, StageResult};
 use crate::sync::writer::{self, Progress, WriterConfig, WriterEvent, read_where_in};
 
@@ -42,6 +45,28 @@ pub enum HeadlessError {
     Writer(String),
     #[error("cannot write the report: {0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}, so nothing can be sent")]
+    ReadOnly(String),
+    #[error("--drop-all would drop {0}; add --yes to confirm (there is no terminal to ask on)")]
+    DropAllNeedsYes(String),
+}
+
+/// Refuses to send when the connection is read-only, saying whether the
+/// `--read-only` flag or the profile's `read_only = true` is the reason.
+pub fn check_writable(
+    flag: bool,
+    profile: &str,
+    profile_read_only: bool,
+) -> Result<(), HeadlessError> {
+    let profile_text = format!("profile {profile:?} has read_only = true");
+    match (flag, profile_read_only) {
+        (false, false) => Ok(()),
+        (true, false) => Err(HeadlessError::ReadOnly("--read-only is set".into())),
+        (false, true) => Err(HeadlessError::ReadOnly(profile_text)),
+        (true, true) => Err(HeadlessError::ReadOnly(format!(
+            "--read-only is set and {profile_text}"
+        ))),
+    }
 }
 
 /// `staged` output format.
@@ -84,6 +109,10 @@ pub struct ApplyReport {
     pub conflicts: usize,
     /// Still staged (not confirmed, retries used up).
     pub kept: usize,
+    /// Lines overridden by a later line for the same record and field.
+    pub overridden: usize,
+    /// Pending edits from earlier runs (for the same server) still in the journal.
+    pub earlier_pending: usize,
 }
 
 impl ApplyReport {
@@ -150,14 +179,40 @@ fn is_jsonl(path: &Path, text: &str) -> bool {
     }
 }
 
+/// The path that stands for standard input.
+pub const STDIN_PATH: &str = "-";
+
+fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == STDIN_PATH
+}
+
+/// `path` as messages name it.
+fn source_name(path: &Path) -> PathBuf {
+    if is_stdin(path) {
+        PathBuf::from("standard input")
+    } else {
+        path.to_path_buf()
+    }
+}
+
 fn read_edits(path: &Path) -> Result<Vec<Result<Line, LineError>>, HeadlessError> {
-    let bytes = std::fs::read(path).map_err(|e| HeadlessError::Read {
-        path: path.to_path_buf(),
+    let read = if is_stdin(path) {
+        let stdin = std::io::stdin();
+        if stdin.is_terminal() {
+            eprintln!("elogii-tui: reading edits from standard input (end with Ctrl-D)");
+        }
+        let mut bytes = Vec::new();
+        stdin.lock().read_to_end(&mut bytes).map(|_| bytes)
+    } else {
+        std::fs::read(path)
+    };
+    let bytes = read.map_err(|e| HeadlessError::Read {
+        path: source_name(path),
         reason: e.to_string(),
     })?;
     let text = String::from_utf8(bytes).map_err(|_| HeadlessError::BadFile {
-        path: path.to_path_buf(),
-        reason: "the file is not UTF-8 text".into(),
+        path: source_name(path),
+        reason: "the text is not UTF-8".into(),
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     if is_jsonl(path, text) {
@@ -236,7 +291,7 @@ fn read_csv(path: &Path, text: &str) -> Result<Vec<Result<Line, LineError>>, Hea
     let headers = reader
         .headers()
         .map_err(|e| HeadlessError::BadFile {
-            path: path.to_path_buf(),
+            path: source_name(path),
             reason: format!("cannot read the header: {e}"),
         })?
         .clone();
@@ -248,7 +303,7 @@ fn read_csv(path: &Path, text: &str) -> Result<Vec<Result<Line, LineError>>, Hea
     let (entity, record, field, value) = (col("entity"), col("record"), col("field"), col("value"));
     let (Some(record), Some(field), Some(value)) = (record, field, value) else {
         return Err(HeadlessError::BadFile {
-            path: path.to_path_buf(),
+            path: source_name(path),
             reason: "the header must name the columns entity,record,field,value".into(),
         });
     };
@@ -307,7 +362,7 @@ fn check_line(l: Line) -> Result<Line, LineError> {
         return Err(LineError {
             line: l.line,
             record: String::new(),
-            message: "the record is empty; give its _id, uid or externalId".into(),
+            message: "the record is empty; give its _id, uid, externalId or reference".into(),
         });
     }
     Ok(l)
@@ -334,10 +389,12 @@ fn is_uid(s: &str) -> bool {
 enum Found {
     One(Value),
     Missing,
-    Many(usize),
+    /// Several records share the key in this member (`externalId`, `reference`).
+    Many(usize, &'static str),
 }
 
-/// Looks up every record key by `_id`, `uid` and then `externalId`.
+/// Looks up every record key by `_id`, `uid`, `externalId` and then `reference`:
+/// a key found by one member is not looked up by the next.
 async fn resolve_records(
     client: &Client,
     config: &WriterConfig,
@@ -345,41 +402,45 @@ async fn resolve_records(
 ) -> Result<HashMap<(Entity, String), Found>, ApiError> {
     let mut out = HashMap::new();
     for (&entity, keys) in keys {
-        let ids: Vec<String> = keys.iter().filter(|k| is_object_id(k)).cloned().collect();
-        let uids: Vec<String> = keys.iter().filter(|k| is_uid(k)).cloned().collect();
-        let mut found: HashMap<String, Vec<Value>> = HashMap::new();
-        for r in read_where_in(client, config, entity, "_id", &ids).await? {
-            if let Some(id) = record_id(&r).map(str::to_string) {
-                found.entry(id).or_default().push(r);
+        let mut found: HashMap<String, (&'static str, Vec<Value>)> = HashMap::new();
+        for member in ["_id", "uid", "externalId", "reference"] {
+            let wanted: Vec<String> = keys
+                .iter()
+                .filter(|k| !found.contains_key(*k))
+                .filter(|k| match member {
+                    "_id" => is_object_id(k),
+                    "uid" => is_uid(k),
+                    _ => true,
+                })
+                .cloned()
+                .collect();
+            if wanted.is_empty() {
+                continue;
             }
-        }
-        for r in read_where_in(client, config, entity, "uid", &uids).await? {
-            if let Some(uid) = r.get("uid").and_then(Value::as_str).map(str::to_string) {
-                found.entry(uid).or_default().push(r);
+            let mut this: HashMap<String, Vec<Value>> = HashMap::new();
+            for r in read_where_in(client, config, entity, member, &wanted).await? {
+                // Numbers are matched loosely by eLogii; compare as text.
+                let key = match r.get(member) {
+                    Some(Value::String(s)) => s.clone(),
+                    Some(Value::Number(n)) => n.to_string(),
+                    _ => continue,
+                };
+                if keys.contains(&key) {
+                    this.entry(key).or_default().push(r);
+                }
             }
-        }
-        let rest: Vec<String> = keys
-            .iter()
-            .filter(|k| !found.contains_key(*k))
-            .cloned()
-            .collect();
-        for r in read_where_in(client, config, entity, "externalId", &rest).await? {
-            if let Some(ext) = r
-                .get("externalId")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-            {
-                found.entry(ext).or_default().push(r);
+            for (key, list) in this {
+                found.insert(key, (member, list));
             }
         }
         for key in keys {
             let f = match found.remove(key) {
                 None => Found::Missing,
-                Some(mut list) if list.len() == 1 => match list.pop() {
-                    Some(v) => Found::One(v),
-                    None => Found::Missing,
+                Some((member, mut list)) => match (list.pop(), list.is_empty()) {
+                    (Some(v), true) => Found::One(v),
+                    (Some(_), false) => Found::Many(list.len() + 1, member),
+                    (None, _) => Found::Missing,
                 },
-                Some(list) => Found::Many(list.len()),
             };
             out.insert((entity, key.clone()), f);
         }
@@ -388,11 +449,10 @@ async fn resolve_records(
 }
 
 fn edit_for(entity: Entity, record: &Value, l: &Line) -> Result<Edit, String> {
-    let path = FieldPath::parse(entity, &l.field).map_err(|e| e.to_string())?;
+    let field = FieldPath::parse_for(entity, &l.field, record).map_err(|e| e.to_string())?;
     match &l.value {
-        RawValue::Text(t) => Edit::from_input(entity, record, &path, t).map_err(|e| e.to_string()),
+        RawValue::Text(t) => Edit::from_input(entity, record, &field, t).map_err(|e| e.to_string()),
         RawValue::Json(v) => {
-            let field = path.resolve(record).map_err(|e| e.to_string())?;
             let new = validate_value(&field, v).map_err(|e| e.to_string())?;
             Ok(Edit {
                 entity,
@@ -405,12 +465,6 @@ fn edit_for(entity: Entity, record: &Value, l: &Line) -> Result<Edit, String> {
             })
         }
     }
-}
-
-struct Change {
-    line: u64,
-    record: String,
-    edit: Edit,
 }
 
 fn shown(field: &FieldPath, v: Option<&Value>) -> String {
@@ -448,10 +502,19 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// Reads an edits file, checks every line against freshly read records, and
-/// lists the changes (dry run) or stages them in `journal` and sends them
-/// through the writer. A bad line is reported with its line number and the
-/// rest still go. Text written to `out` is sanitised.
+/// One line that reads as an edit of a found record.
+struct Valid {
+    line: u64,
+    record: String,
+    edit: Edit,
+}
+
+/// Reads an edits file (`-`: standard input), checks every line against
+/// freshly read records, and lists the changes (dry run) or stages them in
+/// `journal` and sends them through the writer. A bad line is reported with its
+/// line number and the rest still go; of several lines for the same record and
+/// field the last wins, and the report says so. Text written to `out` is
+/// sanitised.
 pub async fn apply(
     client: &Client,
     journal: &Journal,
@@ -459,7 +522,12 @@ pub async fn apply(
     options: &ApplyOptions,
     out: &mut dyn Write,
 ) -> Result<ApplyReport, HeadlessError> {
-    let parsed = read_edits(path)?;
+    let parsed = {
+        let path = path.to_path_buf();
+        tokio::task::spawn_blocking(move || read_edits(&path))
+            .await
+            .map_err(|e| HeadlessError::Writer(e.to_string()))??
+    };
     let mut report = ApplyReport {
         lines: parsed.len(),
         ..ApplyReport::default()
@@ -485,8 +553,7 @@ pub async fn apply(
     }
     let records = resolve_records(client, &options.writer, &keys).await?;
 
-    let mut changes: Vec<Option<Change>> = Vec::new();
-    let mut index: HashMap<(Entity, String, String), usize> = HashMap::new();
+    let mut valid: Vec<Valid> = Vec::new();
     for (l, entity) in good {
         let fail = |message: String| LineError {
             line: l.line,
@@ -495,50 +562,66 @@ pub async fn apply(
         };
         let record = match records.get(&(entity, l.record.clone())) {
             Some(Found::One(r)) => r,
-            Some(Found::Many(n)) => {
+            Some(Found::Many(n, member)) => {
                 errors.push(fail(format!(
-                    "{n} {entity}s have this externalId; use the _id or uid instead"
+                    "{n} {entity}s have this {member}, so the line is not applied; use the _id or uid instead"
                 )));
                 continue;
             }
             _ => {
                 errors.push(fail(format!(
-                    "there is no {entity} with this _id, uid or externalId"
+                    "there is no {entity} with this _id, uid, externalId or reference"
                 )));
                 continue;
             }
         };
-        let edit = match edit_for(entity, record, &l) {
-            Ok(e) => e,
-            Err(m) => {
-                errors.push(fail(m));
-                continue;
-            }
-        };
-        let key = (entity, edit.record_id.clone(), edit.field.to_string());
-        // A later line for the same field wins.
-        if let Some(i) = index.remove(&key)
-            && let Some(slot) = changes.get_mut(i)
-        {
-            *slot = None;
+        match edit_for(entity, record, &l) {
+            Ok(edit) => valid.push(Valid {
+                line: l.line,
+                record: l.record.clone(),
+                edit,
+            }),
+            Err(m) => errors.push(fail(m)),
         }
-        if edit.is_noop() {
-            report.unchanged += 1;
+    }
+
+    // Of several lines for the same record and field, the last wins.
+    let mut last: HashMap<(Entity, String, String), usize> = HashMap::new();
+    let mut overrides: Vec<(u64, u64)> = Vec::new();
+    for (i, v) in valid.iter().enumerate() {
+        let key = (
+            v.edit.entity,
+            v.edit.record_id.clone(),
+            v.edit.field.to_string(),
+        );
+        if let Some(earlier) = last.insert(key, i) {
+            overrides.push((v.line, valid[earlier].line));
+        }
+    }
+    let winners: HashSet<usize> = last.into_values().collect();
+    let mut changes: Vec<Valid> = Vec::new();
+    for (i, v) in valid.into_iter().enumerate() {
+        if !winners.contains(&i) {
             continue;
         }
-        index.insert(key, changes.len());
-        changes.push(Some(Change {
-            line: l.line,
-            record: l.record.clone(),
-            edit,
-        }));
+        if v.edit.is_noop() {
+            report.unchanged += 1;
+        } else {
+            changes.push(v);
+        }
     }
-    let changes: Vec<Change> = changes.into_iter().flatten().collect();
     errors.sort_by_key(|e| e.line);
     report.invalid = errors.len();
     report.changes = changes.len();
+    report.overridden = overrides.len();
 
-    let error_lines = |out: &mut dyn Write| -> Result<(), HeadlessError> {
+    let notes = |out: &mut dyn Write| -> Result<(), HeadlessError> {
+        for (later, earlier) in &overrides {
+            say(
+                out,
+                &format!("line {later} overrides line {earlier} (same record and field)"),
+            )?;
+        }
         for e in &errors {
             let who = if e.record.is_empty() {
                 String::new()
@@ -561,7 +644,7 @@ pub async fn apply(
         for c in &changes {
             say(out, &change_text(&c.record, &c.edit))?;
         }
-        error_lines(out)?;
+        notes(out)?;
         say(out, &apply_summary(&report, true))?;
         return Ok(report);
     }
@@ -570,6 +653,7 @@ pub async fn apply(
     let edits: Vec<Edit> = changes.iter().map(|c| c.edit.clone()).collect();
     let staged = {
         let j = journal.clone();
+        let origin = origin.clone();
         tokio::task::spawn_blocking(move || j.stage_many(&origin, &edits))
             .await
             .map_err(|e| HeadlessError::Writer(e.to_string()))??
@@ -597,7 +681,7 @@ pub async fn apply(
         client,
         journal,
         &options.writer,
-        Some(wanted),
+        Some(wanted.clone()),
         options.progress,
     )
     .await?;
@@ -612,14 +696,17 @@ pub async fn apply(
             }
             Some(EditOutcome::Failed(m)) => {
                 report.failed += 1;
-                say(out, &format!("failed: line {}: {text}: {m}", c.line))?;
+                say(
+                    out,
+                    &format!("failed: line {} (edit {id}): {text}: {m}", c.line),
+                )?;
             }
             Some(EditOutcome::Conflict { theirs }) => {
                 report.conflicts += 1;
                 say(
                     out,
                     &format!(
-                        "conflict: line {}: {text}: eLogii now has {} (kept in the journal; see `elogii-tui staged`)",
+                        "conflict: line {} (edit {id}): {text}: eLogii now has {}",
                         c.line,
                         shown(&c.edit.field, theirs.as_ref())
                     ),
@@ -627,13 +714,19 @@ pub async fn apply(
             }
             Some(EditOutcome::StillStaged(m)) => {
                 report.kept += 1;
-                say(out, &format!("not sent: line {}: {text}: {m}", c.line))?;
+                say(
+                    out,
+                    &format!("not sent: line {} (edit {id}): {text}: {m}", c.line),
+                )?;
             }
             None => {
                 report.kept += 1;
                 say(
                     out,
-                    &format!("not sent: line {}: {text}: still staged", c.line),
+                    &format!(
+                        "not sent: line {} (edit {id}): {text}: still staged",
+                        c.line
+                    ),
                 )?;
             }
         }
@@ -647,9 +740,74 @@ pub async fn apply(
             ),
         )?;
     }
-    error_lines(out)?;
+    notes(out)?;
     say(out, &apply_summary(&report, false))?;
+    let after = {
+        let j = journal.clone();
+        tokio::task::spawn_blocking(move || j.pending(Some(&origin)))
+            .await
+            .map_err(|e| HeadlessError::Writer(e.to_string()))??
+    };
+    let mine: HashSet<EditId> = wanted.into_iter().collect();
+    let earlier: Vec<&PendingEdit> = after.iter().filter(|p| !mine.contains(&p.id)).collect();
+    report.earlier_pending = earlier.len();
+    if !earlier.is_empty() {
+        say(out, &earlier_text(&earlier))?;
+    }
     Ok(report)
+}
+
+/// "3 edits from earlier are still pending; `elogii-tui send` sends them."
+fn earlier_text(earlier: &[&PendingEdit]) -> String {
+    let n = earlier.len();
+    let mut text = format!(
+        "{} from earlier {} still pending",
+        plural(n, "edit", "edits"),
+        if n == 1 { "is" } else { "are" }
+    );
+    let conflicts = earlier
+        .iter()
+        .filter(|p| p.state == EditState::Conflict)
+        .count();
+    if conflicts == n {
+        text.push_str(&format!(
+            " ({}); see `elogii-tui staged`.",
+            if n == 1 {
+                "a conflict"
+            } else {
+                "all conflicts"
+            }
+        ));
+    } else {
+        text.push_str(&format!(
+            "; `elogii-tui send` sends {}, `elogii-tui staged` lists {}.",
+            if n == 1 { "it" } else { "them" },
+            if n == 1 { "it" } else { "them" }
+        ));
+    }
+    text
+}
+
+/// "2 sent, 1 failed (kept in the journal: …), 0 conflicts, 0 left staged".
+fn outcome_text(sent: usize, failed: usize, conflicts: usize, kept: usize) -> String {
+    const KEPT: &str = "kept in the journal: see `elogii-tui staged`";
+    let mut parts = vec![format!("{sent} sent")];
+    parts.push(if failed > 0 {
+        format!("{failed} failed ({KEPT}; drop with `elogii-tui staged --drop-failed`)")
+    } else {
+        "0 failed".to_string()
+    });
+    parts.push(if conflicts > 0 {
+        format!("{} ({KEPT})", plural(conflicts, "conflict", "conflicts"))
+    } else {
+        "0 conflicts".to_string()
+    });
+    parts.push(if kept > 0 {
+        format!("{kept} left staged (`elogii-tui send` tries again)")
+    } else {
+        "0 left staged".to_string()
+    });
+    parts.join(", ")
 }
 
 fn apply_summary(r: &ApplyReport, dry_run: bool) -> String {
@@ -660,15 +818,18 @@ fn apply_summary(r: &ApplyReport, dry_run: bool) -> String {
             plural(r.changes, "change", "changes")
         ));
     } else {
-        parts.push(format!("{} sent", r.sent));
-        parts.push(format!("{} failed", r.failed));
-        parts.push(plural(r.conflicts, "conflict", "conflicts"));
-        parts.push(format!("{} left staged", r.kept));
+        parts.push(outcome_text(r.sent, r.failed, r.conflicts, r.kept));
     }
     if r.unchanged > 0 {
         parts.push(format!(
             "{} already as asked",
             plural(r.unchanged, "line", "lines")
+        ));
+    }
+    if r.overridden > 0 {
+        parts.push(format!(
+            "{} overridden by a later line",
+            plural(r.overridden, "line", "lines")
         ));
     }
     let mut text = parts.join(", ");
@@ -743,32 +904,59 @@ pub async fn send(
     progress: bool,
     out: &mut dyn Write,
 ) -> Result<SendReport, HeadlessError> {
-    let pending: Vec<PendingEdit> = {
+    let origin = client.base_url().to_string();
+    let all: Vec<PendingEdit> = {
         let j = journal.clone();
-        let origin = client.base_url().to_string();
-        tokio::task::spawn_blocking(move || j.pending(Some(&origin)))
+        tokio::task::spawn_blocking(move || j.pending(None))
             .await
             .map_err(|e| HeadlessError::Writer(e.to_string()))??
     };
+    let (pending, elsewhere): (Vec<PendingEdit>, Vec<PendingEdit>) =
+        all.into_iter().partition(|p| p.origin == origin);
     let mut report = SendReport {
         pending: pending.len(),
         ..SendReport::default()
     };
     if pending.is_empty() {
-        say(out, &format!("Nothing to send to {}.", client.base_url()))?;
+        say(out, &format!("Nothing to send to {origin}."))?;
+        let others: BTreeSet<&str> = elsewhere.iter().map(|p| p.origin.as_str()).collect();
+        for other in others {
+            let n = elsewhere.iter().filter(|p| p.origin == other).count();
+            say(
+                out,
+                &format!(
+                    "The journal holds {} for {other}: `elogii-tui send --base-url {other}` sends {}.",
+                    plural(n, "edit", "edits"),
+                    if n == 1 { "it" } else { "them" }
+                ),
+            )?;
+        }
         return Ok(report);
     }
-    say(
-        out,
-        &format!(
-            "Sending {} to {}.",
-            plural(pending.len(), "pending edit", "pending edits"),
-            client.base_url()
-        ),
-    )?;
+    let mut header = format!(
+        "Sending {} from earlier to {origin}",
+        plural(pending.len(), "pending edit", "pending edits")
+    );
+    let cut_off = pending
+        .iter()
+        .filter(|p| p.state == EditState::Sending)
+        .count();
+    if cut_off > 0 {
+        header.push_str(&format!(
+            " ({} being sent when the last run stopped; checked against eLogii first)",
+            if cut_off == 1 {
+                "1 was".to_string()
+            } else {
+                format!("{cut_off} were")
+            }
+        ));
+    }
+    header.push('.');
+    say(out, &header)?;
     let (outcomes, _) = run_writer(client, journal, config, None, progress).await?;
     for p in &pending {
         let text = change_text(&p.edit.record_id, &p.edit);
+        let id = p.id;
         match outcomes.get(&p.id) {
             Some(EditOutcome::Sent | EditOutcome::AlreadyThere) => {
                 report.sent += 1;
@@ -776,47 +964,48 @@ pub async fn send(
             }
             Some(EditOutcome::Failed(m)) => {
                 report.failed += 1;
-                say(out, &format!("failed: {text}: {m}"))?;
+                say(out, &format!("failed (edit {id}): {text}: {m}"))?;
             }
             Some(EditOutcome::Conflict { theirs }) => {
                 report.conflicts += 1;
                 say(
                     out,
                     &format!(
-                        "conflict: {text}: eLogii now has {}",
+                        "conflict (edit {id}): {text}: eLogii now has {}",
                         shown(&p.edit.field, theirs.as_ref())
                     ),
                 )?;
             }
             Some(EditOutcome::StillStaged(m)) => {
                 report.kept += 1;
-                say(out, &format!("not sent: {text}: {m}"))?;
+                say(out, &format!("not sent (edit {id}): {text}: {m}"))?;
             }
-            None if p.state == crate::sync::batch::EditState::Conflict => {
+            None if p.state == EditState::Conflict => {
                 report.conflicts += 1;
-                say(out, &format!("conflict (waiting for you): {text}"))?;
+                say(
+                    out,
+                    &format!("conflict (edit {id}, waiting for you): {text}"),
+                )?;
             }
             None => {
                 report.kept += 1;
-                say(out, &format!("not sent: {text}: still staged"))?;
+                say(out, &format!("not sent (edit {id}): {text}: still staged"))?;
             }
         }
     }
     say(
         out,
         &format!(
-            "{} sent, {} failed, {}, {} left staged.",
-            report.sent,
-            report.failed,
-            plural(report.conflicts, "conflict", "conflicts"),
-            report.kept
+            "{}.",
+            outcome_text(report.sent, report.failed, report.conflicts, report.kept)
         ),
     )?;
     Ok(report)
 }
 
-/// Lists the journal's pending edits; CSV cells are sanitised only when
-/// `to_terminal` (a file gets the values as they are). Returns the count.
+/// Lists the journal's pending edits with their ids and the server (base URL)
+/// they belong to; CSV cells are sanitised only when `to_terminal` (a file
+/// gets the values as they are). Returns the count.
 pub fn staged(
     journal: &Journal,
     format: StagedFormat,
@@ -825,41 +1014,7 @@ pub fn staged(
 ) -> Result<usize, HeadlessError> {
     let pending = journal.pending(None)?;
     match format {
-        StagedFormat::Text => {
-            if pending.is_empty() {
-                say(out, "No pending edits.")?;
-            } else {
-                say(
-                    out,
-                    &format!(
-                        "{}:",
-                        plural(pending.len(), "pending edit", "pending edits")
-                    ),
-                )?;
-            }
-            let origins: BTreeSet<&str> = pending.iter().map(|p| p.origin.as_str()).collect();
-            for p in &pending {
-                let mut text = format!(
-                    "{:<8} {} {}",
-                    p.state.name(),
-                    p.edit.entity,
-                    change_text(&p.edit.record_id, &p.edit)
-                );
-                if let Some(theirs) = &p.theirs {
-                    text.push_str(&format!(
-                        " [eLogii has {}]",
-                        shown(&p.edit.field, Some(theirs))
-                    ));
-                }
-                if let Some(m) = &p.message {
-                    text.push_str(&format!(" ({m})"));
-                }
-                if origins.len() > 1 {
-                    text.push_str(&format!(" @ {}", p.origin));
-                }
-                say(out, &text)?;
-            }
-        }
+        StagedFormat::Text => staged_text(&pending, out)?,
         StagedFormat::Csv => {
             let mut w = csv::Writer::from_writer(&mut *out);
             let clean = |s: String| -> String {
@@ -869,10 +1024,7 @@ pub fn staged(
                     s
                 }
             };
-            w.write_record([
-                "entity", "record", "field", "value", "old", "state", "message",
-            ])
-            .map_err(csv_io)?;
+            w.write_record(STAGED_CSV_HEADER).map_err(csv_io)?;
             for p in &pending {
                 w.write_record([
                     p.edit.entity.name().to_string(),
@@ -882,6 +1034,8 @@ pub fn staged(
                     clean(display_value(&p.edit.field, p.edit.base.as_ref())),
                     p.state.name().to_string(),
                     clean(p.message.clone().unwrap_or_default()),
+                    p.id.0.to_string(),
+                    clean(p.origin.clone()),
                 ])
                 .map_err(csv_io)?;
             }
@@ -889,6 +1043,274 @@ pub fn staged(
         }
     }
     Ok(pending.len())
+}
+
+/// The columns of `staged --format csv` (the first four make it an edits file).
+pub const STAGED_CSV_HEADER: [&str; 9] = [
+    "entity", "record", "field", "value", "old", "state", "message", "id", "server",
+];
+
+fn pending_line(p: &PendingEdit) -> String {
+    let mut text = format!(
+        "{:<5} {:<8} {} {}",
+        p.id.to_string(),
+        p.state.name(),
+        p.edit.entity,
+        change_text(&p.edit.record_id, &p.edit)
+    );
+    if let Some(theirs) = &p.theirs {
+        text.push_str(&format!(
+            " [eLogii has {}]",
+            shown(&p.edit.field, Some(theirs))
+        ));
+    }
+    if let Some(m) = &p.message {
+        text.push_str(&format!(" ({m})"));
+    }
+    text
+}
+
+fn staged_text(pending: &[PendingEdit], out: &mut dyn Write) -> Result<(), HeadlessError> {
+    if pending.is_empty() {
+        return say(out, "No pending edits.");
+    }
+    let mut origins: Vec<&str> = Vec::new();
+    for p in pending {
+        if !origins.contains(&p.origin.as_str()) {
+            origins.push(&p.origin);
+        }
+    }
+    let count = |o: &str| pending.iter().filter(|p| p.origin == o).count();
+    if let [only] = origins.as_slice() {
+        say(
+            out,
+            &format!(
+                "{} for {only}:",
+                plural(pending.len(), "pending edit", "pending edits")
+            ),
+        )?;
+        for p in pending {
+            say(out, &pending_line(p))?;
+        }
+    } else {
+        say(
+            out,
+            &format!(
+                "{} for {} servers:",
+                plural(pending.len(), "pending edit", "pending edits"),
+                origins.len()
+            ),
+        )?;
+        for o in &origins {
+            say(
+                out,
+                &format!("{} for {o}:", plural(count(o), "edit", "edits")),
+            )?;
+            for p in pending.iter().filter(|p| p.origin == *o) {
+                say(out, &format!("  {}", pending_line(p)))?;
+            }
+        }
+    }
+    let in_state = |s: EditState| pending.iter().filter(|p| p.state == s).count();
+    let waiting = in_state(EditState::Staged) + in_state(EditState::Sending);
+    if waiting > 0 {
+        say(
+            out,
+            &format!(
+                "{} not sent yet: `elogii-tui send` sends {}.",
+                plural(waiting, "edit is", "edits are"),
+                if waiting == 1 { "it" } else { "them" }
+            ),
+        )?;
+    }
+    let failed = in_state(EditState::Failed);
+    if failed > 0 {
+        say(
+            out,
+            &format!(
+                "{} refused by eLogii: `elogii-tui send` tries again once the cause is fixed; \
+                 `elogii-tui staged --drop-failed` drops {}.",
+                plural(failed, "edit was", "edits were"),
+                if failed == 1 { "it" } else { "them" }
+            ),
+        )?;
+    }
+    let conflicts = in_state(EditState::Conflict);
+    if conflicts > 0 {
+        say(
+            out,
+            &format!(
+                "{} in conflict (changed on eLogii meanwhile): settle {} in the console's staged list, \
+                 or drop {} with `elogii-tui staged --drop ID`.",
+                plural(conflicts, "edit is", "edits are"),
+                if conflicts == 1 { "it" } else { "them" },
+                if conflicts == 1 { "it" } else { "them" }
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+/// `staged --drop …`: which pending edits to drop.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DropArgs {
+    /// Drop these pending edits (ids as `staged` shows them: 12 or #12; several
+    /// separated by spaces or commas).
+    #[arg(long = "drop", value_name = "ID", num_args = 1.., value_delimiter = ',', value_parser = parse_edit_id)]
+    pub ids: Vec<EditId>,
+    /// Drop every failed edit (refused by eLogii).
+    #[arg(long)]
+    pub drop_failed: bool,
+    /// Drop every pending edit; asks first (needs --yes when not run from a terminal).
+    #[arg(long, conflicts_with_all = ["ids", "drop_failed"])]
+    pub drop_all: bool,
+    /// Confirm --drop-all without asking.
+    #[arg(long, requires = "drop_all")]
+    pub yes: bool,
+}
+
+impl DropArgs {
+    /// True when anything is to be dropped (otherwise `staged` only lists).
+    pub fn any(&self) -> bool {
+        !self.ids.is_empty() || self.drop_failed || self.drop_all
+    }
+}
+
+fn parse_edit_id(text: &str) -> Result<EditId, String> {
+    let t = text.trim();
+    let digits = t.strip_prefix('#').unwrap_or(t);
+    match digits.parse::<i64>() {
+        Ok(n) if n > 0 => Ok(EditId(n)),
+        _ => Err(format!(
+            "“{t}” is not an edit id; use the number `elogii-tui staged` shows, such as 12 or #12"
+        )),
+    }
+}
+
+/// What `staged --drop…` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DropReport {
+    /// Edits removed from the journal.
+    pub dropped: usize,
+    /// Ids asked for that were not dropped (unknown, or being sent).
+    pub refused: usize,
+    /// `--drop-all` was not confirmed at the prompt.
+    pub cancelled: bool,
+}
+
+impl DropReport {
+    /// True when everything asked for was dropped.
+    pub fn ok(&self) -> bool {
+        self.refused == 0 && !self.cancelled
+    }
+}
+
+/// Drops pending edits from the journal and says which (`dropped #12: …`).
+/// `--drop-all` without `--yes` asks on `prompt` and reads the answer from
+/// `input` when `interactive` (stdin is a terminal), and is refused otherwise;
+/// it never drops silently.
+pub fn drop_staged(
+    journal: &Journal,
+    args: &DropArgs,
+    interactive: bool,
+    input: &mut dyn BufRead,
+    prompt: &mut dyn Write,
+    out: &mut dyn Write,
+) -> Result<DropReport, HeadlessError> {
+    let pending = journal.pending(None)?;
+    let mut report = DropReport::default();
+    let mut targets: Vec<EditId> = Vec::new();
+    if args.drop_all {
+        if pending.is_empty() {
+            say(out, "No pending edits; nothing to drop.")?;
+            return Ok(report);
+        }
+        let what = plural(pending.len(), "pending edit", "pending edits");
+        if !args.yes {
+            if !interactive {
+                return Err(HeadlessError::DropAllNeedsYes(what));
+            }
+            write!(
+                prompt,
+                "Drop all {what}? They are not sent and this cannot be undone. [y/N] "
+            )?;
+            prompt.flush()?;
+            let mut answer = String::new();
+            input.read_line(&mut answer)?;
+            if !matches!(answer.trim().to_lowercase().as_str(), "y" | "yes") {
+                say(out, "Nothing dropped.")?;
+                report.cancelled = true;
+                return Ok(report);
+            }
+        }
+        targets.extend(pending.iter().map(|p| p.id));
+    } else {
+        if args.drop_failed {
+            let failed: Vec<EditId> = pending
+                .iter()
+                .filter(|p| p.state == EditState::Failed)
+                .map(|p| p.id)
+                .collect();
+            if failed.is_empty() {
+                say(out, "No failed edits to drop.")?;
+            }
+            targets.extend(failed);
+        }
+        for id in &args.ids {
+            if !targets.contains(id) {
+                targets.push(*id);
+            }
+        }
+    }
+    for id in targets {
+        match journal.discard(id) {
+            Ok(Some(p)) => {
+                report.dropped += 1;
+                say(
+                    out,
+                    &format!(
+                        "dropped {id}: {} {} ({}{})",
+                        p.edit.entity,
+                        change_text(&p.edit.record_id, &p.edit),
+                        p.state.name(),
+                        p.message
+                            .as_deref()
+                            .map(|m| format!(": {m}"))
+                            .unwrap_or_default()
+                    ),
+                )?;
+            }
+            Ok(None) => {
+                report.refused += 1;
+                say(
+                    out,
+                    &format!(
+                        "not dropped {id}: there is no pending edit {id} (see `elogii-tui staged`)"
+                    ),
+                )?;
+            }
+            Err(JournalError::Busy(_)) => {
+                report.refused += 1;
+                say(
+                    out,
+                    &format!(
+                        "not dropped {id}: it is being sent; `elogii-tui send` settles it (it is checked against eLogii first)"
+                    ),
+                )?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let left = journal.pending(None)?.len();
+    say(
+        out,
+        &format!(
+            "Dropped {}; {} still pending.",
+            plural(report.dropped, "edit", "edits"),
+            left
+        ),
+    )?;
+    Ok(report)
 }
 
 fn csv_io(e: csv::Error) -> HeadlessError {
@@ -954,6 +1376,153 @@ mod tests {
             read_edits(&bad),
             Err(HeadlessError::BadFile { .. })
         ));
+    }
+
+    #[test]
+    fn read_only_names_its_reason() {
+        assert!(check_writable(false, "default", false).is_ok());
+        let text = |flag, ro| check_writable(flag, "night", ro).unwrap_err().to_string();
+        assert_eq!(
+            text(true, false),
+            "--read-only is set, so nothing can be sent"
+        );
+        assert_eq!(
+            text(false, true),
+            "profile \"night\" has read_only = true, so nothing can be sent"
+        );
+        assert_eq!(
+            text(true, true),
+            "--read-only is set and profile \"night\" has read_only = true, so nothing can be sent"
+        );
+    }
+
+    #[test]
+    fn edit_ids_read_as_staged_shows_them() {
+        assert_eq!(parse_edit_id("12"), Ok(EditId(12)));
+        assert_eq!(parse_edit_id(" #7 "), Ok(EditId(7)));
+        for bad in ["", "#", "0", "-3", "x1", "1.5"] {
+            assert!(parse_edit_id(bad).is_err(), "{bad}");
+        }
+    }
+
+    fn journal_with(n: usize) -> (Journal, Vec<EditId>) {
+        let j = Journal::open_in_memory().unwrap();
+        let ids = (0..n)
+            .map(|i| {
+                j.stage(
+                    "http://127.0.0.1:1",
+                    &Edit {
+                        entity: Entity::Customer,
+                        record_id: format!("r{i}"),
+                        field: FieldPath::top("contactName"),
+                        base: None,
+                        new: Some(serde_json::json!("B")),
+                    },
+                )
+                .unwrap()
+                .id()
+                .unwrap()
+            })
+            .collect();
+        (j, ids)
+    }
+
+    fn drop_all(
+        j: &Journal,
+        yes: bool,
+        interactive: bool,
+        answer: &str,
+    ) -> (Result<DropReport, HeadlessError>, String, String) {
+        let args = DropArgs {
+            drop_all: true,
+            yes,
+            ..DropArgs::default()
+        };
+        let (mut prompt, mut out) = (Vec::new(), Vec::new());
+        let r = drop_staged(
+            j,
+            &args,
+            interactive,
+            &mut answer.as_bytes(),
+            &mut prompt,
+            &mut out,
+        );
+        (
+            r,
+            String::from_utf8(prompt).unwrap(),
+            String::from_utf8(out).unwrap(),
+        )
+    }
+
+    #[test]
+    fn drop_all_asks_on_a_terminal_and_refuses_without_one() {
+        let (j, ids) = journal_with(2);
+        // No terminal, no --yes: refused, nothing dropped.
+        let (r, prompt, out) = drop_all(&j, false, false, "y\n");
+        assert!(matches!(r, Err(HeadlessError::DropAllNeedsYes(_))));
+        assert_eq!((prompt.as_str(), out.as_str()), ("", ""));
+        assert_eq!(j.pending(None).unwrap().len(), 2);
+        // A terminal: asked; anything but yes keeps them.
+        for answer in ["\n", "n\n", "", "maybe\n"] {
+            let (r, prompt, out) = drop_all(&j, false, true, answer);
+            assert!(!r.unwrap().ok());
+            assert!(prompt.starts_with("Drop all 2 pending edits?"), "{prompt}");
+            assert!(prompt.ends_with("[y/N] "), "{prompt}");
+            assert_eq!(out, "Nothing dropped.\n");
+            assert_eq!(j.pending(None).unwrap().len(), 2);
+        }
+        let (r, _, out) = drop_all(&j, false, true, "Yes\n");
+        assert_eq!(
+            r.unwrap(),
+            DropReport {
+                dropped: 2,
+                refused: 0,
+                cancelled: false
+            }
+        );
+        assert!(
+            out.starts_with(&format!(
+                "dropped {}: customer r0 → contactName: (empty) → B (staged)\n",
+                ids[0]
+            )),
+            "{out}"
+        );
+        assert!(
+            out.ends_with("Dropped 2 edits; 0 still pending.\n"),
+            "{out}"
+        );
+        // --yes: no question.
+        let (j, _) = journal_with(1);
+        let (r, prompt, _) = drop_all(&j, true, false, "");
+        assert_eq!(r.unwrap().dropped, 1);
+        assert_eq!(prompt, "");
+    }
+
+    #[test]
+    fn an_edit_being_sent_is_not_dropped() {
+        let (j, ids) = journal_with(2);
+        j.claim("b1", &[(ids[0], 1)]).unwrap();
+        let args = DropArgs {
+            ids: ids.clone(),
+            ..DropArgs::default()
+        };
+        let mut out = Vec::new();
+        let r = drop_staged(
+            &j,
+            &args,
+            false,
+            &mut "".as_bytes(),
+            &mut Vec::new(),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!((r.dropped, r.refused), (1, 1));
+        let out = String::from_utf8(out).unwrap();
+        assert!(
+            out.contains(&format!("not dropped {}: it is being sent", ids[0])),
+            "{out}"
+        );
+        assert_eq!(j.pending(None).unwrap().len(), 1);
     }
 
     #[test]

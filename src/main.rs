@@ -24,7 +24,7 @@ struct Cli {
     #[command(flatten)]
     conn: ConnFlags,
     /// Turn off every change to remote data.
-    #[arg(long)]
+    #[arg(long, global = true)]
     read_only: bool,
 }
 
@@ -107,9 +107,19 @@ struct ExportArgs {
 
 #[derive(Debug, Args)]
 struct ApplyArgs {
-    /// Edits file: CSV with the header entity,record,field,value, or JSON lines
-    /// with those keys. entity is customer (default) or task; record is the
-    /// _id, uid or externalId; value as typed in the console.
+    /// Edits file, or - for standard input: CSV with the header
+    /// entity,record,field,value, or JSON lines with those keys. entity is
+    /// customer (default) or task; record is the _id, uid, externalId or
+    /// reference; value as typed in the console.
+    ///
+    /// Customer fields: name, contactName, contactPhone, contactEmail, tags,
+    /// externalId, reference. Location fields, as locations[CL-…].postCode or
+    /// locations[0].postCode: name, address, addressLine2, postCode, city,
+    /// country, what3words, coordinates, contactName, contactPhone,
+    /// contactEmail, instructions, setupDuration, serviceDuration, schedule (a
+    /// location-only field alone, such as postCode, means the customer's one
+    /// location). Task fields: timeWindows, instructions, internalComment. See
+    /// docs/editing.md.
     #[arg(value_name = "EDITS")]
     file: PathBuf,
     /// List every change (record → field: old → new) without staging or sending.
@@ -121,7 +131,7 @@ struct ApplyArgs {
 
 #[derive(Debug, Args)]
 struct StagedArgs {
-    /// Output format (csv: entity,record,field,value,old,state,message).
+    /// Output format (csv: entity,record,field,value,old,state,message,id,server).
     #[arg(long, value_enum, default_value_t = elogii_tui::headless::StagedFormat::Text)]
     format: elogii_tui::headless::StagedFormat,
     /// Profile whose journal to list.
@@ -130,6 +140,8 @@ struct StagedArgs {
     /// Config file (for the default profile).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    #[command(flatten)]
+    drop: elogii_tui::headless::DropArgs,
 }
 
 #[derive(Debug, Args)]
@@ -381,7 +393,7 @@ mod write_path {
     use std::io::IsTerminal;
     use std::process::ExitCode;
 
-    use anyhow::{Result, bail};
+    use anyhow::Result;
     use elogii_tui::api::client::Client;
     use elogii_tui::config::{self, Connection};
     use elogii_tui::headless::{self, ApplyOptions};
@@ -391,25 +403,20 @@ mod write_path {
     use super::{ApplyArgs, SendArgs, StagedArgs, connect};
 
     /// The profile's journal; the demo's edits die with its emulator, so it gets one in memory.
+    /// (Earlier edits are reported by the commands where they matter, not here.)
     fn open_journal(conn: &Connection, demo: bool) -> Result<Journal> {
         if demo {
             return Ok(Journal::open_in_memory()?);
         }
-        let (journal, counts) = Journal::open_profile(&conn.profile)?;
-        if let Some(message) = counts.restored_message() {
-            eprintln!("elogii-tui: journal: {message}");
-        }
-        Ok(journal)
+        Ok(Journal::open_profile(&conn.profile)?.0)
     }
 
     fn refuse_read_only(conn: &Connection, read_only: bool) -> Result<()> {
-        if read_only || conn.read_only {
-            bail!(
-                "the profile {:?} is read-only, so nothing can be sent",
-                conn.profile
-            );
-        }
-        Ok(())
+        Ok(headless::check_writable(
+            read_only,
+            &conn.profile,
+            conn.read_only,
+        )?)
     }
 
     pub(super) async fn run_apply(args: ApplyArgs, read_only: bool) -> Result<ExitCode> {
@@ -465,6 +472,23 @@ mod write_path {
         let stdout = std::io::stdout();
         let to_terminal = stdout.is_terminal();
         let mut out = stdout.lock();
+        if args.drop.any() {
+            let stdin = std::io::stdin();
+            let interactive = stdin.is_terminal();
+            let report = headless::drop_staged(
+                &journal,
+                &args.drop,
+                interactive,
+                &mut stdin.lock(),
+                &mut std::io::stderr(),
+                &mut out,
+            )?;
+            return Ok(if report.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            });
+        }
         headless::staged(&journal, args.format, to_terminal, &mut out)?;
         Ok(ExitCode::SUCCESS)
     }

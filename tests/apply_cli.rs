@@ -16,7 +16,14 @@ use serde_json::Value;
 const KEY: &str = "test:0123456789abcdef01234567:apply";
 
 async fn emulator(n: usize) -> SandboxHandle {
-    let store = Store::from_seed(seed::synthetic(n, jiff::civil::date(2026, 3, 2))).unwrap();
+    emulator_with(n, |_| {}).await
+}
+
+/// An emulator whose seed data is changed by `change` first.
+async fn emulator_with(n: usize, change: impl FnOnce(&mut seed::SeedData)) -> SandboxHandle {
+    let mut data = seed::synthetic(n, jiff::civil::date(2026, 3, 2));
+    change(&mut data);
+    let store = Store::from_seed(data).unwrap();
     spawn_on_loopback(store, SandboxConfig::new(SecretString::from(KEY)))
         .await
         .unwrap()
@@ -37,6 +44,35 @@ async fn run(data: &Path, args: &[&str]) -> Output {
         .await
         .expect("the command did not finish in time")
         .unwrap()
+}
+
+/// Like [`run`], with `input` on standard input.
+async fn run_with_stdin(data: &Path, args: &[&str], input: &str) -> Output {
+    use tokio::io::AsyncWriteExt;
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_elogii-tui"));
+    cmd.args(args)
+        .env("ELOGII_API_KEY", KEY)
+        .env("ELOGII_TUI_DATA_DIR", data.join("data"))
+        .env("XDG_DATA_HOME", data.join("xdg"))
+        .env("ELOGII_TUI_CONFIG", data.join("no-config.toml"))
+        .env_remove("ELOGII_BASE_URL")
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = cmd.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.as_bytes()).await.unwrap();
+    drop(stdin);
+    tokio::time::timeout(Duration::from_secs(120), child.wait_with_output())
+        .await
+        .expect("the command did not finish in time")
+        .unwrap()
+}
+
+fn err_text(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn text(o: &Output) -> String {
@@ -187,7 +223,7 @@ async fn dry_run_lists_500_changes_and_changes_nothing_then_apply_sends_them() {
     let staged = run(dir.path(), &["staged", "--format", "csv"]).await;
     assert_eq!(
         text(&staged),
-        "entity,record,field,value,old,state,message\n"
+        "entity,record,field,value,old,state,message,id,server\n"
     );
     h.shutdown().await;
 }
@@ -301,12 +337,19 @@ async fn rejected_edits_stay_staged_and_the_staged_csv_can_be_applied_again() {
     .await;
     let stdout = text(&out);
     assert!(!out.status.success());
-    assert!(stdout.contains("failed: line 1: "), "{stdout}");
+    assert!(stdout.contains("failed: line 1 (edit #1): "), "{stdout}");
     assert!(
         stdout.contains("Rejected by sandbox fault: contactName = REJECT"),
         "{stdout}"
     );
-    assert!(stdout.contains("2 sent, 1 failed"), "{stdout}");
+    // The summary agrees with `staged`: the failed edit is kept, and says how to drop it.
+    assert!(
+        stdout.contains(
+            "2 sent, 1 failed (kept in the journal: see `elogii-tui staged`; drop with \
+             `elogii-tui staged --drop-failed`), 0 conflicts, 0 left staged."
+        ),
+        "{stdout}"
+    );
 
     let staged = run(dir.path(), &["staged", "--format", "csv"]).await;
     let csv = text(&staged);
@@ -314,12 +357,14 @@ async fn rejected_edits_stay_staged_and_the_staged_csv_can_be_applied_again() {
     assert_eq!(
         csv,
         format!(
-            "entity,record,field,value,old,state,message\ncustomer,{id0},contactName,REJECT,,failed,Rejected by sandbox fault: contactName = REJECT\n"
+            "entity,record,field,value,old,state,message,id,server\ncustomer,{id0},contactName,REJECT,,failed,Rejected by sandbox fault: contactName = REJECT,1,{base}\n"
         )
     );
     let listed = run(dir.path(), &["staged"]).await;
     assert!(
-        text(&listed).starts_with("1 pending edit:\nfailed   customer "),
+        text(&listed).starts_with(&format!(
+            "1 pending edit for {base}:\n#1    failed   customer {id0} → contactName: "
+        )),
         "{}",
         text(&listed)
     );
@@ -355,6 +400,650 @@ async fn rejected_edits_stay_staged_and_the_staged_csv_can_be_applied_again() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(
         text(&out).contains(&format!("{id0} → contactName: REJECT → Someone Else")),
+        "{}",
+        text(&out)
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn location_fields_named_alone_mean_the_only_location_in_any_case() {
+    let h = emulator_with(6, |data| {
+        // Customer 1 gets a second location.
+        let mut second = data.customers[1]["locations"][0].clone();
+        second["uid"] = "CL-SECOND01".into();
+        second["postCode"] = "M1 1AA".into();
+        data.customers[1]["locations"]
+            .as_array_mut()
+            .unwrap()
+            .push(second);
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let c = h.customers();
+    let uid = |i: usize| c[i]["uid"].as_str().unwrap().to_string();
+    let loc = |i: usize| c[i]["locations"][0]["uid"].as_str().unwrap().to_string();
+    let old_pc = c[0]["locations"][0]["postCode"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let csv = [
+        "entity,record,field,value".to_string(),
+        format!("customer,{},postCode,BL3 1SX", uid(0)),
+        format!("customer,{},Schedule,Mo-Fr 08:00-17:00", uid(2)),
+        format!("customer,{},coordinates,\"53.58, -2.43\"", uid(3)),
+        format!("customer,{},instructions,Ring at the back", uid(4)),
+        format!("customer,{},servicEduration,12", uid(5)),
+        format!("customer,{},postcode,M2 2BB", uid(1)),
+        format!("customer,{},Name,Shop Renamed", uid(5)),
+        format!("customer,{},uid,CUS-HIJACK00", uid(2)),
+        format!(
+            "task,{},postCode,XX1 1XX",
+            h.tasks()[0]["uid"].as_str().unwrap()
+        ),
+    ]
+    .join("\n");
+    let file = dir.path().join("alone.csv");
+    std::fs::write(&file, &csv).unwrap();
+    let base = h.base_url();
+    let file = file.to_str().unwrap();
+    let out = run(
+        dir.path(),
+        &["apply", "--dry-run", file, "--base-url", &base],
+    )
+    .await;
+    let stdout = text(&out);
+    // The dry run shows the path each name was read as.
+    assert!(
+        stdout.contains(&format!(
+            "{} → locations[{}].postCode: {old_pc} → BL3 1SX",
+            uid(0),
+            loc(0)
+        )),
+        "{stdout}"
+    );
+    for (i, field) in [
+        (2, "schedule"),
+        (3, "coordinates"),
+        (4, "instructions"),
+        (5, "serviceDuration"),
+    ] {
+        assert!(
+            stdout.contains(&format!("{} → locations[{}].{field}: ", uid(i), loc(i))),
+            "{field}: {stdout}"
+        );
+    }
+    // `name` alone is the customer's own.
+    assert!(stdout.contains(&format!("{} → name: ", uid(5))), "{stdout}");
+    // Several locations: the error names each path.
+    assert!(
+        stdout.contains(&format!(
+            "line 7: {}: “postCode” belongs to a customer location, and this customer has 2 locations; \
+             name one: locations[{}].postCode, locations[CL-SECOND01].postCode",
+            uid(1),
+            loc(1)
+        )),
+        "{stdout}"
+    );
+    // Not a field: the error lists what can be edited and where it is written down.
+    let bad = stdout
+        .lines()
+        .find(|l| l.starts_with("line 9: "))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        bad.contains(
+            "“uid” is not a customer field that can be edited. Customer fields: name, contactName,"
+        ),
+        "{bad}"
+    );
+    assert!(
+        bad.contains("postCode")
+            && bad.contains("serviceDuration")
+            && bad.contains("docs/editing.md"),
+        "{bad}"
+    );
+    let bad = stdout
+        .lines()
+        .find(|l| l.starts_with("line 10: "))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        bad.ends_with("“postCode” is not a task field that can be edited. Task fields: timeWindows, instructions, internalComment. See docs/editing.md."),
+        "{bad}"
+    );
+    assert!(
+        stdout.contains("6 changes would be sent; 3 lines have an error."),
+        "{stdout}"
+    );
+
+    // The real run writes the location's member.
+    let out = run(dir.path(), &["apply", file, "--base-url", &base]).await;
+    assert!(!out.status.success(), "bad lines make the status non-zero");
+    assert!(text(&out).contains("6 sent, 0 failed"), "{}", text(&out));
+    let after = by_id(&h);
+    let id = |i: usize| c[i]["_id"].as_str().unwrap().to_string();
+    assert_eq!(after[&id(0)]["locations"][0]["postCode"], "BL3 1SX");
+    assert_eq!(after[&id(5)]["locations"][0]["serviceDuration"], 12);
+    assert_eq!(after[&id(5)]["name"], "Shop Renamed");
+    assert_eq!(
+        after[&id(4)]["locations"][0]["instructions"],
+        "Ring at the back"
+    );
+    assert_eq!(after[&id(1)], c[1]);
+    assert_eq!(after[&id(2)]["uid"], c[2]["uid"]);
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_help_lists_the_editable_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), &["apply", "--help"]).await;
+    assert!(out.status.success());
+    let help = text(&out);
+    use elogii_tui::domain::edit::{CUSTOMER_FIELDS, LOCATION_FIELDS, TASK_FIELDS};
+    for f in CUSTOMER_FIELDS
+        .iter()
+        .chain(&LOCATION_FIELDS)
+        .chain(&TASK_FIELDS)
+    {
+        assert!(help.contains(f), "{f} is not in apply --help:\n{help}");
+    }
+    assert!(help.contains("docs/editing.md"), "{help}");
+    assert!(help.contains("reference"), "{help}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tasks_are_found_by_reference_and_a_shared_reference_fails_its_line() {
+    let h = emulator_with(6, |data| {
+        // Two tasks share a reference; one has an externalId.
+        let shared = data.tasks[2]["reference"].clone();
+        data.tasks[3]["reference"] = shared;
+        data.tasks[4]["externalId"] = "ORDER-77".into();
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let t = h.tasks();
+    let reference = |i: usize| t[i]["reference"].as_str().unwrap().to_string();
+    assert!(reference(0).starts_with("SO"), "{}", reference(0));
+    let csv = [
+        "entity,record,field,value".to_string(),
+        format!("task,{},internalComment,by reference", reference(0)),
+        format!("task,{},internalComment,shared", reference(2)),
+        "task,ORDER-77,timeWindows,09:00-12:00".to_string(),
+        format!("task,{},instructions,by uid", t[1]["uid"].as_str().unwrap()),
+        "task,SO999999999,instructions,nobody".to_string(),
+    ]
+    .join("\n");
+    let file = dir.path().join("tasks.csv");
+    std::fs::write(&file, &csv).unwrap();
+    let base = h.base_url();
+    let out = run(
+        dir.path(),
+        &["apply", file.to_str().unwrap(), "--base-url", &base],
+    )
+    .await;
+    let stdout = text(&out);
+    assert!(
+        stdout.contains(&format!(
+            "line 3: {}: 2 tasks have this reference, so the line is not applied; use the _id or uid instead",
+            reference(2)
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "line 6: SO999999999: there is no task with this _id, uid, externalId or reference"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("3 sent, 0 failed, 0 conflicts, 0 left staged; 2 lines have an error."),
+        "{stdout}"
+    );
+    let after: HashMap<String, Value> = h
+        .tasks()
+        .into_iter()
+        .map(|t| (t["_id"].as_str().unwrap().to_string(), t))
+        .collect();
+    let id = |i: usize| t[i]["_id"].as_str().unwrap().to_string();
+    assert_eq!(after[&id(0)]["internalComment"], "by reference");
+    assert_eq!(after[&id(1)]["instructions"], "by uid");
+    assert_eq!(
+        after[&id(4)]["timeWindows"],
+        serde_json::json!([{"start": 540, "end": 720}])
+    );
+    assert_eq!(after[&id(2)], t[2]);
+    assert_eq!(after[&id(3)], t[3]);
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_later_line_for_the_same_field_wins_and_the_report_says_so() {
+    let h = emulator(4).await;
+    let dir = tempfile::tempdir().unwrap();
+    let c = h.customers();
+    let uid = |i: usize| c[i]["uid"].as_str().unwrap().to_string();
+    let id0 = c[0]["_id"].as_str().unwrap().to_string();
+    let csv = [
+        "entity,record,field,value".to_string(),
+        format!("customer,{},contactName,First Try", uid(0)),
+        format!("customer,{},contactName,Other Field Record", uid(1)),
+        // The same record by _id and the same field in another case.
+        format!("customer,{id0},CONTACTNAME,Second Try"),
+        format!("customer,{},locations[0].postCode,AB1 2CD", uid(0)),
+        format!("customer,{},postCode,EF3 4GH", uid(0)),
+        format!("customer,{},contactName,Final", uid(0)),
+    ]
+    .join("\n");
+    let file = dir.path().join("twice.csv");
+    std::fs::write(&file, &csv).unwrap();
+    let base = h.base_url();
+    let file = file.to_str().unwrap();
+    for dry in [true, false] {
+        let mut args = vec!["apply", file, "--base-url", &base];
+        if dry {
+            args.insert(1, "--dry-run");
+        }
+        let out = run(dir.path(), &args).await;
+        let stdout = text(&out);
+        assert!(out.status.success(), "{stdout}");
+        assert!(
+            stdout.contains("line 4 overrides line 2 (same record and field)\n"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("line 7 overrides line 4 (same record and field)\n"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("line 6 overrides line 5 (same record and field)\n"),
+            "{stdout}"
+        );
+        assert!(!stdout.contains("overrides line 3"), "{stdout}");
+        assert!(
+            !stdout.contains("First Try") && !stdout.contains("Second Try"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("3 lines overridden by a later line."),
+            "{stdout}"
+        );
+        if dry {
+            assert!(stdout.contains("3 changes would be sent"), "{stdout}");
+        } else {
+            assert!(stdout.contains("3 sent, 0 failed"), "{stdout}");
+        }
+    }
+    let after = by_id(&h);
+    assert_eq!(after[&id0]["contactName"], "Final");
+    assert_eq!(after[&id0]["locations"][0]["postCode"], "EF3 4GH");
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_edits_can_be_dropped_and_staged_shows_ids_and_server() {
+    let h = emulator(6).await;
+    h.faults()
+        .set("reject-field=contactName:REJECT".parse().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let c = h.customers();
+    let uid = |i: usize| c[i]["uid"].as_str().unwrap().to_string();
+    let base = h.base_url();
+    let file = dir.path().join("e.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "record,field,value\n{},contactName,REJECT\n{},contactName,REJECT\n{},contactName,REJECT\n",
+            uid(0),
+            uid(1),
+            uid(2)
+        ),
+    )
+    .unwrap();
+    let out = run(
+        dir.path(),
+        &["apply", file.to_str().unwrap(), "--base-url", &base],
+    )
+    .await;
+    let stdout = text(&out);
+    assert!(!out.status.success());
+    assert!(stdout.contains("failed: line 2 (edit #1): "), "{stdout}");
+    assert!(
+        stdout.contains("0 sent, 3 failed (kept in the journal: see `elogii-tui staged`; drop with `elogii-tui staged --drop-failed`)"),
+        "{stdout}"
+    );
+
+    let listed = text(&run(dir.path(), &["staged"]).await);
+    assert!(
+        listed.starts_with(&format!(
+            "3 pending edits for {base}:\n#1    failed   customer "
+        )),
+        "{listed}"
+    );
+    assert!(listed.contains("\n#3    failed   customer "), "{listed}");
+    assert!(
+        listed.contains("`elogii-tui staged --drop-failed` drops them."),
+        "{listed}"
+    );
+
+    // Drop one by id (as `staged` shows it), then an unknown one.
+    let out = run(dir.path(), &["staged", "--drop", "#2"]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).starts_with(&format!(
+            "dropped #2: customer {} → contactName: ",
+            c[1]["_id"].as_str().unwrap()
+        )),
+        "{}",
+        text(&out)
+    );
+    assert!(text(&out).ends_with("Dropped 1 edit; 2 still pending.\n"));
+    let out = run(dir.path(), &["staged", "--drop", "2,9"]).await;
+    assert!(
+        !out.status.success(),
+        "unknown ids make the status non-zero"
+    );
+    assert!(
+        text(&out).contains("not dropped #9: there is no pending edit #9"),
+        "{}",
+        text(&out)
+    );
+    let out = run(dir.path(), &["staged", "--drop", "abc"]).await;
+    assert!(!out.status.success());
+    assert!(
+        err_text(&out).contains("is not an edit id"),
+        "{}",
+        err_text(&out)
+    );
+
+    // One more edit that is only staged (the emulator is unreachable for it).
+    let other = "http://127.0.0.1:9";
+    let j = elogii_tui::sync::journal::Journal::open(
+        &dir.path().join("data").join("journal-default.sqlite3"),
+    )
+    .unwrap()
+    .0;
+    let path = FieldPath::parse(Entity::Customer, "contactName").unwrap();
+    let edit = Edit::from_input(Entity::Customer, &c[3], &path, "Elsewhere").unwrap();
+    j.stage(other, &edit).unwrap();
+    drop(j);
+    let listed = text(&run(dir.path(), &["staged"]).await);
+    assert!(
+        listed.starts_with("3 pending edits for 2 servers:\n"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains(&format!("2 edits for {base}:\n")),
+        "{listed}"
+    );
+    assert!(
+        listed.contains(&format!("1 edit for {other}:\n  #4    staged   ")),
+        "{listed}"
+    );
+    let csv = text(&run(dir.path(), &["staged", "--format", "csv"]).await);
+    assert!(
+        csv.contains(&format!(
+            ",failed,Rejected by sandbox fault: contactName = REJECT,1,{base}\n"
+        )),
+        "{csv}"
+    );
+    assert!(csv.contains(&format!(",staged,,4,{other}\n")), "{csv}");
+
+    // --drop-failed leaves the staged edit.
+    let out = run(dir.path(), &["staged", "--drop-failed"]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(text(&out).matches("dropped #").count(), 2, "{}", text(&out));
+    assert!(text(&out).ends_with("Dropped 2 edits; 1 still pending.\n"));
+
+    // --drop-all is never silent: without --yes and without a terminal it refuses.
+    let out = run(dir.path(), &["staged", "--drop-all"]).await;
+    assert!(!out.status.success());
+    assert!(
+        err_text(&out).contains("--drop-all would drop 1 pending edit; add --yes to confirm"),
+        "{}",
+        err_text(&out)
+    );
+    assert!(text(&run(dir.path(), &["staged"]).await).starts_with("1 pending edit for "));
+    let out = run(dir.path(), &["staged", "--yes"]).await;
+    assert!(!out.status.success(), "--yes alone is refused");
+    let out = run(dir.path(), &["staged", "--drop-all", "--yes"]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).starts_with("dropped #4: customer "),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(
+        text(&run(dir.path(), &["staged"]).await),
+        "No pending edits.\n"
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn earlier_edits_are_mentioned_only_where_they_matter() {
+    let h = emulator(4).await;
+    h.faults()
+        .set("reject-field=contactName:REJECT".parse().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let c = h.customers();
+    let uid = |i: usize| c[i]["uid"].as_str().unwrap().to_string();
+    let base = h.base_url();
+    let first = dir.path().join("first.csv");
+    std::fs::write(
+        &first,
+        format!("record,field,value\n{},contactName,REJECT\n", uid(0)),
+    )
+    .unwrap();
+    let out = run(
+        dir.path(),
+        &["apply", first.to_str().unwrap(), "--base-url", &base],
+    )
+    .await;
+    assert!(!out.status.success());
+    // The first run had nothing from earlier.
+    assert!(!text(&out).contains("from earlier"), "{}", text(&out));
+    assert!(!err_text(&out).contains("journal"), "{}", err_text(&out));
+
+    let second = dir.path().join("second.csv");
+    std::fs::write(
+        &second,
+        format!("record,field,value\n{},contactName,Fine\n", uid(1)),
+    )
+    .unwrap();
+    // A dry run and a failing command say nothing about the journal.
+    let out = run(
+        dir.path(),
+        &[
+            "apply",
+            "--dry-run",
+            second.to_str().unwrap(),
+            "--base-url",
+            &base,
+        ],
+    )
+    .await;
+    assert!(out.status.success());
+    assert!(
+        !text(&out).contains("earlier") && !err_text(&out).contains("journal"),
+        "{}{}",
+        text(&out),
+        err_text(&out)
+    );
+    assert_eq!(err_text(&out), "");
+    let out = run(dir.path(), &["apply", "missing.csv", "--base-url", &base]).await;
+    assert!(!out.status.success());
+    assert!(!err_text(&out).contains("journal"), "{}", err_text(&out));
+    assert!(
+        err_text(&out).contains("cannot read missing.csv"),
+        "{}",
+        err_text(&out)
+    );
+
+    // A real apply with an older pending edit says so, worded for the CLI.
+    let out = run(
+        dir.path(),
+        &["apply", second.to_str().unwrap(), "--base-url", &base],
+    )
+    .await;
+    let stdout = text(&out);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("1 sent, 0 failed"), "{stdout}");
+    assert!(
+        stdout.ends_with("1 edit from earlier is still pending; `elogii-tui send` sends it, `elogii-tui staged` lists it.\n"),
+        "{stdout}"
+    );
+    assert!(!err_text(&out).contains("journal"), "{}", err_text(&out));
+
+    // `send` names what it sends.
+    h.faults().clear();
+    let out = run(dir.path(), &["send", "--base-url", &base]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).starts_with(&format!("Sending 1 pending edit from earlier to {base}.\n")),
+        "{}",
+        text(&out)
+    );
+    // Nothing for this server, but something for another: say where.
+    let j = elogii_tui::sync::journal::Journal::open(
+        &dir.path().join("data").join("journal-default.sqlite3"),
+    )
+    .unwrap()
+    .0;
+    let path = FieldPath::parse(Entity::Customer, "contactName").unwrap();
+    let edit = Edit::from_input(Entity::Customer, &c[2], &path, "Elsewhere").unwrap();
+    j.stage("http://127.0.0.1:9", &edit).unwrap();
+    drop(j);
+    let out = run(dir.path(), &["send", "--base-url", &base]).await;
+    assert!(out.status.success());
+    assert_eq!(
+        text(&out),
+        format!(
+            "Nothing to send to {base}.\nThe journal holds 1 edit for http://127.0.0.1:9: `elogii-tui send --base-url http://127.0.0.1:9` sends it.\n"
+        )
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_says_whether_the_flag_or_the_profile_set_it() {
+    let h = emulator(3).await;
+    let dir = tempfile::tempdir().unwrap();
+    let c = h.customers();
+    let base = h.base_url();
+    let file = dir.path().join("e.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "record,field,value\n{},contactName,Nobody\n",
+            c[0]["uid"].as_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    for args in [
+        vec!["--read-only", "apply", file, "--base-url", &base],
+        vec!["apply", "--read-only", file, "--base-url", &base],
+        vec!["apply", file, "--base-url", &base, "--read-only"],
+        vec!["send", "--read-only", "--base-url", &base],
+    ] {
+        let out = run(dir.path(), &args).await;
+        assert!(!out.status.success(), "{args:?}");
+        assert!(
+            err_text(&out).contains("--read-only is set, so nothing can be sent"),
+            "{args:?}: {}",
+            err_text(&out)
+        );
+        assert!(!err_text(&out).contains("profile"), "{}", err_text(&out));
+    }
+    // A dry run is fine when read-only.
+    let out = run(
+        dir.path(),
+        &[
+            "apply",
+            "--dry-run",
+            "--read-only",
+            file,
+            "--base-url",
+            &base,
+        ],
+    )
+    .await;
+    assert!(out.status.success(), "{}", err_text(&out));
+
+    std::fs::write(
+        dir.path().join("no-config.toml"),
+        format!("[profiles.audit]\nbase_url = \"{base}\"\nread_only = true\n"),
+    )
+    .unwrap();
+    let out = run(dir.path(), &["apply", file, "--profile", "audit"]).await;
+    assert!(!out.status.success());
+    assert!(
+        err_text(&out).contains("profile \"audit\" has read_only = true, so nothing can be sent"),
+        "{}",
+        err_text(&out)
+    );
+    assert!(
+        !err_text(&out).contains("--read-only"),
+        "{}",
+        err_text(&out)
+    );
+    assert_eq!(
+        by_id(&h),
+        c.iter()
+            .map(|c| (c["_id"].as_str().unwrap().to_string(), c.clone()))
+            .collect()
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_dash_reads_csv_or_json_lines_from_stdin() {
+    let h = emulator(3).await;
+    let dir = tempfile::tempdir().unwrap();
+    let c = h.customers();
+    let base = h.base_url();
+    let uid = |i: usize| c[i]["uid"].as_str().unwrap().to_string();
+    let csv = format!(
+        "entity,record,field,value\ncustomer,{},contactName,From Stdin\n",
+        uid(0)
+    );
+    let out = run_with_stdin(
+        dir.path(),
+        &["apply", "--dry-run", "-", "--base-url", &base],
+        &csv,
+    )
+    .await;
+    assert!(out.status.success(), "{}{}", text(&out), err_text(&out));
+    assert!(
+        text(&out).contains(&format!("{} → contactName: ", uid(0)))
+            && text(&out).contains(" → From Stdin\n"),
+        "{}",
+        text(&out)
+    );
+    let jsonl = format!(
+        "\n  {}\n{}\n",
+        serde_json::json!({"record": uid(1), "field": "coordinates", "value": [-1.5, 53.8]}),
+        serde_json::json!({"record": uid(2), "field": "contactName", "value": "Jay"})
+    );
+    let out = run_with_stdin(dir.path(), &["apply", "-", "--base-url", &base], &jsonl).await;
+    assert!(out.status.success(), "{}{}", text(&out), err_text(&out));
+    assert!(text(&out).contains("2 sent, 0 failed"), "{}", text(&out));
+    let after = by_id(&h);
+    assert_eq!(
+        after[c[1]["_id"].as_str().unwrap()]["locations"][0]["coordinates"],
+        serde_json::json!([-1.5, 53.8])
+    );
+    assert_eq!(after[c[2]["_id"].as_str().unwrap()]["contactName"], "Jay");
+    // A bad line from stdin is reported by its number like a file's.
+    let out = run_with_stdin(
+        dir.path(),
+        &["apply", "-", "--dry-run", "--base-url", &base],
+        "{\"record\": 1}\nnot json\n",
+    )
+    .await;
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("line 2: the line is not JSON"),
         "{}",
         text(&out)
     );

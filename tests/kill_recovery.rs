@@ -258,7 +258,7 @@ async fn killed_apply_and_send_lose_nothing_and_write_nothing_twice() {
         .unwrap();
     assert_eq!(
         String::from_utf8_lossy(&staged.stdout),
-        "entity,record,field,value,old,state,message\n"
+        "entity,record,field,value,old,state,message,id,server\n"
     );
     let (_, counts) = Journal::open(&journal_path(dir.path())).unwrap();
     assert_eq!(counts.total(), 0);

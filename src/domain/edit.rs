@@ -82,6 +82,30 @@ pub const LOCATION_FIELDS: [&str; 15] = [
 /// Editable members of a task.
 pub const TASK_FIELDS: [&str; 3] = ["timeWindows", "instructions", "internalComment"];
 
+/// Where the list of editable fields is written out for people.
+pub const FIELDS_DOC: &str = "docs/editing.md";
+
+/// Location members that a customer does not have itself: named alone on a
+/// customer (`postCode`), they mean the member of the customer's location (see
+/// [`FieldPath::parse_for`]). `name` and the contact fields are the customer's own.
+pub fn is_location_only(name: &str) -> bool {
+    LOCATION_FIELDS.contains(&name) && !CUSTOMER_FIELDS.contains(&name)
+}
+
+/// The editable fields of `entity`, for error messages and help:
+/// "Customer fields: name, …. Location fields (…): …. See docs/editing.md."
+pub fn editable_fields_text(entity: Entity) -> String {
+    match entity {
+        Entity::Customer => format!(
+            "Customer fields: {}. Location fields (locations[CL-…].postCode or locations[0].postCode; \
+             a location-only field such as postCode alone when the customer has one location): {}. See {FIELDS_DOC}.",
+            CUSTOMER_FIELDS.join(", "),
+            LOCATION_FIELDS.join(", ")
+        ),
+        Entity::Task => format!("Task fields: {}. See {FIELDS_DOC}.", TASK_FIELDS.join(", ")),
+    }
+}
+
 /// How a field's value is typed and checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldKind {
@@ -190,6 +214,57 @@ impl FieldPath {
         };
         let name = canonical(list, t).ok_or_else(unknown)?;
         Ok(FieldPath::top(name))
+    }
+
+    /// Reads a field name against the record it will change and resolves it
+    /// (locations by uid). Besides what [`FieldPath::parse`] reads, a
+    /// location-only member named alone on a customer (`postCode`, `schedule`;
+    /// any case) means that member of the customer's location when it has
+    /// exactly one; with several, the error lists the paths to choose from.
+    pub fn parse_for(
+        entity: Entity,
+        text: &str,
+        record: &Value,
+    ) -> Result<FieldPath, ValidationError> {
+        let err = match FieldPath::parse(entity, text) {
+            Ok(path) => return path.resolve(record),
+            Err(e) => e,
+        };
+        let name = match (&err, entity) {
+            (ValidationError::UnknownField { .. }, Entity::Customer) => {
+                canonical(&LOCATION_FIELDS, text.trim()).filter(|n| is_location_only(n))
+            }
+            _ => None,
+        };
+        let Some(name) = name else {
+            return Err(err);
+        };
+        let list = locations(record).map(Vec::as_slice).unwrap_or_default();
+        match list {
+            [] => Err(ValidationError::NoLocations(name)),
+            [_] => FieldPath {
+                location: Some(LocationRef::Index(0)),
+                name,
+            }
+            .resolve(record),
+            many => Err(ValidationError::WhichLocation {
+                field: name,
+                paths: many
+                    .iter()
+                    .enumerate()
+                    .map(|(i, loc)| {
+                        match loc
+                            .get("uid")
+                            .and_then(Value::as_str)
+                            .filter(|u| !u.is_empty())
+                        {
+                            Some(uid) => format!("locations[{uid}].{name}"),
+                            None => format!("locations[{i}].{name}"),
+                        }
+                    })
+                    .collect(),
+            }),
+        }
     }
 
     /// How values of this field are typed and checked.
@@ -492,6 +567,86 @@ mod tests {
         }
         assert!(FieldPath::parse(Entity::Task, "contactName").is_err());
         assert!(FieldPath::parse(Entity::Task, "locations[0].name").is_err());
+    }
+
+    #[test]
+    fn location_only_names_mean_the_only_location() {
+        let mut one = customer();
+        one["locations"].as_array_mut().unwrap().truncate(1);
+        for text in ["postCode", "postcode", "Postcode", " POSTCODE "] {
+            assert_eq!(
+                FieldPath::parse_for(Entity::Customer, text, &one).unwrap(),
+                FieldPath::location("CL-PWZNXZCP", "postCode"),
+                "{text}"
+            );
+        }
+        for name in [
+            "address",
+            "schedule",
+            "coordinates",
+            "instructions",
+            "serviceDuration",
+        ] {
+            let p = FieldPath::parse_for(Entity::Customer, name, &one).unwrap();
+            assert_eq!(p.location_uid(), Some("CL-PWZNXZCP"), "{name}");
+            assert_eq!(p.name, name);
+        }
+        // `name` and the contact fields stay the customer's own.
+        assert_eq!(
+            FieldPath::parse_for(Entity::Customer, "Name", &one).unwrap(),
+            FieldPath::top("name")
+        );
+        assert_eq!(
+            FieldPath::parse_for(Entity::Customer, "contactphone", &one).unwrap(),
+            FieldPath::top("contactPhone")
+        );
+        // Several locations: the error names each path.
+        let two = customer();
+        let err = FieldPath::parse_for(Entity::Customer, "postcode", &two).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "“postCode” belongs to a customer location, and this customer has 2 locations; \
+             name one: locations[CL-PWZNXZCP].postCode, locations[CL-SECOND01].postCode"
+        );
+        let mut none = customer();
+        none["locations"] = json!([]);
+        assert_eq!(
+            FieldPath::parse_for(Entity::Customer, "city", &none).unwrap_err(),
+            ValidationError::NoLocations("city")
+        );
+        // Tasks have no shorthand; unknown names list what can be edited.
+        let err = FieldPath::parse_for(Entity::Task, "postCode", &one).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "“postCode” is not a task field that can be edited. Task fields: timeWindows, \
+             instructions, internalComment. See docs/editing.md."
+        );
+        let err = FieldPath::parse_for(Entity::Customer, "uid", &one)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("“uid” is not a customer field that can be edited. Customer fields: name, contactName,"),
+            "{err}"
+        );
+        for f in CUSTOMER_FIELDS.iter().chain(&LOCATION_FIELDS) {
+            assert!(err.contains(f), "{f} missing from {err}");
+        }
+        assert!(err.ends_with("See docs/editing.md."), "{err}");
+    }
+
+    #[test]
+    fn the_fields_doc_lists_every_editable_field() {
+        let doc = include_str!("../../docs/editing.md");
+        for f in CUSTOMER_FIELDS
+            .iter()
+            .chain(&LOCATION_FIELDS)
+            .chain(&TASK_FIELDS)
+        {
+            assert!(
+                doc.contains(&format!("`{f}`")),
+                "{f} is not in {FIELDS_DOC}"
+            );
+        }
     }
 
     #[test]

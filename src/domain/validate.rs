@@ -35,8 +35,22 @@ pub enum ValidationError {
     UnknownEntity(String),
     #[error("the field name is empty")]
     EmptyField,
-    #[error("“{field}” is not a {entity} field that can be edited")]
+    #[error(
+        "“{field}” is not a {entity} field that can be edited. {}",
+        super::edit::editable_fields_text(*.entity)
+    )]
     UnknownField { entity: Entity, field: String },
+    #[error("“{0}” belongs to a customer location, and this customer has no locations")]
+    NoLocations(&'static str),
+    #[error(
+        "“{field}” belongs to a customer location, and this customer has {} locations; name one: {}",
+        .paths.len(),
+        .paths.join(", ")
+    )]
+    WhichLocation {
+        field: &'static str,
+        paths: Vec<String>,
+    },
     #[error("this customer has no location number {0} (locations are counted from 0)")]
     NoLocationAt(usize),
     #[error("location number {0} has no uid, so it cannot be edited safely")]

@@ -621,7 +621,10 @@ fn routes_come_from_tasks_grouped_and_ordered_with_late_stops() {
         })
         .collect();
     assert_eq!(refs, ["SO3", "SO1", "SO5"]);
-    assert_eq!((b.first_eta, b.last_eta, b.late), (Some(560), Some(700), 2));
+    assert_eq!(
+        (b.first_eta, b.last_eta, b.late()),
+        (Some(560), Some(700), 2)
+    );
     assert_eq!(
         b.driver, "Aisha Marlowe",
         "from the tasks when GET /routes has none"

@@ -8,7 +8,14 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::api::types::{Customer, Field, Location, Route, Task};
-use crate::app::table::{Column, RowSource, Store, TextStore, haystack_measured, haystack_of};
+use crate::app::edit::Mark;
+use crate::app::late::{RouteCounts, Schedules, route_counts, task_lateness};
+use crate::app::model::Staging;
+use crate::app::table::{
+    Column, RowMark, RowSource, Store, TextStore, haystack_measured, haystack_of,
+};
+use crate::domain::edit::Entity;
+use crate::domain::lateness::Lateness;
 use crate::view;
 
 /// Where the planned ETA of a stop lives inside `assignment` (minutes from
@@ -66,12 +73,37 @@ pub fn task_search(t: &Task, widths: &mut Vec<u16>) -> String {
     haystack_measured(&One(t, view::tasks::COLUMNS, view::tasks::cell), 0, widths)
 }
 
+/// Where a route is in its day, from its tasks' states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RouteState {
+    /// No stop visited yet.
+    #[default]
+    Planned,
+    /// Some stops done (or being done), some not.
+    Started,
+    /// Every stop completed, failed or cancelled.
+    Done,
+}
+
+impl RouteState {
+    /// `planned`, `started` or `done`.
+    pub fn name(self) -> &'static str {
+        match self {
+            RouteState::Planned => "planned",
+            RouteState::Started => "started",
+            RouteState::Done => "done",
+        }
+    }
+}
+
 /// A route for a date: stops from tasks (by `assignment.routeUID`, in
 /// `assignment.routeOrder`), metadata from `GET /routes`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RouteRec {
     /// Route uid.
     pub uid: String,
+    /// The route's `_id` from `GET /routes`, when it has one.
+    pub id: Option<String>,
     /// Route name from `GET /routes`.
     pub name: String,
     /// Driver's name.
@@ -80,16 +112,37 @@ pub struct RouteRec {
     pub vehicle: String,
     /// Task indices in stop order.
     pub stops: Vec<u32>,
+    /// Each stop's lateness (same order as `stops`; `None`: no ETA).
+    pub lateness: Vec<Option<Lateness>>,
     /// ETA of the first stop that has one (minutes from midnight).
     pub first_eta: Option<i64>,
     /// ETA of the last stop that has one.
     pub last_eta: Option<i64>,
-    /// Stops whose ETA is after the end of all their windows.
-    pub late: usize,
+    /// Start time: the route's `start`, else the first ETA.
+    pub start: Option<i64>,
+    /// End time: the route's `end`, else the last ETA.
+    pub end: Option<i64>,
+    /// Total distance in metres (the route's `distance`).
+    pub distance_m: Option<f64>,
+    /// Total duration in minutes (the route's `duration`).
+    pub duration_min: Option<i64>,
+    /// Late, at-risk and waiting stops.
+    pub counts: RouteCounts,
+    /// Planned, started or done.
+    pub state: RouteState,
     /// Lock flag from `GET /routes`.
     pub locked: Option<bool>,
+    /// The depot's uid (the route's `depot.uid`).
+    pub depot: Option<String>,
     /// All cells of its row, joined.
     pub search: Box<str>,
+}
+
+impl RouteRec {
+    /// Late stops.
+    pub fn late(&self) -> usize {
+        self.counts.late
+    }
 }
 
 /// The planned ETA of a task (minutes from midnight), from `assignment.eta`.
@@ -107,18 +160,6 @@ pub fn task_windows(t: &Task) -> Vec<(i64, i64)> {
         .get()
         .map(|w| w.iter().map(|w| (w.start, w.end)).collect())
         .unwrap_or_default()
-}
-
-/// True when the task has an ETA after the end of every one of its windows.
-pub fn is_late(t: &Task) -> bool {
-    let Some(eta) = task_eta(t) else {
-        return false;
-    };
-    let windows = task_windows(t);
-    match windows.iter().map(|w| w.1).max() {
-        Some(end) => eta > end,
-        None => false,
-    }
 }
 
 /// The route uid of a task's assignment.
@@ -171,21 +212,56 @@ pub fn vehicle_text(v: &Field<Value>) -> String {
     }
 }
 
-/// Groups tasks into routes. Routes named by `GET /routes` come first in its
-/// order, then routes seen only on tasks, in order of first appearance.
-pub fn build_routes(tasks: &Store<TaskRec>, meta: &[Route]) -> Vec<RouteRec> {
+fn number_of(v: Option<&Value>) -> Option<f64> {
+    match v? {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn route_state(tasks: &[&Task]) -> RouteState {
+    let finished = |t: &&Task| matches!(t.state.get(), Some(s) if *s >= 60 || *s < 0);
+    let begun = |t: &&Task| matches!(t.state.get(), Some(s) if *s >= 10 || *s < 0);
+    if !tasks.is_empty() && tasks.iter().all(finished) {
+        RouteState::Done
+    } else if tasks.iter().any(begun) {
+        RouteState::Started
+    } else {
+        RouteState::Planned
+    }
+}
+
+/// Groups tasks into routes and judges every stop (see
+/// [`crate::app::late::task_lateness`]). Routes named by `GET /routes` come
+/// first in its order, then routes seen only on tasks, in order of first
+/// appearance.
+pub fn build_routes(
+    tasks: &Store<TaskRec>,
+    meta: &[Route],
+    schedules: &Schedules,
+    margin: i64,
+) -> Vec<RouteRec> {
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut out: Vec<RouteRec> = Vec::new();
     let blank = |uid: String| RouteRec {
         uid,
+        id: None,
         name: String::new(),
         driver: String::new(),
         vehicle: String::new(),
         stops: Vec::new(),
+        lateness: Vec::new(),
         first_eta: None,
         last_eta: None,
-        late: 0,
+        start: None,
+        end: None,
+        distance_m: None,
+        duration_min: None,
+        counts: RouteCounts::default(),
+        state: RouteState::Planned,
         locked: None,
+        depot: None,
         search: Box::from(""),
     };
     for r in meta {
@@ -198,10 +274,29 @@ pub fn build_routes(tasks: &Store<TaskRec>, meta: &[Route]) -> Vec<RouteRec> {
             continue;
         }
         let mut rec = blank(uid.clone());
+        rec.id = r.id.get().filter(|s| !s.is_empty()).cloned();
         rec.name = r.name.as_str().to_string();
         rec.driver = r.driver.get().map(|p| p.full_name()).unwrap_or_default();
         rec.vehicle = vehicle_text(&r.vehicle);
         rec.locked = r.locked.get().copied();
+        rec.start = number_of(r.extra.get("start")).map(|f| f.round() as i64);
+        rec.end = number_of(r.extra.get("end")).map(|f| f.round() as i64);
+        rec.distance_m = r.distance.get().and_then(serde_json::Number::as_f64);
+        rec.duration_min = r
+            .duration
+            .get()
+            .and_then(serde_json::Number::as_f64)
+            .map(|f| f.round() as i64);
+        rec.depot = r
+            .extra
+            .get("depot")
+            .and_then(|d| match d {
+                Value::Object(o) => o.get("uid").and_then(Value::as_str),
+                Value::String(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
         index.insert(uid, out.len());
         out.push(rec);
     }
@@ -241,7 +336,14 @@ pub fn build_routes(tasks: &Store<TaskRec>, meta: &[Route]) -> Vec<RouteRec> {
         }
         rec.first_eta = stop_tasks.iter().find_map(|t| task_eta(t));
         rec.last_eta = stop_tasks.iter().rev().find_map(|t| task_eta(t));
-        rec.late = stop_tasks.iter().filter(|t| is_late(t)).count();
+        rec.start = rec.start.or(rec.first_eta);
+        rec.end = rec.end.or(rec.last_eta);
+        rec.lateness = stop_tasks
+            .iter()
+            .map(|t| task_lateness(t, schedules, margin))
+            .collect();
+        rec.counts = route_counts(stop_tasks.iter().copied(), schedules, margin);
+        rec.state = route_state(&stop_tasks);
         rec.search =
             haystack_of(&One(&*rec, view::routes::COLUMNS, view::routes::cell), 0).into_boxed_str();
     }
@@ -366,6 +468,62 @@ impl RowSource for LocationsSrc {
     }
 }
 
+/// Scope words of the tasks view (`:tasks failed`), with what they keep.
+pub const TASK_SCOPES: &[(&str, &str)] = &[
+    ("created", "created, not yet handled (state 0)"),
+    (
+        "open",
+        "not finished: neither completed, failed nor cancelled",
+    ),
+    ("enroute", "on the way (states 10–40)"),
+    ("arrived", "driver on site (50)"),
+    ("completed", "completed (60)"),
+    ("failed", "failed or pickup failed (−20, −10)"),
+    ("cancelled", "cancelled (−30)"),
+    ("late", "planned after their last window closes"),
+    ("risk", "on time but close to the window's end"),
+    ("waiting", "planned before their window opens"),
+    ("unassigned", "not on a route"),
+];
+
+/// The canonical scope word for what was typed (`done` → `completed`).
+pub fn task_scope_word(word: &str) -> Option<&'static str> {
+    let w = word.trim().to_ascii_lowercase();
+    let w = match w.as_str() {
+        "done" | "complete" => "completed",
+        "fail" => "failed",
+        "canceled" | "cancel" => "cancelled",
+        "en-route" | "route" | "driving" => "enroute",
+        "at-risk" => "risk",
+        "early" => "waiting",
+        "new" | "scheduled" => "created",
+        "pending" => "open",
+        other => other,
+    };
+    TASK_SCOPES.iter().find(|(k, _)| *k == w).map(|(k, _)| *k)
+}
+
+/// Whether a task belongs to a scope word of [`TASK_SCOPES`] (unknown words
+/// keep every task).
+pub fn task_in_scope(t: &Task, scope: &str, schedules: &Schedules, margin: i64) -> bool {
+    let state = t.state.get().copied();
+    let verdict = || task_lateness(t, schedules, margin).map(|l| l.verdict);
+    match scope {
+        "created" => state == Some(0),
+        "open" => state.is_some_and(|s| (0..60).contains(&s)),
+        "enroute" => state.is_some_and(|s| (10..=40).contains(&s)),
+        "arrived" => state == Some(50),
+        "completed" => state == Some(60),
+        "failed" => matches!(state, Some(-20) | Some(-10)),
+        "cancelled" => state == Some(-30),
+        "late" => verdict().is_some_and(|v| v.is_late()),
+        "risk" => verdict().is_some_and(|v| v.is_at_risk()),
+        "waiting" => verdict().is_some_and(|v| v.is_waiting()),
+        "unassigned" => task_route(t).is_none(),
+        _ => true,
+    }
+}
+
 /// Rows of the tasks view.
 #[derive(Clone)]
 pub struct TasksSrc {
@@ -373,6 +531,10 @@ pub struct TasksSrc {
     pub recs: Store<TaskRec>,
     /// Their filter texts.
     pub search: TextStore,
+    /// Opening hours for stops without windows (the `late` scope).
+    pub schedules: Arc<Schedules>,
+    /// At-risk margin in minutes.
+    pub margin: i64,
 }
 
 impl RowSource for TasksSrc {
@@ -390,6 +552,50 @@ impl RowSource for TasksSrc {
     }
     fn haystack(&self, row: usize) -> Cow<'_, str> {
         Cow::Borrowed(self.search.get(row).unwrap_or(""))
+    }
+    fn in_scope(&self, row: usize, scope: &str) -> bool {
+        self.recs
+            .get(row)
+            .is_some_and(|t| task_in_scope(&t.task, scope, &self.schedules, self.margin))
+    }
+}
+
+/// Scope words of the routes view (`:routes late`), with what they keep.
+pub const ROUTE_SCOPES: &[(&str, &str)] = &[
+    ("late", "routes with late stops"),
+    ("risk", "routes with stops at risk"),
+    ("waiting", "routes where a driver waits for a window"),
+    ("locked", "locked routes"),
+    ("unlocked", "routes not locked"),
+    ("planned", "no stop visited yet"),
+    ("started", "some stops done"),
+    ("done", "every stop finished"),
+];
+
+/// The canonical route scope word for what was typed.
+pub fn route_scope_word(word: &str) -> Option<&'static str> {
+    let w = word.trim().to_ascii_lowercase();
+    let w = match w.as_str() {
+        "at-risk" => "risk",
+        "early" => "waiting",
+        "finished" | "completed" => "done",
+        other => other,
+    };
+    ROUTE_SCOPES.iter().find(|(k, _)| *k == w).map(|(k, _)| *k)
+}
+
+/// Whether a route belongs to a scope word of [`ROUTE_SCOPES`].
+pub fn route_in_scope(r: &RouteRec, scope: &str) -> bool {
+    match scope {
+        "late" => r.counts.late > 0,
+        "risk" => r.counts.at_risk > 0,
+        "waiting" => r.counts.early > 0,
+        "locked" => r.locked == Some(true),
+        "unlocked" => r.locked != Some(true),
+        "planned" => r.state == RouteState::Planned,
+        "started" => r.state == RouteState::Started,
+        "done" => r.state == RouteState::Done,
+        _ => true,
     }
 }
 
@@ -412,6 +618,21 @@ impl RowSource for RoutesSrc {
     }
     fn haystack(&self, row: usize) -> Cow<'_, str> {
         Cow::Borrowed(self.0.get(row).map_or("", |r| &r.search))
+    }
+    fn sort_cell(&self, row: usize, col: usize) -> Cow<'_, str> {
+        match self.0.get(row) {
+            Some(r) => view::routes::sort_cell(r, col),
+            None => Cow::Borrowed(""),
+        }
+    }
+    fn in_scope(&self, row: usize, scope: &str) -> bool {
+        self.0.get(row).is_some_and(|r| route_in_scope(r, scope))
+    }
+    fn row_mark(&self, row: usize) -> RowMark {
+        match self.0.get(row) {
+            Some(r) if r.counts.late > 0 => RowMark::Alert,
+            _ => RowMark::Plain,
+        }
     }
 }
 
@@ -439,6 +660,8 @@ pub struct StopsSrc<'a> {
     pub route: &'a RouteRec,
     /// The day's tasks.
     pub tasks: &'a Store<TaskRec>,
+    /// Staged edits (a stop whose location or task has one is marked).
+    pub staging: &'a Staging,
 }
 
 impl StopsSrc<'_> {
@@ -446,6 +669,11 @@ impl StopsSrc<'_> {
     pub fn task(&self, row: usize) -> Option<&Task> {
         let i = *self.route.stops.get(row)?;
         self.tasks.get(i as usize).map(|t| &t.task)
+    }
+
+    /// The lateness of stop `row`.
+    pub fn lateness(&self, row: usize) -> Option<&Lateness> {
+        self.route.lateness.get(row)?.as_ref()
     }
 }
 
@@ -458,8 +686,57 @@ impl RowSource for StopsSrc<'_> {
     }
     fn cell(&self, row: usize, col: usize) -> Cow<'_, str> {
         match self.task(row) {
-            Some(t) => view::route::cell(row, t, col),
+            Some(t) => {
+                let staged = stop_staged(self.staging, t);
+                view::route::cell(row, t, self.lateness(row), staged, col)
+            }
             None => Cow::Borrowed(""),
         }
     }
+    fn sort_cell(&self, row: usize, col: usize) -> Cow<'_, str> {
+        if col == view::route::OFFSET_COL {
+            return Cow::Owned(offset_sort_key(self.lateness(row)));
+        }
+        self.cell(row, col)
+    }
+    fn row_mark(&self, row: usize) -> RowMark {
+        mark_of(self.lateness(row))
+    }
+}
+
+/// The row mark of a stop: late stands out, at risk a little.
+pub fn mark_of(l: Option<&Lateness>) -> RowMark {
+    match l.map(|l| l.verdict) {
+        Some(v) if v.is_late() => RowMark::Alert,
+        Some(v) if v.is_at_risk() => RowMark::Warn,
+        _ => RowMark::Plain,
+    }
+}
+
+/// Signed minutes late (negative: waiting) as a key that sorts as a number;
+/// empty (last) without a verdict.
+pub fn offset_sort_key(l: Option<&Lateness>) -> String {
+    match l.and_then(|l| l.verdict.offset()) {
+        Some(m) => format!("{:07}", m.clamp(-99_999, 99_999) + 100_000),
+        None => String::new(),
+    }
+}
+
+/// The staged mark of a stop: an edit of its customer location or of the task.
+pub fn stop_staged(staging: &Staging, t: &Task) -> Option<Mark> {
+    if staging.is_empty() {
+        return None;
+    }
+    let customer_id = match &t.customer {
+        Field::Value(Value::Object(o)) => o.get("_id").and_then(Value::as_str),
+        _ => None,
+    };
+    let loc_uid = crate::app::late::task_location_uid(t);
+    if let (Some(c), Some(l)) = (customer_id, loc_uid)
+        && let Some(r) = staging.location_edit(c, l)
+    {
+        return Some(Mark::of(r));
+    }
+    let task_id = t.id.get()?;
+    staging.record_edit(Entity::Task, task_id).map(Mark::of)
 }

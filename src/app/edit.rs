@@ -223,7 +223,7 @@ pub fn table_cell(
         Some(Screen::Route { uid, .. }) => {
             let route = model.route(uid)?;
             let t = task(model, *route.stops.get(row)?)?;
-            (col == 7).then(|| task_cell(t, "timeWindows", "Windows"))?
+            (col == view::route::WINDOWS_COL).then(|| task_cell(t, "timeWindows", "Windows"))?
         }
         _ => None,
     }
@@ -1204,6 +1204,9 @@ pub fn confirm_key(model: &mut Model, key: ConfirmKey) -> Vec<Cmd> {
                     ed.error = Some("Not staged: the pin stays where it is.".into());
                 }
             }
+            ConfirmKind::Lock { uid, .. } => {
+                model.set_status(StatusKind::Info, format!("Route {uid} left as it was."))
+            }
             ConfirmKind::Drop(_) | ConfirmKind::Quit => {}
         }
         return Vec::new();
@@ -1225,6 +1228,9 @@ pub fn confirm_key(model: &mut Model, key: ConfirmKey) -> Vec<Cmd> {
                 cmds.extend(go(model, s));
             }
             cmds
+        }
+        ConfirmKind::Lock { uid, ids, lock } => {
+            crate::app::update::lock_confirmed(model, uid, ids, lock)
         }
     }
 }

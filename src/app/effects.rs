@@ -32,6 +32,7 @@ pub struct Effects {
     writer: Option<WriterHandle>,
     tasks: Vec<AbortHandle>,
     input_pause: Option<crate::terminal::InputPause>,
+    read_only: bool,
 }
 
 impl Effects {
@@ -46,7 +47,14 @@ impl Effects {
             writer: None,
             tasks: Vec::new(),
             input_pause: None,
+            read_only: false,
         }
+    }
+
+    /// Refuses every command that would change remote data (route locks;
+    /// sends have no writer to go to in read-only mode).
+    pub fn set_read_only(&mut self, read_only: bool) {
+        self.read_only = read_only;
     }
 
     /// The switch that stops the terminal's key reader while `$EDITOR` runs.
@@ -177,8 +185,58 @@ impl Effects {
                     let _ = self.tx.send(Msg::SendRefused(why.to_string()));
                 }
             }
+            Cmd::Lock {
+                req,
+                uid,
+                ids,
+                lock,
+            } => self.lock(req, uid, ids, lock),
             Cmd::Copy(_) | Cmd::Redraw | Cmd::ExternalEditor { .. } => {}
         }
+    }
+
+    fn lock(&mut self, req: u64, uid: String, ids: Vec<String>, lock: bool) {
+        let tx = self.tx.clone();
+        let refuse = |why: &str| {
+            let _ = tx.send(Msg::Locked {
+                req,
+                uid: uid.clone(),
+                lock,
+                result: Err(why.to_string()),
+            });
+        };
+        if self.read_only {
+            refuse("the console is read-only");
+            return;
+        }
+        let Some(client) = self.client.clone() else {
+            refuse("there is no connection to eLogii");
+            return;
+        };
+        let task = tokio::spawn(async move {
+            let answer = if lock {
+                client.lock_routes(&ids).await
+            } else {
+                client.unlock_routes(&ids).await
+            };
+            let result = match answer {
+                Ok(r) => match r.errors.get().and_then(|e| e.first()) {
+                    Some(e) => Err(e.text()),
+                    None => Ok(()),
+                },
+                Err(e) => {
+                    tracing::warn!(error = %e, lock, "route lock failed");
+                    Err(e.to_string())
+                }
+            };
+            let _ = tx.send(Msg::Locked {
+                req,
+                uid,
+                lock,
+                result,
+            });
+        });
+        self.tasks.push(task.abort_handle());
     }
 
     fn load(&mut self, req: u64, kind: LoadKind, date: Option<jiff::civil::Date>) {
@@ -214,6 +272,11 @@ impl Effects {
                         })
                         .await
                 }
+                LoadKind::Depots => client.depots().await.map(|page| {
+                    let n = page.len();
+                    let _ = tx.send(Msg::DepotsPage { req, page });
+                    n
+                }),
             };
             let msg = match result {
                 Ok(total) => Msg::Loaded {

@@ -198,6 +198,12 @@ pub const DEFAULTS: &[(Action, &str, &[&str])] = &[
     (Action::KeepMine, "keep_mine", &["m"]),
     (Action::TakeTheirs, "take_theirs", &["t"]),
     (Action::CopyDay, "copy_day", &["c"]),
+    (Action::GoBack, "go_back", &["-"]),
+    (Action::OpenRoute, "open_route", &["o"]),
+    (Action::Lock, "lock", &["L"]),
+    (Action::ToggleMap, "toggle_map", &["M"]),
+    (Action::ToggleOthers, "toggle_other_routes", &["R"]),
+    (Action::LateQueue, "late_queue", &[]),
 ];
 
 /// The config name of an action (`move_down`).

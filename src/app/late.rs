@@ -8,16 +8,24 @@
 //! the customer location it points at (`location.uid`, a `CL-` uid) for the
 //! weekday of the task's `date`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use jiff::civil::Date;
 use serde_json::Value;
 
 use crate::api::types::{Customer, Field, Task};
-use crate::app::data::{task_driver, task_eta, task_order, task_route, task_windows};
+use crate::app::data::{
+    TaskRec, mark_of, offset_sort_key, stop_staged, task_driver, task_eta, task_order, task_route,
+    task_windows,
+};
+use crate::app::edit::Mark;
+use crate::app::model::Staging;
+use crate::app::table::{Column, RowMark, RowSource, Store};
 use crate::domain::dates::from_number;
 use crate::domain::lateness::{Lateness, Verdict, WindowSource, judge};
 use crate::domain::schedule::{WeekHours, Weekday};
+use crate::view;
 
 /// Weekly opening hours of customer locations, by location uid (`CL-…`).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -72,6 +80,17 @@ pub fn task_customer_uid(t: &Task) -> Option<&str> {
     match &t.customer {
         Field::Value(Value::Object(o)) => o
             .get("uid")
+            .and_then(Value::as_str)
+            .filter(|s| !s.trim().is_empty()),
+        _ => None,
+    }
+}
+
+/// The `_id` of a task's customer (`customer._id`).
+pub fn task_customer_id(t: &Task) -> Option<&str> {
+    match &t.customer {
+        Field::Value(Value::Object(o)) => o
+            .get("_id")
             .and_then(Value::as_str)
             .filter(|s| !s.trim().is_empty()),
         _ => None,
@@ -186,6 +205,8 @@ pub struct LateStop {
     pub postcode: String,
     /// The customer's uid (`CUS-…`).
     pub customer_uid: Option<String>,
+    /// The customer's `_id` (the record an edit of its location changes).
+    pub customer_id: Option<String>,
     /// The customer location's uid (`CL-…`): the record to fix.
     pub location_uid: Option<String>,
     /// Planned ETA, route timeline.
@@ -235,6 +256,7 @@ pub fn late_queue<'a>(
                 .map(|l| l.post_code.as_str().to_string())
                 .unwrap_or_default(),
             customer_uid: task_customer_uid(t).map(str::to_string),
+            customer_id: task_customer_id(t).map(str::to_string),
             location_uid: task_location_uid(t).map(str::to_string),
             eta: task_eta(t).unwrap_or_default(),
             lateness: l,
@@ -250,6 +272,63 @@ pub fn late_queue<'a>(
             .then(a.stop.cmp(&b.stop))
     });
     out
+}
+
+/// Rows of the late queue.
+pub struct LateSrc<'a> {
+    /// The queue, worst first.
+    pub items: &'a [LateStop],
+    /// The day's tasks.
+    pub tasks: &'a Store<TaskRec>,
+    /// Staged edits (a stop whose location or task has one is marked).
+    pub staging: &'a Staging,
+}
+
+impl LateSrc<'_> {
+    /// The staged mark of entry `row`.
+    pub fn staged(&self, row: usize) -> Option<Mark> {
+        let s = self.items.get(row)?;
+        let t = &self.tasks.get(s.task as usize)?.task;
+        stop_staged(self.staging, t)
+    }
+}
+
+impl RowSource for LateSrc<'_> {
+    fn len(&self) -> usize {
+        self.items.len()
+    }
+    fn columns(&self) -> &'static [Column] {
+        view::late::COLUMNS
+    }
+    fn cell(&self, row: usize, col: usize) -> Cow<'_, str> {
+        match self.items.get(row) {
+            Some(s) => view::late::cell(s, self.staged(row), col),
+            None => Cow::Borrowed(""),
+        }
+    }
+    fn sort_cell(&self, row: usize, col: usize) -> Cow<'_, str> {
+        match self.items.get(row) {
+            Some(s) if col == view::late::OFFSET_COL => {
+                Cow::Owned(offset_sort_key(Some(&s.lateness)))
+            }
+            Some(s) if col == view::late::STOP_COL => {
+                Cow::Owned(s.stop.map_or(String::new(), |n| format!("{n:07}")))
+            }
+            _ => self.cell(row, col),
+        }
+    }
+    fn in_scope(&self, row: usize, scope: &str) -> bool {
+        match (self.items.get(row), scope) {
+            (Some(s), "late") => s.lateness.verdict.is_late(),
+            (Some(s), "risk") => s.lateness.verdict.is_at_risk(),
+            (Some(_), "staged") => self.staged(row).is_some(),
+            (Some(_), _) => true,
+            (None, _) => false,
+        }
+    }
+    fn row_mark(&self, row: usize) -> RowMark {
+        mark_of(self.items.get(row).map(|s| &s.lateness))
+    }
 }
 
 #[cfg(test)]

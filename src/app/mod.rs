@@ -13,6 +13,7 @@ pub mod data;
 pub mod edit;
 pub mod effects;
 pub mod keymap;
+pub mod late;
 pub mod model;
 pub mod msg;
 pub mod run;

@@ -9,14 +9,17 @@ use jiff::civil::Date;
 use ratatui_textarea::TextArea;
 use serde_json::Value;
 
-use crate::api::types::Route;
+use crate::api::types::{Location, Route};
 use crate::app::data::{
-    CustomerRec, CustomersSrc, LocRec, LocationsSrc, RouteRec, RoutesSrc, TaskRec, TasksSrc,
+    CustomerRec, CustomersSrc, LocRec, LocationsSrc, RouteRec, RoutesSrc, StopsSrc, TaskRec,
+    TasksSrc,
 };
 use crate::app::keymap::Bindings;
+use crate::app::late::{LateSrc, LateStop, Schedules};
 use crate::app::msg::UndoEntry;
 use crate::app::table::{RowSource, Store, TableState, TextStore};
 use crate::domain::edit::{Edit, Entity, FieldPath, MOVE_CONFIRM_KM};
+use crate::domain::lateness::DEFAULT_AT_RISK_MARGIN;
 use crate::domain::schedule::Weekday;
 use crate::sync::batch::{DEFAULT_BATCH_SIZE, EditId, EditState, PendingEdit};
 use crate::sync::journal::Counts;
@@ -181,6 +184,11 @@ pub struct RoutesData {
 /// A screen stacked over the top view.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Screen {
+    /// The late and at-risk stops of the day, worst first (`:late`).
+    Late {
+        /// Its table.
+        table: TableState,
+    },
     /// One customer: its fields and its locations.
     Customer {
         /// Customer index.
@@ -322,6 +330,15 @@ pub enum ConfirmKind {
         /// Where to go after staging.
         step: Option<Step>,
     },
+    /// Lock or unlock a route on eLogii.
+    Lock {
+        /// The route's uid.
+        uid: String,
+        /// Ids sent (`_id` when known, else the uid).
+        ids: Vec<String>,
+        /// Lock (true) or unlock.
+        lock: bool,
+    },
 }
 
 /// A yes/no question over the screen; the default (Enter) is Cancel.
@@ -437,6 +454,29 @@ impl Staging {
             })
     }
 
+    /// A pending (not sent) edit of the record, if any (the first staged).
+    pub fn record_edit(&self, entity: Entity, record_id: &str) -> Option<&StagedRow> {
+        self.by_record
+            .get(&(entity, record_id.to_string()))?
+            .iter()
+            .filter_map(|id| self.rows.get(id))
+            .find(|r| !r.sent)
+    }
+
+    /// A pending (not sent) edit of one location of a customer (by `_id` and
+    /// the location's uid), if any.
+    pub fn location_edit(&self, customer_id: &str, location_uid: &str) -> Option<&StagedRow> {
+        self.by_record
+            .get(&(Entity::Customer, customer_id.to_string()))?
+            .iter()
+            .filter_map(|id| self.rows.get(id))
+            .find(|r| {
+                !r.sent
+                    && matches!(&r.edit.edit.field.location,
+                        Some(crate::domain::edit::LocationRef::Uid(u)) if u == location_uid)
+            })
+    }
+
     /// Adds or replaces a row from the journal (it is pending again).
     pub fn upsert(&mut self, edit: PendingEdit) {
         let id = edit.id;
@@ -515,6 +555,44 @@ pub struct SendRun {
     pub progress: Progress,
     /// The last retry, while waiting for it.
     pub retrying: Option<String>,
+}
+
+/// The route map's settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MapSettings {
+    /// Drawn when there is room (`M` toggles).
+    pub show: bool,
+    /// The day's other routes drawn faint under the route (`R` toggles).
+    pub others: bool,
+}
+
+impl Default for MapSettings {
+    fn default() -> Self {
+        MapSettings {
+            show: true,
+            others: false,
+        }
+    }
+}
+
+/// Depots of the organisation.
+#[derive(Debug, Clone, Default)]
+pub struct DepotsData {
+    /// The depots.
+    pub list: Vec<Location>,
+    /// Load progress.
+    pub load: Load,
+}
+
+/// A customer location to open when the customers have loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingOpen {
+    /// The customer's `_id`.
+    pub customer_id: String,
+    /// The location's uid.
+    pub location_uid: String,
+    /// Put the cursor on this day of the schedule.
+    pub day: Option<Weekday>,
 }
 
 /// What the line at the bottom is being used for.
@@ -653,6 +731,22 @@ pub struct Model {
     pub next_op: u64,
     /// Next editor session id.
     pub next_token: u64,
+    /// Map beside the stops: shown, and with the day's other routes.
+    pub map: MapSettings,
+    /// On-time stops within this many minutes of their window's end are at risk.
+    pub margin: i64,
+    /// Opening hours of the loaded customers' locations (for stops without windows).
+    pub schedules: Arc<Schedules>,
+    /// Depots (for the map).
+    pub depots: DepotsData,
+    /// Late and at-risk stops of the routes' day, worst first.
+    pub late: Arc<Vec<LateStop>>,
+    /// Views left by `:routes`, `Tab` …, for `-` (last on top).
+    pub history: Vec<(TopView, Vec<Screen>)>,
+    /// A location to open once customers have loaded (Enter on a stop early on).
+    pub pending_open: Option<PendingOpen>,
+    /// A lock or unlock on its way: request id and route uid.
+    pub locking: Option<(u64, String)>,
 }
 
 impl Model {
@@ -703,6 +797,14 @@ impl Model {
             move_confirm_km: MOVE_CONFIRM_KM,
             next_op: 1,
             next_token: 1,
+            map: MapSettings::default(),
+            margin: DEFAULT_AT_RISK_MARGIN,
+            schedules: Arc::new(Schedules::default()),
+            depots: DepotsData::default(),
+            late: Arc::new(Vec::new()),
+            history: Vec::new(),
+            pending_open: None,
+            locking: None,
         }
     }
 
@@ -737,6 +839,8 @@ impl Model {
             TableId::Tasks => Arc::new(TasksSrc {
                 recs: self.tasks.recs.clone(),
                 search: self.tasks.search.clone(),
+                schedules: self.schedules.clone(),
+                margin: self.margin,
             }),
             TableId::Routes => Arc::new(RoutesSrc(self.routes.recs.clone())),
         }
@@ -789,6 +893,38 @@ impl Model {
     /// The screen on top, if any.
     pub fn screen(&self) -> Option<&Screen> {
         self.stack.last()
+    }
+
+    /// The stops of a route as a table source.
+    pub fn stops_src<'a>(&'a self, route: &'a RouteRec) -> StopsSrc<'a> {
+        StopsSrc {
+            route,
+            tasks: &self.tasks.recs,
+            staging: &self.staging,
+        }
+    }
+
+    /// The late queue as a table source.
+    pub fn late_src(&self) -> LateSrc<'_> {
+        LateSrc {
+            items: &self.late,
+            tasks: &self.tasks.recs,
+            staging: &self.staging,
+        }
+    }
+
+    /// `[lon, lat]` of a route's depot: by the route's `depot.uid`, else the
+    /// only depot there is.
+    pub fn depot_point(&self, route: &RouteRec) -> Option<[f64; 2]> {
+        let list = &self.depots.list;
+        let d = match &route.depot {
+            Some(uid) => list.iter().find(|d| d.uid.as_str() == uid.as_str()),
+            None => None,
+        }
+        .or(if list.len() == 1 { list.first() } else { None })?;
+        let c = d.coordinates.get()?;
+        let p = [c.lon()?, c.lat()?];
+        p.iter().all(|v| v.is_finite()).then_some(p)
     }
 
     /// The route with this uid.

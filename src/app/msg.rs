@@ -5,7 +5,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use jiff::civil::Date;
 
-use crate::api::types::{Customer, Route, Task};
+use crate::api::types::{Customer, Location, Route, Task};
 use crate::app::model::TableId;
 use crate::app::table::{RowSource, Spec};
 use crate::domain::edit::Edit;
@@ -88,6 +88,18 @@ pub enum Action {
     TakeTheirs,
     /// A schedule day: copy its hours to Monday–Friday.
     CopyDay,
+    /// Back to the previous view or screen, as it was (selection, filter).
+    GoBack,
+    /// From a task or a late stop to its route, cursor on the stop.
+    OpenRoute,
+    /// Lock or unlock the route (asks first).
+    Lock,
+    /// Show or hide the route map.
+    ToggleMap,
+    /// Show or hide the day's other routes on the map.
+    ToggleOthers,
+    /// The late-stop queue of the day.
+    LateQueue,
 }
 
 /// An edit of the filter or command line.
@@ -270,6 +282,24 @@ pub enum Msg {
         /// The records.
         page: Vec<Route>,
     },
+    /// The depots.
+    DepotsPage {
+        /// Request id.
+        req: u64,
+        /// The records.
+        page: Vec<Location>,
+    },
+    /// A lock or unlock finished.
+    Locked {
+        /// Request id.
+        req: u64,
+        /// The route's uid.
+        uid: String,
+        /// Locked (true) or unlocked.
+        lock: bool,
+        /// Nothing, or why eLogii refused (one sentence).
+        result: Result<(), String>,
+    },
     /// A list finished loading.
     Loaded {
         /// Request id.
@@ -331,6 +361,8 @@ pub enum LoadKind {
     Tasks,
     /// `GET /routes?date=`.
     Routes,
+    /// `GET /depots`.
+    Depots,
 }
 
 /// Work `update` asks for; [`crate::app::effects`] performs it.
@@ -357,6 +389,17 @@ pub enum Cmd {
         spec: Spec,
         /// Only these rows can match (the filter only grew), in this order.
         candidates: Option<Arc<[u32]>>,
+    },
+    /// Lock or unlock routes on eLogii (refused by effects when read-only).
+    Lock {
+        /// Request id to tag the answer with.
+        req: u64,
+        /// The route's uid (for the answer).
+        uid: String,
+        /// Ids to send.
+        ids: Vec<String>,
+        /// Lock (true) or unlock.
+        lock: bool,
     },
     /// Put text on the clipboard (OSC 52).
     Copy(String),
@@ -406,6 +449,18 @@ impl std::fmt::Debug for Cmd {
                 .field("rows", &source.len())
                 .field("spec", spec)
                 .field("candidates", &candidates.as_ref().map(|c| c.len()))
+                .finish(),
+            Cmd::Lock {
+                req,
+                uid,
+                ids,
+                lock,
+            } => f
+                .debug_struct("Lock")
+                .field("req", req)
+                .field("uid", uid)
+                .field("ids", ids)
+                .field("lock", lock)
                 .finish(),
             Cmd::Copy(s) => f.debug_tuple("Copy").field(s).finish(),
             Cmd::Redraw => f.write_str("Redraw"),

@@ -364,6 +364,7 @@ pub async fn run_console(opts: ConsoleOptions) -> Result<(), RunError> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     spawn_signal_listener(tx.clone());
     let mut effects = Effects::new(Some(client.clone()), tx.clone());
+    effects.set_read_only(read_only);
     start_sync(
         &mut effects,
         &tx,

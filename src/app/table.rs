@@ -274,6 +274,32 @@ pub trait RowSource: Send + Sync {
     fn haystack(&self, row: usize) -> Cow<'_, str> {
         Cow::Owned(haystack_of(self, row))
     }
+    /// Text a column sorts by (the cell unless a source says otherwise, e.g.
+    /// signed minutes written so that they sort as numbers).
+    fn sort_cell(&self, row: usize, col: usize) -> Cow<'_, str> {
+        self.cell(row, col)
+    }
+    /// Whether a row belongs to a scope word (see [`Spec::scope`]); sources
+    /// without scopes keep every row.
+    fn in_scope(&self, _row: usize, _scope: &str) -> bool {
+        true
+    }
+    /// How the whole row stands out (late stops).
+    fn row_mark(&self, _row: usize) -> RowMark {
+        RowMark::Plain
+    }
+}
+
+/// How a row stands out, besides its glyphs (never colour alone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RowMark {
+    /// Nothing special.
+    #[default]
+    Plain,
+    /// Needs attention (late): the theme's late style.
+    Alert,
+    /// Close to a problem (at risk): the theme's warning style.
+    Warn,
 }
 
 /// The cells of `row` joined with two spaces (the filter's haystack).
@@ -335,12 +361,15 @@ pub struct Spec {
     pub filter: String,
     /// Sort column and direction.
     pub sort: Option<Sort>,
+    /// A word naming the rows to keep before the filter applies (`failed`,
+    /// `late`), read by [`RowSource::in_scope`]; empty keeps every row.
+    pub scope: String,
 }
 
 impl Spec {
     /// True when every row shows in data order.
     pub fn is_identity(&self) -> bool {
-        self.filter.trim().is_empty() && self.sort.is_none()
+        self.filter.trim().is_empty() && self.sort.is_none() && self.scope.is_empty()
     }
 }
 
@@ -364,10 +393,12 @@ pub fn derive_among(
     cancelled: &(dyn Fn() -> bool + Sync),
 ) -> Option<Vec<u32>> {
     let n = src.len().min(u32::MAX as usize) as u32;
+    let scope = spec.scope.as_str();
+    let kept = |i: u32| scope.is_empty() || src.in_scope(i as usize, scope);
     let mut rows: Vec<u32> = if Filter::new(&spec.filter).is_none() {
         match candidates {
-            Some(c) => c.iter().copied().filter(|&i| i < n).collect(),
-            None => (0..n).collect(),
+            Some(c) => c.iter().copied().filter(|&i| i < n && kept(i)).collect(),
+            None => (0..n).filter(|&i| kept(i)).collect(),
         }
     } else {
         // Large scans are split over the cores; each part keeps its order.
@@ -389,7 +420,7 @@ pub fn derive_among(
                     Some(c) => c[k],
                     None => k as u32,
                 };
-                if i < n && f.matches(&src.haystack(i as usize)) {
+                if i < n && kept(i) && f.matches(&src.haystack(i as usize)) {
                     out.push(i);
                 }
             }
@@ -426,7 +457,7 @@ pub fn derive_among(
                 return None;
             }
             let start = buf.len();
-            push_sort_key(&mut buf, &src.cell(i as usize, sort.col));
+            push_sort_key(&mut buf, &src.sort_cell(i as usize, sort.col));
             keyed.push((start as u32, (buf.len() - start) as u32, i));
         }
         let bytes = buf.as_bytes();
@@ -705,6 +736,7 @@ impl TableState {
     pub fn candidates_for(&self, spec: &Spec, len: usize) -> Option<Vec<u32>> {
         if self.pending
             || self.applied.sort != spec.sort
+            || self.applied.scope != spec.scope
             || !narrows(&self.applied.filter, &spec.filter)
         {
             return None;
@@ -808,11 +840,13 @@ mod tests {
         let spec = Spec {
             filter: "phm".into(),
             sort: None,
+            scope: String::new(),
         };
         assert_eq!(derive(&w, &spec, &never).unwrap(), vec![0, 2]);
         let spec = Spec {
             filter: "!phm".into(),
             sort: None,
+            scope: String::new(),
         };
         assert_eq!(derive(&w, &spec, &never).unwrap(), vec![1, 3, 4]);
         let spec = Spec {
@@ -821,11 +855,13 @@ mod tests {
                 col: 0,
                 desc: false,
             }),
+            scope: String::new(),
         };
         assert_eq!(derive(&w, &spec, &never).unwrap(), vec![1, 4, 2, 0, 3]);
         let spec = Spec {
             filter: String::new(),
             sort: Some(Sort { col: 0, desc: true }),
+            scope: String::new(),
         };
         assert_eq!(derive(&w, &spec, &never).unwrap(), vec![0, 2, 4, 1, 3]);
         assert!(
@@ -833,7 +869,8 @@ mod tests {
                 &w,
                 &Spec {
                     filter: "a".into(),
-                    sort: None
+                    sort: None,
+                    scope: String::new(),
                 },
                 &|| true
             )
@@ -843,6 +880,7 @@ mod tests {
         let spec = Spec {
             filter: "phm".into(),
             sort: None,
+            scope: String::new(),
         };
         assert_eq!(
             derive_among(&w, &spec, Some(&[2, 1, 9]), &never).unwrap(),
@@ -854,6 +892,7 @@ mod tests {
             let spec = Spec {
                 filter: q.into(),
                 sort: None,
+                scope: String::new(),
             };
             derive(&w, &spec, &never).unwrap()
         };
@@ -895,6 +934,7 @@ mod tests {
         let spec = Spec {
             filter: "zz".into(),
             sort: None,
+            scope: String::new(),
         };
         let want: Vec<u32> = (0..50_000).filter(|i| i % 7 == 0).collect();
         assert_eq!(derive(&src, &spec, &|| false).unwrap(), want);
@@ -919,12 +959,14 @@ mod tests {
             applied: Spec {
                 filter: "a".into(),
                 sort: None,
+                scope: String::new(),
             },
             ..TableState::default()
         };
         let spec = Spec {
             filter: "ab".into(),
             sort: None,
+            scope: String::new(),
         };
         assert_eq!(t.candidates_for(&spec, 7), Some(vec![3, 1, 5, 6]));
         let sorted = Spec {
@@ -933,6 +975,7 @@ mod tests {
                 col: 0,
                 desc: false,
             }),
+            scope: String::new(),
         };
         assert_eq!(t.candidates_for(&sorted, 7), None);
     }

@@ -7,13 +7,14 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 
 use crate::app::data::{
-    CustomerLocsSrc, CustomerRec, RoutesSrc, StopsSrc, TaskRec, build_routes, customer_search,
-    location_rows, task_route, task_search,
+    CustomerLocsSrc, CustomerRec, RoutesSrc, TaskRec, build_routes, customer_search, location_rows,
+    route_scope_word, task_route, task_scope_word, task_search,
 };
 use crate::app::edit;
+use crate::app::late::{Schedules, late_queue, task_customer_id, task_date, task_location_uid};
 use crate::app::model::{
-    CustomersData, InputKind, InputLine, Load, Model, RoutesData, Screen, StatusKind, TableId,
-    Target, TasksData, TopView,
+    Confirm, ConfirmKind, CustomersData, InputKind, InputLine, Load, Model, Part, PendingOpen,
+    RoutesData, Screen, StatusKind, TableId, Target, TasksData, TopView,
 };
 use crate::app::msg::{Action, Cmd, LineEdit, LoadKind, Msg};
 use crate::app::table::{RowSource, Sort, TableState, derive, derive_among, widths_of};
@@ -92,6 +93,23 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             model.routes.meta.extend(page);
             rebuild_routes(model)
         }
+        Msg::DepotsPage { req, page } => {
+            if model.depots.load.req() != Some(req) {
+                return Vec::new();
+            }
+            model.dirty = true;
+            if let Load::Loading { received, .. } = &mut model.depots.load {
+                *received += page.len();
+            }
+            model.depots.list.extend(page);
+            Vec::new()
+        }
+        Msg::Locked {
+            req,
+            uid,
+            lock,
+            result,
+        } => locked(model, req, &uid, lock, result),
         Msg::Loaded { req, total: _, at } => loaded(model, req, at),
         Msg::LoadFailed { req, error } => load_failed(model, req, &error),
         Msg::Derived {
@@ -147,7 +165,7 @@ fn action(model: &mut Model, a: Action) -> Vec<Cmd> {
         Action::Left => move_column(model, -1),
         Action::Right => move_column(model, 1),
         Action::Open => return open(model),
-        Action::Back => back(model),
+        Action::Back => return back(model),
         Action::Quit => {
             if model.stack.pop().is_none() {
                 edit::ask_quit(model);
@@ -190,6 +208,28 @@ fn action(model: &mut Model, a: Action) -> Vec<Cmd> {
         Action::Send => return edit::ask_send(model, None),
         Action::Staged => open_staged(model),
         Action::CopyDay => return edit::copy_day(model),
+        Action::GoBack => go_back(model),
+        Action::OpenRoute => open_route(model),
+        Action::Lock => ask_lock(model, None),
+        Action::ToggleMap => {
+            model.map.show = !model.map.show;
+            let text = if model.map.show {
+                "Map on (shown beside or under the stops when there is room)."
+            } else {
+                "Map off."
+            };
+            model.set_status(StatusKind::Info, text);
+        }
+        Action::ToggleOthers => {
+            model.map.others = !model.map.others;
+            let text = if model.map.others {
+                "The day's other routes are drawn faint on the map."
+            } else {
+                "Only this route on the map."
+            };
+            model.set_status(StatusKind::Info, text);
+        }
+        Action::LateQueue => return open_late(model),
         Action::ToggleMark | Action::DropEdit | Action::KeepMine | Action::TakeTheirs => {
             model.set_status(
                 StatusKind::Info,
@@ -283,11 +323,47 @@ fn next_view(v: TopView, forward: bool) -> TopView {
     }
 }
 
-/// Shows a top view (closing screens over the current one) and loads its data if needed.
+/// Views `-` can go back to.
+const HISTORY_LIMIT: usize = 50;
+
+/// Shows a top view (closing screens over the current one) and loads its data
+/// if needed. Where it was is remembered for `-`.
 fn switch_to(model: &mut Model, to: TopView) -> Vec<Cmd> {
+    remember(model);
     model.stack.clear();
     model.top = to;
     ensure_loaded(model, to)
+}
+
+/// Pushes the current view and its screens on the history (for `-`).
+fn remember(model: &mut Model) {
+    let here = (model.top, model.stack.clone());
+    if model.history.last() != Some(&here) {
+        model.history.push(here);
+        if model.history.len() > HISTORY_LIMIT {
+            model.history.remove(0);
+        }
+    }
+}
+
+/// `-`: the screen under this one, or the view before this one, with its
+/// selection and filter as they were.
+fn go_back(model: &mut Model) {
+    if model.stack.pop().is_some() {
+        return;
+    }
+    match model.history.pop() {
+        Some((top, stack)) => {
+            model.top = top;
+            model.stack = stack;
+            // Screens whose records are gone (another day, reloaded) close.
+            model.stack.retain(|s| match s {
+                Screen::Route { uid, .. } => model.routes.recs.iter().any(|r| &r.uid == uid),
+                _ => true,
+            });
+        }
+        None => model.set_status(StatusKind::Info, "Nothing to go back to."),
+    }
 }
 
 fn ensure_loaded(model: &mut Model, view: TopView) -> Vec<Cmd> {
@@ -306,6 +382,9 @@ fn ensure_loaded(model: &mut Model, view: TopView) -> Vec<Cmd> {
                 && (model.routes.date != Some(model.date) || model.routes.load == Load::Idle)
             {
                 cmds.push(start_load(model, LoadKind::Routes));
+            }
+            if view == TopView::Routes && model.depots.load == Load::Idle {
+                cmds.push(start_load(model, LoadKind::Depots));
             }
         }
     }
@@ -383,6 +462,17 @@ fn start_load(model: &mut Model, kind: LoadKind) -> Cmd {
             let _ = rebuild_routes(model);
             Some(model.date)
         }
+        LoadKind::Depots => {
+            model.depots = crate::app::model::DepotsData {
+                list: Vec::new(),
+                load: Load::Loading {
+                    req,
+                    received: 0,
+                    expected: None,
+                },
+            };
+            None
+        }
         LoadKind::Routes => {
             let same_date = model.routes.date == Some(model.date);
             let expected = if same_date {
@@ -408,14 +498,17 @@ fn start_load(model: &mut Model, kind: LoadKind) -> Cmd {
     Cmd::Load { req, kind, date }
 }
 
-fn back(model: &mut Model) {
+fn back(model: &mut Model) -> Vec<Cmd> {
     if let Some(spec_filter) = current_filter(model)
         && !spec_filter.is_empty()
     {
-        set_filter(model, String::new());
-        return;
+        return set_filter(model, String::new());
+    }
+    if current_scope(model).is_some_and(|s| !s.is_empty()) {
+        return set_scope(model, String::new());
     }
     model.stack.pop();
+    Vec::new()
 }
 
 fn open(model: &mut Model) -> Vec<Cmd> {
@@ -491,9 +584,310 @@ fn open(model: &mut Model) -> Vec<Cmd> {
         Some(Screen::Location { .. }) | Some(Screen::Form { .. }) => {
             return edit::begin_edit(model);
         }
-        Some(Screen::Route { .. }) | Some(Screen::Help { .. }) | Some(Screen::Staged { .. }) => {}
+        Some(Screen::Route { uid, table }) => {
+            let task = table
+                .selected_row()
+                .and_then(|row| model.route(uid)?.stops.get(row).copied());
+            match task {
+                Some(task) => return open_location_of(model, task),
+                None => model.set_status(StatusKind::Info, "No stop here."),
+            }
+        }
+        Some(Screen::Late { table }) => {
+            let task = table
+                .selected_row()
+                .and_then(|row| model.late.get(row))
+                .map(|s| s.task);
+            match task {
+                Some(task) => return open_location_of(model, task),
+                None => model.set_status(StatusKind::Info, "No stop here."),
+            }
+        }
+        Some(Screen::Help { .. }) | Some(Screen::Staged { .. }) => {}
     }
     Vec::new()
+}
+
+/// Enter on a stop: its customer location's form, cursor on the schedule day
+/// of the stop's date (customers are loaded first when they are not yet).
+fn open_location_of(model: &mut Model, task: u32) -> Vec<Cmd> {
+    let Some(t) = model.tasks.recs.get(task as usize).map(|t| &t.task) else {
+        return Vec::new();
+    };
+    let (Some(customer_id), Some(location_uid)) = (
+        task_customer_id(t).map(str::to_string),
+        task_location_uid(t).map(str::to_string),
+    ) else {
+        model.set_status(
+            StatusKind::Info,
+            "This stop is not at a customer location (no customer or location uid); E opens the task.",
+        );
+        return Vec::new();
+    };
+    let day = task_date(t).map(|d| crate::domain::schedule::Weekday::from_jiff(d.weekday()));
+    let want = PendingOpen {
+        customer_id,
+        location_uid,
+        day,
+    };
+    if try_open(model, &want) {
+        return Vec::new();
+    }
+    let mut cmds = Vec::new();
+    match &model.customers.load {
+        Load::Done { .. } => {
+            model.set_status(
+                StatusKind::Error,
+                "The customer of this stop is not among the loaded customers (r on the customers view reloads them).",
+            );
+            return cmds;
+        }
+        Load::Idle | Load::Failed { .. } => cmds.push(start_load(model, LoadKind::Customers)),
+        Load::Loading { .. } => {}
+    }
+    model.pending_open = Some(want);
+    model.set_status(
+        StatusKind::Info,
+        "Loading customers; the location opens when its customer arrives.",
+    );
+    cmds
+}
+
+/// Opens the location form of `want` if its customer is loaded.
+fn try_open(model: &mut Model, want: &PendingOpen) -> bool {
+    let Some(&cust) = model.customers.by_id.get(&want.customer_id) else {
+        return false;
+    };
+    let Some(c) = model.customers.recs.get(cust as usize) else {
+        return false;
+    };
+    let locs = c.customer.locations();
+    let loc = locs
+        .iter()
+        .position(|l| l.uid.as_str() == want.location_uid)
+        .or(if locs.len() == 1 { Some(0) } else { None });
+    let Some(loc) = loc else {
+        model.set_status(
+            StatusKind::Error,
+            format!(
+                "The customer has no location {} any more.",
+                truncate_to_width(&sanitize(&want.location_uid), 20)
+            ),
+        );
+        return true;
+    };
+    let loc = loc as u32;
+    let target = Target::Location { cust, loc };
+    let rows = edit::form_rows(model, target).unwrap_or_default();
+    let is_schedule = |r: &&edit::FormRow, part: Part| {
+        r.cell
+            .as_ref()
+            .is_some_and(|c| c.field.name == "schedule" && c.part == part)
+    };
+    let field = want
+        .day
+        .and_then(|d| rows.iter().position(|r| is_schedule(&r, Part::Day(d))))
+        .or_else(|| rows.iter().position(|r| is_schedule(&r, Part::Whole)))
+        .unwrap_or(0);
+    model.stack.push(Screen::Location { cust, loc, field });
+    true
+}
+
+/// `o`: from a task, a late stop (or a stop already) to its route with the
+/// cursor on the stop.
+fn open_route(model: &mut Model) {
+    let task = match model.screen() {
+        None if model.top == TopView::Tasks => model.tasks_table.selected_row().map(|r| r as u32),
+        Some(Screen::Late { table }) => table
+            .selected_row()
+            .and_then(|row| model.late.get(row))
+            .map(|s| s.task),
+        Some(Screen::Form {
+            target: Target::Task { task },
+            ..
+        }) => Some(*task),
+        _ => {
+            model.set_status(
+                StatusKind::Info,
+                "o opens the route of a task or of a late stop.",
+            );
+            return;
+        }
+    };
+    let Some(task) = task else {
+        return;
+    };
+    let Some(uid) = model
+        .tasks
+        .recs
+        .get(task as usize)
+        .and_then(|t| task_route(&t.task))
+        .map(str::to_string)
+    else {
+        model.set_status(StatusKind::Info, "This task is not on a route.");
+        return;
+    };
+    push_route(model, uid, Some(task));
+}
+
+/// Pushes a route's screen, the cursor on `task`'s stop when given.
+fn push_route(model: &mut Model, uid: String, task: Option<u32>) {
+    let mut table = TableState::default();
+    if let Some(r) = model.route(&uid) {
+        table.rows = (0..r.stops.len() as u32).collect();
+        table.derived_from = table.rows.len();
+        if let Some(task) = task {
+            table.selected = r.stops.iter().position(|&s| s == task).unwrap_or(0);
+        }
+    }
+    model.stack.push(Screen::Route { uid, table });
+}
+
+/// `:late`: the late queue of the routes' day over the current view (tasks,
+/// routes and customers are loaded as needed).
+fn open_late(model: &mut Model) -> Vec<Cmd> {
+    let mut cmds = Vec::new();
+    if model.tasks.date != Some(model.date) || model.tasks.load == Load::Idle {
+        cmds.push(start_load(model, LoadKind::Tasks));
+    }
+    if model.routes.date != Some(model.date) || model.routes.load == Load::Idle {
+        cmds.push(start_load(model, LoadKind::Routes));
+    }
+    if model.customers.load == Load::Idle {
+        cmds.push(start_load(model, LoadKind::Customers));
+    }
+    if let Some(i) = model
+        .stack
+        .iter()
+        .rposition(|s| matches!(s, Screen::Late { .. }))
+    {
+        // Already open below: go back to it as it was.
+        model.stack.truncate(i + 1);
+        return cmds;
+    }
+    let mut table = TableState::default();
+    table.rows = (0..model.late.len() as u32).collect();
+    table.derived_from = table.rows.len();
+    model.stack.push(Screen::Late { table });
+    cmds
+}
+
+/// `L` or `:lock`/`:unlock`: asks before locking or unlocking the route
+/// under the cursor (refused in read-only mode). `want`: lock (true),
+/// unlock (false), or the opposite of its state (`None`).
+fn ask_lock(model: &mut Model, want: Option<bool>) {
+    let uid = match model.screen() {
+        Some(Screen::Route { uid, .. }) => Some(uid.clone()),
+        None if model.top == TopView::Routes => model
+            .routes_table
+            .selected_row()
+            .and_then(|r| model.routes.recs.get(r))
+            .map(|r| r.uid.clone()),
+        _ => None,
+    };
+    let Some(uid) = uid else {
+        model.set_status(
+            StatusKind::Info,
+            "L locks the route under the cursor (on the routes view or a route).",
+        );
+        return;
+    };
+    if model.read_only {
+        model.set_status(
+            StatusKind::Error,
+            "Read-only: routes cannot be locked or unlocked (started with --read-only, or the profile is read-only).",
+        );
+        return;
+    }
+    if model.locking.is_some() {
+        model.set_status(StatusKind::Info, "A lock is on its way; wait for it.");
+        return;
+    }
+    let Some(r) = model.route(&uid) else {
+        return;
+    };
+    let lock = want.unwrap_or(r.locked != Some(true));
+    let ids = vec![r.id.clone().unwrap_or_else(|| uid.clone())];
+    let who = if r.driver.is_empty() {
+        String::new()
+    } else {
+        format!(" ({}, {} stops)", r.driver, r.stops.len())
+    };
+    let text = if lock {
+        format!(
+            "Lock route {uid}{who} on eLogii? A locked route is left as it is by later optimisations."
+        )
+    } else {
+        format!("Unlock route {uid}{who} on eLogii? Later optimisations may change it again.")
+    };
+    model.confirm = Some(Confirm {
+        kind: ConfirmKind::Lock { uid, ids, lock },
+        text,
+        yes: if lock { "Lock" } else { "Unlock" },
+        focus_yes: false,
+    });
+}
+
+/// The confirm dialog said yes to a lock: the command to send it.
+pub fn lock_confirmed(model: &mut Model, uid: String, ids: Vec<String>, lock: bool) -> Vec<Cmd> {
+    if model.read_only {
+        model.set_status(StatusKind::Error, "Read-only: nothing was changed.");
+        return Vec::new();
+    }
+    let req = model.next_req;
+    model.next_req += 1;
+    model.locking = Some((req, uid.clone()));
+    let what = if lock { "Locking" } else { "Unlocking" };
+    model.set_status(StatusKind::Info, format!("{what} route {uid}…"));
+    vec![Cmd::Lock {
+        req,
+        uid,
+        ids,
+        lock,
+    }]
+}
+
+fn locked(
+    model: &mut Model,
+    req: u64,
+    uid: &str,
+    lock: bool,
+    result: Result<(), String>,
+) -> Vec<Cmd> {
+    if model.locking.as_ref().map(|l| l.0) != Some(req) {
+        return Vec::new();
+    }
+    model.locking = None;
+    model.dirty = true;
+    match result {
+        Ok(()) => {
+            let mut found = false;
+            for m in &mut model.routes.meta {
+                if m.uid.as_str() == uid || m.id.as_str() == uid {
+                    m.locked = crate::api::types::Field::Value(lock);
+                    found = true;
+                }
+            }
+            if !found {
+                model.routes.meta.push(crate::api::types::Route {
+                    uid: crate::api::types::Field::Value(uid.to_string()),
+                    locked: crate::api::types::Field::Value(lock),
+                    ..Default::default()
+                });
+            }
+            let what = if lock { "locked" } else { "unlocked" };
+            model.set_status(StatusKind::Info, format!("Route {uid} {what} on eLogii."));
+            rebuild_routes(model)
+        }
+        Err(e) => {
+            let what = if lock { "lock" } else { "unlock" };
+            model.set_status(
+                StatusKind::Error,
+                format!("Could not {what} route {uid}: {}", e.trim_end_matches('.')),
+            );
+            Vec::new()
+        }
+    }
 }
 
 fn open_input(model: &mut Model, kind: InputKind) {
@@ -515,7 +909,9 @@ fn current_table_mut(model: &mut Model) -> Option<&mut TableState> {
         return Some(model.table_mut(id));
     }
     match model.stack.last_mut() {
-        Some(Screen::Customer { table, .. }) | Some(Screen::Route { table, .. }) => Some(table),
+        Some(Screen::Customer { table, .. })
+        | Some(Screen::Route { table, .. })
+        | Some(Screen::Late { table }) => Some(table),
         _ => None,
     }
 }
@@ -558,6 +954,7 @@ fn current_columns(model: &Model) -> usize {
         None => view::columns_of(model.top.table()).len(),
         Some(Screen::Customer { .. }) => view::customer::COLUMNS.len(),
         Some(Screen::Route { .. }) => view::route::COLUMNS.len(),
+        Some(Screen::Late { .. }) => view::late::COLUMNS.len(),
         _ => 0,
     }
 }
@@ -575,12 +972,48 @@ fn scroll_current(model: &mut Model) {
 
 /// The filter text of the current table (`None` when the screen has no table).
 fn current_filter(model: &Model) -> Option<String> {
+    current_spec(model).map(|s| s.filter.clone())
+}
+
+/// The scope word of the current table (`None` when the screen has no table).
+fn current_scope(model: &Model) -> Option<String> {
+    current_spec(model).map(|s| s.scope.clone())
+}
+
+fn current_spec(model: &Model) -> Option<&crate::app::table::Spec> {
     match model.screen() {
-        None => Some(model.table(model.top.table()).spec.filter.clone()),
-        Some(Screen::Customer { table, .. }) | Some(Screen::Route { table, .. }) => {
-            Some(table.spec.filter.clone())
-        }
+        None => Some(&model.table(model.top.table()).spec),
+        Some(Screen::Customer { table, .. })
+        | Some(Screen::Route { table, .. })
+        | Some(Screen::Late { table }) => Some(&table.spec),
         _ => None,
+    }
+}
+
+/// Sets the scope word of the current table (see [`crate::app::table::Spec::scope`]).
+fn set_scope(model: &mut Model, scope: String) -> Vec<Cmd> {
+    if model.stack.is_empty() {
+        let id = model.top.table();
+        let t = model.table_mut(id);
+        if t.spec.scope == scope {
+            return Vec::new();
+        }
+        t.spec.scope = scope;
+        t.selected = 0;
+        t.offset = 0;
+        return rederive(model, id);
+    }
+    match model.stack.last_mut() {
+        Some(Screen::Customer { table, .. })
+        | Some(Screen::Route { table, .. })
+        | Some(Screen::Late { table }) => {
+            table.spec.scope = scope;
+            table.selected = 0;
+            table.offset = 0;
+            derive_screen(model);
+            Vec::new()
+        }
+        _ => Vec::new(),
     }
 }
 
@@ -597,7 +1030,9 @@ fn set_filter(model: &mut Model, text: String) -> Vec<Cmd> {
         return rederive(model, id);
     }
     match model.stack.last_mut() {
-        Some(Screen::Customer { table, .. }) | Some(Screen::Route { table, .. }) => {
+        Some(Screen::Customer { table, .. })
+        | Some(Screen::Route { table, .. })
+        | Some(Screen::Late { table }) => {
             table.spec.filter = text;
             table.selected = 0;
             table.offset = 0;
@@ -613,6 +1048,7 @@ fn sort(model: &mut Model, desc: bool) -> Vec<Cmd> {
         None => view::columns_of(model.top.table()),
         Some(Screen::Customer { .. }) => view::customer::COLUMNS,
         Some(Screen::Route { .. }) => view::route::COLUMNS,
+        Some(Screen::Late { .. }) => view::late::COLUMNS,
         _ => {
             model.set_status(StatusKind::Info, "There is nothing to sort on this screen.");
             return Vec::new();
@@ -729,7 +1165,14 @@ fn derived(
 
 /// Derives the table of the screen on top (small tables: always at once).
 fn derive_screen(model: &mut Model) {
-    let (rows, len) = match model.screen() {
+    if let Some(i) = model.stack.len().checked_sub(1) {
+        derive_screen_at(model, i);
+    }
+}
+
+/// Derives the table of the screen at `i` in the stack.
+fn derive_screen_at(model: &mut Model, i: usize) {
+    let (rows, len) = match model.stack.get(i) {
         Some(Screen::Customer { cust, table }) => {
             let Some(c) = model.customers.recs.get(*cust as usize) else {
                 return;
@@ -744,10 +1187,14 @@ fn derive_screen(model: &mut Model) {
             let Some(route) = model.route(uid) else {
                 return;
             };
-            let src = StopsSrc {
-                route,
-                tasks: &model.tasks.recs,
-            };
+            let src = model.stops_src(route);
+            (
+                derive(&src, &table.spec, &|| false).unwrap_or_default(),
+                src.len(),
+            )
+        }
+        Some(Screen::Late { table }) => {
+            let src = model.late_src();
             (
                 derive(&src, &table.spec, &|| false).unwrap_or_default(),
                 src.len(),
@@ -755,10 +1202,12 @@ fn derive_screen(model: &mut Model) {
         }
         _ => return,
     };
-    if let Some(Screen::Customer { table, .. }) | Some(Screen::Route { table, .. }) =
-        model.stack.last_mut()
+    if let Some(Screen::Customer { table, .. })
+    | Some(Screen::Route { table, .. })
+    | Some(Screen::Late { table }) = model.stack.get_mut(i)
     {
         table.set_rows(rows, len);
+        table.clamp();
     }
 }
 
@@ -907,13 +1356,51 @@ fn command(model: &mut Model, text: &str) -> Vec<Cmd> {
         }
         "customers" | "cu" | "c" => switch_to(model, TopView::Customers),
         "locations" | "loc" | "l" => switch_to(model, TopView::Locations),
-        "tasks" | "t" => match with_date(model, &arg) {
-            Ok(()) => switch_to(model, TopView::Tasks),
+        "tasks" | "t" => view_command(model, TopView::Tasks, &arg),
+        "routes" | "r" => view_command(model, TopView::Routes, &arg),
+        "late" => match with_date(model, &arg) {
+            Ok(()) => {
+                if model.top != TopView::Routes && model.top != TopView::Tasks {
+                    let mut cmds = switch_to(model, TopView::Routes);
+                    cmds.extend(open_late(model));
+                    cmds
+                } else {
+                    open_late(model)
+                }
+            }
             Err(()) => Vec::new(),
         },
-        "routes" | "r" => match with_date(model, &arg) {
-            Ok(()) => switch_to(model, TopView::Routes),
-            Err(()) => Vec::new(),
+        "lock" => {
+            ask_lock(model, Some(true));
+            Vec::new()
+        }
+        "unlock" => {
+            ask_lock(model, Some(false));
+            Vec::new()
+        }
+        "map" => {
+            model.map.show = !model.map.show;
+            Vec::new()
+        }
+        "risk" | "margin" => match arg.trim().parse::<i64>() {
+            Ok(n) if (0..=240).contains(&n) => {
+                model.margin = n;
+                model.set_status(
+                    StatusKind::Info,
+                    format!("Stops on time with less than {n} min left are at risk."),
+                );
+                rebuild_routes(model)
+            }
+            _ => {
+                model.set_status(
+                    StatusKind::Error,
+                    format!(
+                        "Write :risk N with N minutes from 0 to 240 (now {}).",
+                        model.margin
+                    ),
+                );
+                Vec::new()
+            }
         },
         "date" | "d" | "today" => {
             let arg = if cmd == "today" {
@@ -946,12 +1433,62 @@ fn command(model: &mut Model, text: &str) -> Vec<Cmd> {
             model.set_status(
                 StatusKind::Error,
                 format!(
-                    "Unknown command :{shown}; try :customers, :locations, :tasks 2026-12-24, :routes, :date, :staged, :w, :q."
+                    "Unknown command :{shown}; try :customers, :tasks failed, :routes late, :late, :date, :staged, :w, :q."
                 ),
             );
             Vec::new()
         }
     }
+}
+
+/// `:tasks [date] [state|text]`, `:routes [date] [late|locked|…|text]`: the
+/// view, for a date, keeping only rows of a scope word, or filtered by the
+/// other words (a driver's name). No words: every row.
+fn view_command(model: &mut Model, view: TopView, arg: &str) -> Vec<Cmd> {
+    let mut date = None;
+    let mut scope = String::new();
+    let mut rest: Vec<&str> = Vec::new();
+    for w in arg.split_whitespace() {
+        let scope_word = match view {
+            TopView::Tasks => task_scope_word(w),
+            _ => route_scope_word(w),
+        };
+        if let Some(sw) = scope_word.filter(|_| scope.is_empty()) {
+            scope = sw.to_string();
+        } else if date.is_none()
+            && rest.is_empty()
+            && let Ok(d) = parse_day(w, model.today, model.date)
+        {
+            date = Some(d);
+        } else {
+            rest.push(w);
+        }
+    }
+    if let Some(d) = date {
+        model.date = d;
+    }
+    let mut cmds = switch_to(model, view);
+    let id = view.table();
+    let t = model.table_mut(id);
+    t.spec.scope = scope.clone();
+    t.spec.filter = rest.join(" ");
+    t.selected = 0;
+    t.offset = 0;
+    cmds.extend(rederive(model, id));
+    if !scope.is_empty() {
+        let what = match view {
+            TopView::Tasks => crate::app::data::TASK_SCOPES,
+            _ => crate::app::data::ROUTE_SCOPES,
+        }
+        .iter()
+        .find(|(k, _)| *k == scope)
+        .map_or("", |(_, d)| *d);
+        model.set_status(
+            StatusKind::Info,
+            format!("Showing {scope}: {what} (Esc shows all)."),
+        );
+    }
+    cmds
 }
 
 /// Reads a day for `:tasks`/`:date`: `YYYY-MM-DD`, `YYYYMMDD`, `today`,
@@ -1030,6 +1567,13 @@ fn customers_page(model: &mut Model, req: u64, page: Vec<crate::api::types::Cust
     }
     let mut cmds = data_grew(model, TableId::Customers);
     cmds.extend(data_grew(model, TableId::Locations));
+    if let Some(want) = model.pending_open.clone()
+        && model.customers.by_id.contains_key(&want.customer_id)
+    {
+        model.pending_open = None;
+        rebuild_schedules(model);
+        try_open(model, &want);
+    }
     cmds
 }
 
@@ -1073,6 +1617,8 @@ pub fn customers_changed(model: &mut Model) -> Vec<Cmd> {
     if matches!(model.screen(), Some(Screen::Customer { .. })) {
         derive_screen(model);
     }
+    rebuild_schedules(model);
+    cmds.extend(rebuild_routes(model));
     cmds
 }
 
@@ -1094,16 +1640,30 @@ fn rebuild_routes(model: &mut Model) -> Vec<Cmd> {
         } else {
             &[]
         };
-    let recs = build_routes(&model.tasks.recs, meta);
+    let recs = build_routes(&model.tasks.recs, meta, &model.schedules, model.margin);
     let recs = Arc::new(recs);
     model.routes.widths = widths_of(&RoutesSrc(recs.clone()));
     model.routes.recs = recs;
+    model.late = Arc::new(late_queue(
+        model.tasks.recs.iter().map(|t| &t.task),
+        &model.schedules,
+        model.margin,
+    ));
     model.routes_table.derived_from = 0;
     let cmds = rederive(model, TableId::Routes);
-    if matches!(model.screen(), Some(Screen::Route { .. })) {
-        derive_screen(model);
+    for i in 0..model.stack.len() {
+        if matches!(model.stack[i], Screen::Route { .. } | Screen::Late { .. }) {
+            derive_screen_at(model, i);
+        }
     }
     cmds
+}
+
+/// Reads the opening hours of every loaded customer location again.
+fn rebuild_schedules(model: &mut Model) {
+    model.schedules = Arc::new(Schedules::from_customers(
+        model.customers.recs.iter().map(|c| &c.customer),
+    ));
 }
 
 fn loaded(model: &mut Model, req: u64, at: jiff::Timestamp) -> Vec<Cmd> {
@@ -1121,6 +1681,18 @@ fn loaded(model: &mut Model, req: u64, at: jiff::Timestamp) -> Vec<Cmd> {
     };
     if model.customers.load.req() == Some(req) {
         done(&mut model.customers.load);
+        rebuild_schedules(model);
+        if let Some(want) = model.pending_open.take()
+            && !try_open(model, &want)
+        {
+            model.set_status(
+                StatusKind::Error,
+                "The customer of that stop is not among the loaded customers.",
+            );
+        }
+        return rebuild_routes(model);
+    } else if model.depots.load.req() == Some(req) {
+        done(&mut model.depots.load);
     } else if model.tasks.load.req() == Some(req) {
         done(&mut model.tasks.load);
         if model.tasks.recs.len() > ROUTES_REBUILD_LIMIT {
@@ -1148,6 +1720,12 @@ fn load_failed(model: &mut Model, req: u64, error: &str) -> Vec<Cmd> {
             error: error.to_string(),
         };
         "routes"
+    } else if model.depots.load.req() == Some(req) {
+        // The map only loses its depot; say nothing.
+        model.depots.load = Load::Failed {
+            error: error.to_string(),
+        };
+        return Vec::new();
     } else {
         return Vec::new();
     };

@@ -8,8 +8,10 @@ pub mod customers;
 pub mod editor;
 pub mod form;
 pub mod help;
+pub mod late;
 pub mod location;
 pub mod locations;
+pub mod map;
 pub mod route;
 pub mod routes;
 pub mod staged;
@@ -22,7 +24,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
 
-use crate::app::data::{CustomerLocsSrc, StopsSrc};
+use crate::app::data::CustomerLocsSrc;
 use crate::app::edit::{form_rows, staged_cell, sync_text};
 use crate::app::model::{InputKind, Load, Model, Screen, StatusKind, TableId, TopView};
 use crate::app::msg::Action;
@@ -62,6 +64,7 @@ pub fn draw(model: &Model, buf: &mut Buffer, area: Rect) -> Option<Position> {
             location::render(model, *cust, *loc, *field, buf, body)
         }
         Some(Screen::Route { uid, table }) => route::render(model, uid, table, buf, body),
+        Some(Screen::Late { table }) => late::render(model, table, buf, body),
         Some(Screen::Form { target, field }) => form::render(model, *target, *field, buf, body),
         Some(Screen::Staged { selected, marked }) => {
             staged::render(model, *selected, marked, buf, body)
@@ -105,6 +108,7 @@ pub fn page_height(model: &Model) -> usize {
         None => body.saturating_sub(1),
         Some(Screen::Customer { .. }) => body.saturating_sub(customer::TOP_LINES as usize + 1),
         Some(Screen::Route { .. }) => body.saturating_sub(route::TOP_LINES as usize + 1),
+        Some(Screen::Late { .. }) => body.saturating_sub(late::TOP_LINES as usize + 1),
         Some(Screen::Staged { .. }) => body.saturating_sub(staged::TOP_LINES as usize),
         Some(_) => body,
     };
@@ -138,11 +142,11 @@ pub fn current_value(model: &Model) -> Option<String> {
         Some(Screen::Route { uid, table }) => {
             let route = model.route(uid)?;
             let row = table.selected_row()?;
-            let src = StopsSrc {
-                route,
-                tasks: &model.tasks.recs,
-            };
-            Some(src.cell(row, table.col).into_owned())
+            Some(model.stops_src(route).cell(row, table.col).into_owned())
+        }
+        Some(Screen::Late { table }) => {
+            let row = table.selected_row()?;
+            Some(model.late_src().cell(row, table.col).into_owned())
         }
         Some(Screen::Location { cust, loc, field }) => {
             let rows = location::rows_of(model, *cust, *loc)?;
@@ -204,7 +208,7 @@ pub fn load_label(model: &Model) -> String {
             }
         }
         Load::Done { .. } => {
-            if table.spec.filter.trim().is_empty() {
+            if table.spec.filter.trim().is_empty() && table.spec.scope.is_empty() {
                 format!("{rows} {}", noun(view))
             } else {
                 format!("{} of {rows} {}", table.rows.len(), noun(view))
@@ -221,31 +225,41 @@ fn draw_header(model: &Model, buf: &mut Buffer, area: Rect) {
     put(buf, area.x, area.y, area.width, &text, t.header);
 }
 
-/// The header: program, profile, view, date, load and age; on narrow screens
-/// the least useful parts shrink first.
+/// The header: program, profile, READ-ONLY, where you are, date, load and
+/// age; on narrow screens the least useful parts shrink or go first (the
+/// place and READ-ONLY stay longest).
 pub fn header_text(model: &Model, width: usize) -> String {
     let load = load_label(model);
     let age = age_label(model);
-    let build = |program: bool, weekday_too: bool, short_age: bool| {
+    let place = breadcrumb(model);
+    // (program, weekday, age: 0 none / 1 short / 2 long, load, place cut to the last parts)
+    let build = |program: bool, weekday_too: bool, age_form: u8, with_load: bool, tail: usize| {
         let mut parts: Vec<String> = Vec::new();
         if program {
             parts.push("elogii-tui".into());
         }
         parts.push(model.profile.clone());
         if model.read_only {
-            parts.push("read-only".into());
+            parts.push("READ-ONLY".into());
         }
-        parts.push(model.top.title().into());
+        let crumbs: Vec<&str> = place.split(" › ").collect();
+        if tail < crumbs.len() {
+            let mut p = vec!["…"];
+            p.extend(&crumbs[crumbs.len() - tail..]);
+            parts.push(p.join(" › "));
+        } else {
+            parts.push(place.clone());
+        }
         parts.push(if weekday_too {
             format!("{} {}", model.date, weekday(model.date))
         } else {
             model.date.to_string()
         });
-        if !load.is_empty() {
+        if with_load && !load.is_empty() {
             parts.push(load.clone());
         }
-        if !age.is_empty() {
-            let a = if short_age {
+        if age_form > 0 && !age.is_empty() {
+            let a = if age_form == 1 {
                 age.trim_start_matches("loaded ").to_string()
             } else {
                 age.clone()
@@ -254,18 +268,77 @@ pub fn header_text(model: &Model, width: usize) -> String {
         }
         format!(" {}", parts.join(" · "))
     };
-    for (program, wd, short) in [
-        (true, true, false),
-        (false, true, false),
-        (false, false, false),
-        (false, false, true),
+    let all = usize::MAX;
+    for (program, wd, age_form, with_load, tail) in [
+        (true, true, 2, true, all),
+        (false, true, 2, true, all),
+        (false, false, 2, true, all),
+        (false, false, 1, true, all),
+        (false, false, 0, true, all),
+        (false, false, 0, false, all),
+        (false, false, 0, false, 2),
+        (false, false, 0, false, 1),
     ] {
-        let text = build(program, wd, short);
+        let text = build(program, wd, age_form, with_load, tail);
         if display_width(&text) <= width {
             return text;
         }
     }
-    build(false, false, true)
+    build(false, false, 0, false, 1)
+}
+
+/// Where the dispatcher is: the view, then each screen over it
+/// (`Routes › R-8SQ0UNDB › stop 7`, `Routes › late › stop 15 of R-3HATTBZA`).
+pub fn breadcrumb(model: &Model) -> String {
+    let mut parts: Vec<String> = vec![model.top.title().to_string()];
+    let short = |s: &str| crate::domain::sanitize::truncate_to_width(&sanitize(s), 24).into_owned();
+    for s in &model.stack {
+        match s {
+            Screen::Late { table } => {
+                parts.push("late".into());
+                if let Some(stop) = table.selected_row().and_then(|r| model.late.get(r)) {
+                    match stop.stop {
+                        Some(n) => parts.push(format!("stop {n} of {}", short(&stop.route))),
+                        None => parts.push(short(&stop.route)),
+                    }
+                }
+            }
+            Screen::Route { uid, table } => {
+                parts.push(short(uid));
+                let stop = table.selected_row().and_then(|row| {
+                    let r = model.route(uid)?;
+                    let t = &model.tasks.recs.get(*r.stops.get(row)? as usize)?.task;
+                    Some(crate::app::data::task_order(t).unwrap_or(row as i64 + 1))
+                });
+                if let Some(n) = stop {
+                    parts.push(format!("stop {n}"));
+                }
+            }
+            Screen::Customer { cust, .. } => {
+                if let Some(c) = model.customers.recs.get(*cust as usize) {
+                    parts.push(short(c.customer.name.as_str()));
+                }
+            }
+            Screen::Location { cust, loc, .. } => {
+                let name = model
+                    .customers
+                    .recs
+                    .get(*cust as usize)
+                    .and_then(|c| c.customer.locations().get(*loc as usize))
+                    .map(|l| l.name.as_str().to_string())
+                    .unwrap_or_default();
+                parts.push(if name.trim().is_empty() {
+                    "location".into()
+                } else {
+                    short(&name)
+                });
+            }
+            Screen::Form { .. } => parts.push("form".into()),
+            Screen::Staged { .. } => parts.push("staged".into()),
+            Screen::Help { .. } => parts.push("help".into()),
+        }
+    }
+    parts.join(" › ")
 }
 
 fn weekday(d: jiff::civil::Date) -> &'static str {
@@ -389,14 +462,7 @@ fn draw_status(model: &Model, buf: &mut Buffer, area: Rect) -> Option<Position> 
     } else if let Some(f) = current_filter_text(model)
         && !f.is_empty()
     {
-        put(
-            buf,
-            area.x,
-            y,
-            left_w,
-            &format!("filter /{f}  (Esc clears)"),
-            t.dim,
-        );
+        put(buf, area.x, y, left_w, &format!("{f}  (Esc clears)"), t.dim);
     }
     if pos_w > 0 && pos_w < area.width {
         let style = if model.sending.is_some() {
@@ -409,21 +475,31 @@ fn draw_status(model: &Model, buf: &mut Buffer, area: Rect) -> Option<Position> 
     None
 }
 
-fn current_filter_text(model: &Model) -> Option<&str> {
+fn current_table(model: &Model) -> Option<&TableState> {
     match base_screen(model) {
-        None => Some(model.table(model.top.table()).spec.filter.as_str()),
-        Some(Screen::Customer { table, .. }) | Some(Screen::Route { table, .. }) => {
-            Some(table.spec.filter.as_str())
-        }
+        None => Some(model.table(model.top.table())),
+        Some(Screen::Customer { table, .. })
+        | Some(Screen::Route { table, .. })
+        | Some(Screen::Late { table }) => Some(table),
         _ => None,
     }
 }
 
+fn current_filter_text(model: &Model) -> Option<String> {
+    let t = current_table(model)?;
+    let mut parts = Vec::new();
+    if !t.spec.scope.is_empty() {
+        parts.push(format!("showing {}", t.spec.scope));
+    }
+    if !t.spec.filter.is_empty() {
+        parts.push(format!("filter /{}", t.spec.filter));
+    }
+    Some(parts.join(" · "))
+}
+
 fn position_label(model: &Model) -> String {
-    let t = match base_screen(model) {
-        None => model.table(model.top.table()),
-        Some(Screen::Customer { table, .. }) | Some(Screen::Route { table, .. }) => table,
-        _ => return String::new(),
+    let Some(t) = current_table(model) else {
+        return String::new();
     };
     if t.rows.is_empty() {
         String::new()
@@ -535,8 +611,22 @@ pub fn hints(model: &Model) -> Vec<(String, &'static str)> {
             ],
             Some(Screen::Route { .. }) => vec![
                 (Action::Help, "help"),
-                (Action::Quit, "back"),
+                (Action::Open, "location"),
+                (Action::GoBack, "back"),
+                (Action::SortDesc, "sort↓"),
                 (Action::Edit, "edit"),
+                (Action::Lock, "lock"),
+                (Action::ToggleMap, "map"),
+                (Action::ToggleOthers, "all routes"),
+                (Action::Filter, "filter"),
+                (Action::Copy, "copy"),
+            ],
+            Some(Screen::Late { .. }) => vec![
+                (Action::Help, "help"),
+                (Action::Open, "fix location"),
+                (Action::OpenRoute, "route"),
+                (Action::GoBack, "back"),
+                (Action::Send, "send"),
                 (Action::Filter, "filter"),
                 (Action::SortAsc, "sort"),
                 (Action::Copy, "copy"),

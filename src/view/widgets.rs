@@ -9,7 +9,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 
 use crate::api::types::Field;
-use crate::app::table::{Column, RowSource, TableState};
+use crate::app::table::{Column, RowMark, RowSource, TableState};
 use crate::domain::sanitize::{display_width, pad_to_width, sanitize, truncate_to_width};
 use crate::view::theme::Theme;
 
@@ -272,11 +272,7 @@ pub fn draw_table_marked(
         let y = body.y + line as u16;
         let row = state.rows[pos] as usize;
         let selected = pos == state.selected;
-        let base = if selected {
-            theme.selected
-        } else {
-            Style::new()
-        };
+        let base = row_style(src, row, selected, theme);
         if selected {
             fill_line(buf, body, y, base);
         }
@@ -294,6 +290,23 @@ pub fn draw_table_marked(
                 None => pad_or_align(&src.cell(row, i), w, cols[i].numeric),
             };
             put(buf, body.x + x, y, w, &text, style);
+        }
+    }
+}
+
+/// The style of a whole row: reverse when selected, else its mark's style.
+fn row_style(src: &dyn RowSource, row: usize, selected: bool, theme: &Theme) -> Style {
+    let mark = src.row_mark(row);
+    if selected {
+        match mark {
+            RowMark::Plain => theme.selected,
+            _ => theme.selected.add_modifier(Modifier::BOLD),
+        }
+    } else {
+        match mark {
+            RowMark::Plain => Style::new(),
+            RowMark::Alert => theme.late,
+            RowMark::Warn => theme.warning,
         }
     }
 }

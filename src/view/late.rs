@@ -1,0 +1,124 @@
+//! The late-stop queue (`:late`): the day's late and at-risk stops across
+//! routes, worst first. A stop whose location (or task) has a staged edit
+//! shows the edit's mark (`✎`) next to its `!`.
+
+use std::borrow::Cow;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+use crate::app::edit::Mark;
+use crate::app::late::LateStop;
+use crate::app::model::Model;
+use crate::app::table::{Column, TableState};
+use crate::domain::lateness::WindowSource;
+use crate::domain::sanitize::sanitize;
+use crate::domain::schedule::format_window;
+use crate::view::route::{mark_text, offset_text};
+use crate::view::routes::time_text;
+use crate::view::widgets::{draw_table, put};
+
+/// Lines above the table.
+pub const TOP_LINES: u16 = 1;
+
+/// Columns of the queue.
+pub const COLUMNS: &[Column] = &[
+    Column::text("!", 1, 2),
+    Column::num("±min", 4, 5),
+    Column::text("Route", 10, 12),
+    Column::num("Stop", 4, 4),
+    Column::text("ETA", 5, 8),
+    Column::text("Window", 11, 24),
+    Column::text("Customer", 12, 32),
+    Column::text("Postcode", 8, 9),
+    Column::text("Driver", 10, 20),
+];
+
+/// Index of the early/late minutes column.
+pub const OFFSET_COL: usize = 1;
+/// Index of the stop number column.
+pub const STOP_COL: usize = 3;
+
+/// Text of one cell (sanitised).
+pub fn cell(s: &LateStop, staged: Option<Mark>, col: usize) -> Cow<'_, str> {
+    let l = &s.lateness;
+    match col {
+        0 => Cow::Owned(mark_text(Some(l), staged)),
+        1 => offset_text(Some(l)),
+        2 => sanitize(&s.route),
+        3 => Cow::Owned(s.stop.map_or(String::new(), |n| n.to_string())),
+        4 => time_text(Some(s.eta)),
+        5 => {
+            let w = l
+                .windows
+                .iter()
+                .map(|&(a, b)| format_window(a, b))
+                .collect::<Vec<_>>()
+                .join(", ");
+            if l.source == WindowSource::Schedule {
+                Cow::Owned(format!("{w} (hours)"))
+            } else {
+                Cow::Owned(w)
+            }
+        }
+        6 => sanitize(&s.name),
+        7 => sanitize(&s.postcode),
+        8 => sanitize(&s.driver),
+        _ => Cow::Borrowed(""),
+    }
+}
+
+/// The line above the table.
+pub fn title(model: &Model) -> String {
+    let late = model
+        .late
+        .iter()
+        .filter(|s| s.lateness.verdict.is_late())
+        .count();
+    let risk = model.late.len() - late;
+    let date = model.routes.date.unwrap_or(model.date);
+    let day = crate::domain::schedule::Weekday::from_jiff(date.weekday()).key();
+    let src = model.late_src();
+    let staged = (0..model.late.len())
+        .filter(|&i| src.staged(i).is_some())
+        .count();
+    let mut t = format!(
+        "Late and at-risk stops · {day} {date} · {late} late · {risk} at risk (< {} min left)",
+        model.margin
+    );
+    if staged > 0 {
+        t.push_str(&format!(" · {staged} with staged fixes"));
+    }
+    t.push_str(" · worst first");
+    t
+}
+
+/// Draws the queue.
+pub fn render(model: &Model, table: &TableState, buf: &mut Buffer, area: Rect) {
+    let t = &model.theme;
+    put(
+        buf,
+        area.x + 1,
+        area.y,
+        area.width.saturating_sub(1),
+        &title(model),
+        t.title,
+    );
+    let table_area = Rect {
+        y: area.y + TOP_LINES.min(area.height),
+        height: area.height.saturating_sub(TOP_LINES),
+        ..area
+    };
+    let src = model.late_src();
+    let empty = if !table.spec.filter.trim().is_empty() || !table.spec.scope.is_empty() {
+        "no stops match the filter (Esc clears it)".to_string()
+    } else {
+        crate::view::empty_text(
+            model.load_of(crate::app::model::TopView::Routes),
+            table,
+            "late or at-risk stops",
+        )
+    };
+    let widths = crate::app::table::widths_of(&src);
+    draw_table(buf, table_area, &src, table, t, &empty, &widths);
+}

@@ -19,8 +19,8 @@
 //! sent; base still there → sent again; otherwise → conflict. [`spawn`] starts
 //! such a run by itself when the journal holds any.
 
+use crate::api::retry::{Jitter, backoff_delay};
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -215,27 +215,6 @@ where
         .map_err(WriterError::from)
 }
 
-/// A small SplitMix64 for backoff jitter (no need for a crypto generator).
-#[derive(Debug)]
-struct Jitter(std::sync::Mutex<u64>);
-
-impl Jitter {
-    fn new() -> Self {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_i64(jiff::Timestamp::now().as_nanosecond() as i64);
-        Jitter(std::sync::Mutex::new(h.finish()))
-    }
-
-    fn next(&self) -> u64 {
-        let mut s = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        *s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = *s;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
 /// The delay before retry number `attempt` (1-based): full jitter, but never
 /// less than the server's `Retry-After`.
 pub fn retry_delay(
@@ -244,21 +223,13 @@ pub fn retry_delay(
     config: &WriterConfig,
     random: u64,
 ) -> Duration {
-    let exp = config
-        .backoff_base
-        .checked_mul(1u32 << attempt.saturating_sub(1).min(20))
-        .unwrap_or(config.backoff_cap)
-        .min(config.backoff_cap);
-    let nanos = exp.as_nanos().min(u128::from(u64::MAX)) as u64;
-    let jitter = if nanos == 0 {
-        Duration::ZERO
-    } else {
-        Duration::from_nanos(random % (nanos + 1))
-    };
-    match retry_after {
-        Some(ra) => jitter.max(ra),
-        None => jitter,
-    }
+    backoff_delay(
+        attempt,
+        retry_after,
+        config.backoff_base,
+        config.backoff_cap,
+        random,
+    )
 }
 
 /// Reads the records of `entity` whose `field` is one of `values`

@@ -223,12 +223,18 @@ fn views_switch_and_load_what_they_need_once() {
     assert!(
         matches!(
             cmds.as_slice(),
-            [Cmd::Load {
-                kind: LoadKind::Routes,
-                ..
-            }]
+            [
+                Cmd::Load {
+                    kind: LoadKind::Routes,
+                    ..
+                },
+                Cmd::Load {
+                    kind: LoadKind::Depots,
+                    ..
+                }
+            ]
         ),
-        "tasks are already loading: {cmds:?}"
+        "tasks are already loading; routes and depots (for the map) load: {cmds:?}"
     );
     let cmds = act(&mut m, Action::NextView);
     assert_eq!(m.top, TopView::Customers);
@@ -563,6 +569,10 @@ fn routes_come_from_tasks_grouped_and_ordered_with_late_stops() {
             Cmd::Load {
                 req,
                 kind: LoadKind::Routes,
+                ..
+            },
+            Cmd::Load {
+                kind: LoadKind::Depots,
                 ..
             },
         ] => *req,

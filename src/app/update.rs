@@ -405,8 +405,14 @@ fn reload(model: &mut Model) -> Vec<Cmd> {
 fn set_date(model: &mut Model, date: Date) -> Vec<Cmd> {
     model.date = date;
     if matches!(model.top, TopView::Tasks | TopView::Routes) {
+        // The late queue follows the day; other screens belonged to the old one.
+        let late = model.stack.iter().any(|s| matches!(s, Screen::Late { .. }));
         model.stack.clear();
-        ensure_loaded(model, model.top)
+        let mut cmds = ensure_loaded(model, model.top);
+        if late {
+            cmds.extend(open_late(model));
+        }
+        cmds
     } else {
         Vec::new()
     }
@@ -1453,8 +1459,19 @@ fn view_command(model: &mut Model, view: TopView, arg: &str) -> Vec<Cmd> {
             TopView::Tasks => task_scope_word(w),
             _ => route_scope_word(w),
         };
+        let date_like = w.chars().any(|c| c.is_ascii_digit())
+            && w.chars()
+                .all(|c| c.is_ascii_digit() || c == '-' || c == '+');
         if let Some(sw) = scope_word.filter(|_| scope.is_empty()) {
             scope = sw.to_string();
+        } else if date.is_none() && rest.is_empty() && date_like {
+            match parse_day(w, model.today, model.date) {
+                Ok(d) => date = Some(d),
+                Err(e) => {
+                    model.set_status(StatusKind::Error, e);
+                    return Vec::new();
+                }
+            }
         } else if date.is_none()
             && rest.is_empty()
             && let Ok(d) = parse_day(w, model.today, model.date)

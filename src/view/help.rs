@@ -55,7 +55,36 @@ pub fn lines(model: &Model) -> Vec<(String, String)> {
             add(b.label(Action::Open), open);
         }
         Some(Screen::Customer { .. }) => add(b.label(Action::Open), "open the location"),
+        Some(Screen::Route { .. }) => {
+            add(
+                b.label(Action::Open),
+                "the stop's customer location (cursor on that day's hours)",
+            );
+            add(b.label(Action::ToggleMap), "show / hide the map");
+            add(
+                b.label(Action::ToggleOthers),
+                "the day's other routes on the map, faint",
+            );
+        }
+        Some(Screen::Late { .. }) => {
+            add(
+                b.label(Action::Open),
+                "the stop's customer location, to fix its hours",
+            );
+            add(b.label(Action::OpenRoute), "the stop in its route");
+        }
         _ => {}
+    }
+    if matches!(screen, Some(Screen::Route { .. }))
+        || (screen.is_none() && model.top == TopView::Routes)
+    {
+        add(
+            b.label(Action::Lock),
+            "lock / unlock the route on eLogii (asks first)",
+        );
+    }
+    if screen.is_none() && model.top == TopView::Tasks {
+        add(b.label(Action::OpenRoute), "the task's stop in its route");
     }
     if table {
         add(
@@ -119,7 +148,11 @@ pub fn lines(model: &Model) -> Vec<(String, String)> {
     }
     add(
         b.label(Action::Command),
-        "command: customers, locations, tasks DATE, routes DATE, date DATE, staged, w, q",
+        "command: customers, locations, tasks DATE STATE, routes DATE late|locked|…, late, lock, unlock, risk N, date DATE, staged, w, q",
+    );
+    add(
+        b.label(Action::GoBack),
+        "back to the previous screen or view, as it was",
     );
     add(b.label(Action::Back), "clear the filter, or back");
     add(

@@ -11,7 +11,7 @@ use crate::app::edit::Mark;
 use crate::app::late::LateStop;
 use crate::app::model::Model;
 use crate::app::table::{Column, TableState};
-use crate::domain::lateness::WindowSource;
+use crate::domain::lateness::{Verdict, WindowSource};
 use crate::domain::sanitize::sanitize;
 use crate::domain::schedule::format_window;
 use crate::view::route::{mark_text, offset_text};
@@ -55,11 +55,15 @@ pub fn cell(s: &LateStop, staged: Option<Mark>, col: usize) -> Cow<'_, str> {
                 .map(|&(a, b)| format_window(a, b))
                 .collect::<Vec<_>>()
                 .join(", ");
-            if l.source == WindowSource::Schedule {
-                Cow::Owned(format!("{w} (hours)"))
+            let mut w = if l.source == WindowSource::Schedule {
+                format!("{w} (hours)")
             } else {
-                Cow::Owned(w)
+                w
+            };
+            if let Verdict::AtRisk { slack } = l.verdict {
+                w.push_str(&format!(" ({slack} min left)"));
             }
+            Cow::Owned(w)
         }
         6 => sanitize(&s.name),
         7 => sanitize(&s.postcode),

@@ -73,11 +73,15 @@ pub fn window_text(t: &Task, l: Option<&Lateness>) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    match l {
+    let mut text = match l {
         Some(l) if l.source == WindowSource::Schedule => format!("{} (hours)", join(&l.windows)),
         Some(l) if l.source == WindowSource::None => "none".into(),
         _ => join(&task_windows(t)),
+    };
+    if let Some(Verdict::AtRisk { slack }) = l.map(|l| l.verdict) {
+        text.push_str(&format!(" ({slack} min left)"));
     }
+    text
 }
 
 /// Service minutes: the task's, else its location's.

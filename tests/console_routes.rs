@@ -1,0 +1,677 @@
+//! Route inspection through `update`, on the demo data of a fixed weekday
+//! (Monday 2026-12-07): the routes of the day, one route's stops against
+//! their windows, the late-stop queue, scopes, lock/unlock, `-` back, and
+//! snapshots of those screens (with the map) at 120×40 and 80×24. Loads are
+//! answered from the seed as the emulator would; journal commands run against
+//! an in-memory journal with the effects' own function. No terminal, no
+//! network.
+
+use elogii_tui::api::types::{Customer, Location, Route, Task};
+use elogii_tui::app::data::task_order;
+use elogii_tui::app::effects::{derive_now, run_journal_op};
+use elogii_tui::app::model::{ConfirmKind, Model, Part, Screen, StatusKind, TopView};
+use elogii_tui::app::msg::{Action, Cmd, ConfirmKey, EditKey, JournalOp, LineEdit, LoadKind, Msg};
+use elogii_tui::app::run::model_for;
+use elogii_tui::app::update::{start, update};
+use elogii_tui::config::UiConfig;
+use elogii_tui::domain::lateness::Verdict;
+use elogii_tui::domain::schedule::Weekday;
+use elogii_tui::sandbox::seed::{SeedData, demo};
+use elogii_tui::sync::journal::Journal;
+use elogii_tui::view;
+use jiff::Timestamp;
+use jiff::civil::{Date, date};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Modifier;
+
+const DAY: Date = date(2026, 12, 7);
+const ORIGIN: &str = "http://127.0.0.1:9";
+
+fn t0() -> Timestamp {
+    Timestamp::from_second(1_796_637_600).unwrap() // 2026-12-07 10:00 UTC
+}
+
+struct Rig {
+    m: Model,
+    seed: SeedData,
+    j: Journal,
+}
+
+impl Rig {
+    fn new(read_only: bool) -> Rig {
+        let mut m = model_for(
+            "demo".into(),
+            &UiConfig::default(),
+            vec![],
+            read_only,
+            DAY,
+            false,
+        );
+        update(&mut m, Msg::Resize(120, 40));
+        let mut rig = Rig {
+            m,
+            seed: demo(DAY).unwrap(),
+            j: Journal::open_in_memory().unwrap(),
+        };
+        let cmds = start(&mut rig.m);
+        rig.run(cmds);
+        rig.run(vec![Cmd::Journal {
+            op: 0,
+            action: JournalOp::Reload { banner: false },
+        }]);
+        update(&mut rig.m, Msg::Tick(t0()));
+        rig
+    }
+
+    /// Performs commands as the effects would: loads from the seed, derives
+    /// at once, journal operations in memory. Returns the other commands.
+    fn run(&mut self, cmds: Vec<Cmd>) -> Vec<Cmd> {
+        let mut rest = Vec::new();
+        for c in cmds {
+            let more = match c {
+                Cmd::Load { req, kind, date } => self.load(req, kind, date),
+                Cmd::Journal { op, action } => {
+                    let reply = run_journal_op(&self.j, ORIGIN, op, action);
+                    update(&mut self.m, Msg::Journal(reply))
+                }
+                c @ Cmd::Derive { .. } => match derive_now(&c) {
+                    Some(msg) => update(&mut self.m, msg),
+                    None => Vec::new(),
+                },
+                other => {
+                    rest.push(other);
+                    Vec::new()
+                }
+            };
+            rest.extend(self.run(more));
+        }
+        rest
+    }
+
+    fn load(&mut self, req: u64, kind: LoadKind, date: Option<Date>) -> Vec<Cmd> {
+        let number = date.map(|d| {
+            i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day())
+        });
+        let on_day = |v: &serde_json::Value| v["date"].as_i64() == number;
+        let mut cmds = Vec::new();
+        let total = match kind {
+            LoadKind::Customers => {
+                let page: Vec<Customer> = self
+                    .seed
+                    .customers
+                    .iter()
+                    .map(|v| serde_json::from_value(v.clone()).unwrap())
+                    .collect();
+                let n = page.len();
+                cmds.extend(update(&mut self.m, Msg::CustomersPage { req, page }));
+                n
+            }
+            LoadKind::Tasks => {
+                let page: Vec<Task> = self
+                    .seed
+                    .tasks
+                    .iter()
+                    .filter(|v| on_day(v))
+                    .map(|v| serde_json::from_value(v.clone()).unwrap())
+                    .collect();
+                let n = page.len();
+                cmds.extend(update(&mut self.m, Msg::TasksPage { req, page }));
+                n
+            }
+            LoadKind::Routes => {
+                let page: Vec<Route> = self
+                    .seed
+                    .routes
+                    .iter()
+                    .filter(|v| on_day(v))
+                    .map(|v| serde_json::from_value(v.clone()).unwrap())
+                    .collect();
+                let n = page.len();
+                cmds.extend(update(&mut self.m, Msg::RoutesPage { req, page }));
+                n
+            }
+            LoadKind::Depots => {
+                let page: Vec<Location> = self
+                    .seed
+                    .depots
+                    .iter()
+                    .map(|v| serde_json::from_value(v.clone()).unwrap())
+                    .collect();
+                let n = page.len();
+                cmds.extend(update(&mut self.m, Msg::DepotsPage { req, page }));
+                n
+            }
+        };
+        cmds.extend(update(
+            &mut self.m,
+            Msg::Loaded {
+                req,
+                total,
+                at: t0(),
+            },
+        ));
+        cmds
+    }
+
+    fn act(&mut self, a: Action) -> Vec<Cmd> {
+        let cmds = update(&mut self.m, Msg::Action(a));
+        self.run(cmds)
+    }
+
+    fn command(&mut self, text: &str) -> Vec<Cmd> {
+        let mut cmds = update(&mut self.m, Msg::Action(Action::Command));
+        for c in text.chars() {
+            cmds.extend(update(&mut self.m, Msg::Edit(LineEdit::Insert(c))));
+        }
+        cmds.extend(update(&mut self.m, Msg::Edit(LineEdit::Submit)));
+        self.run(cmds)
+    }
+
+    fn routes(&mut self) {
+        self.command("routes");
+        assert_eq!(self.m.top, TopView::Routes);
+        assert_eq!(self.m.routes.recs.len(), 12, "a weekday has twelve routes");
+    }
+
+    /// Uids of the routes view's rows, in display order.
+    fn route_rows(&self) -> Vec<String> {
+        self.m
+            .routes_table
+            .rows
+            .iter()
+            .map(|&i| self.m.routes.recs[i as usize].uid.clone())
+            .collect()
+    }
+
+    fn screen_text(&mut self, w: u16, h: u16) -> String {
+        render(&mut self.m, w, h).backend().to_string()
+    }
+
+    /// Opens the route with the most late stops (sorted by the Late column).
+    fn open_latest_route(&mut self) -> String {
+        self.routes();
+        for _ in 0..view::routes::LATE_COL {
+            self.act(Action::Right);
+        }
+        self.act(Action::SortDesc);
+        self.act(Action::Top);
+        self.act(Action::Open);
+        match self.m.screen() {
+            Some(Screen::Route { uid, .. }) => uid.clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+fn render(m: &mut Model, w: u16, h: u16) -> Terminal<TestBackend> {
+    update(m, Msg::Resize(w, h));
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| view::view(m, f)).unwrap();
+    term
+}
+
+#[test]
+fn the_days_routes_with_their_lateness_sort_and_filter() {
+    let mut r = Rig::new(false);
+    r.routes();
+    let recs = r.m.routes.recs.clone();
+    let most = recs.iter().map(|x| x.late()).max().unwrap();
+    assert!(most >= 2, "some route has several late stops");
+    assert!(recs.iter().any(|x| x.late() == 0), "and some have none");
+    let total_late: usize = recs.iter().map(|x| x.late()).sum();
+    assert_eq!(
+        total_late,
+        r.m.late
+            .iter()
+            .filter(|s| s.lateness.verdict.is_late())
+            .count()
+    );
+    for x in recs.iter() {
+        assert!(
+            x.distance_m.unwrap() > 1000.0,
+            "{}: distance from GET /routes",
+            x.uid
+        );
+        assert_eq!(x.start, Some(480), "routes leave at 08:00");
+        assert!(x.end.unwrap() > 600 && x.duration_min.unwrap() > 120);
+        assert_eq!(x.locked, Some(false));
+        assert!(!x.driver.is_empty() && !x.vehicle.is_empty());
+        assert!(x.depot.as_deref().unwrap().starts_with("DEP-"));
+        // Stops in routeOrder.
+        let orders: Vec<i64> = x
+            .stops
+            .iter()
+            .map(|&i| task_order(&r.m.tasks.recs.get(i as usize).unwrap().task).unwrap())
+            .collect();
+        assert_eq!(orders, (1..=x.stops.len() as i64).collect::<Vec<_>>());
+    }
+    // Sort by Late, descending: the latest route first.
+    for _ in 0..view::routes::LATE_COL {
+        r.act(Action::Right);
+    }
+    r.act(Action::SortDesc);
+    let first = r.route_rows()[0].clone();
+    assert_eq!(r.m.route(&first).unwrap().late(), most);
+    // `:routes late` keeps the routes with late stops, Esc shows all again.
+    r.command("routes late");
+    let rows = r.route_rows();
+    assert!(!rows.is_empty() && rows.len() < 12);
+    assert!(rows.iter().all(|u| r.m.route(u).unwrap().late() > 0));
+    assert_eq!(r.m.routes_table.spec.scope, "late");
+    r.act(Action::Back);
+    assert_eq!(r.route_rows().len(), 12);
+    // A driver's name filters by text.
+    r.command("routes Aisha");
+    assert_eq!(r.route_rows().len(), 1);
+    assert_eq!(
+        r.m.route(&r.route_rows()[0]).unwrap().driver,
+        "Aisha Marlowe"
+    );
+    // The seed's day is a mid-day snapshot: routes planned, started or done.
+    let mut by_state = 0;
+    for state in ["planned", "started", "done"] {
+        r.command(&format!("routes {state}"));
+        by_state += r.route_rows().len();
+    }
+    assert_eq!(by_state, 12);
+    r.command("routes started");
+    assert!(!r.route_rows().is_empty());
+    // Another day by date, and back with `[`.
+    r.command("routes 2026-12-08");
+    assert_eq!(r.m.routes.date, Some(date(2026, 12, 8)));
+    assert!(!r.m.routes.recs.is_empty());
+    r.act(Action::PrevDay);
+    assert_eq!(r.m.routes.date, Some(DAY));
+    assert_eq!(r.m.routes.recs.len(), 12);
+}
+
+#[test]
+fn a_route_shows_its_stops_against_their_windows() {
+    let mut r = Rig::new(false);
+    let uid = r.open_latest_route();
+    let route = r.m.route(&uid).unwrap().clone();
+    assert!(route.counts.late >= 2 && route.counts.early >= 1);
+    let verdicts: Vec<Verdict> = route
+        .lateness
+        .iter()
+        .map(|l| l.as_ref().unwrap().verdict)
+        .collect();
+    assert_eq!(
+        verdicts.iter().filter(|v| v.is_late()).count(),
+        route.counts.late
+    );
+    // The seed's own waiting times agree with the verdicts.
+    for (k, &i) in route.stops.iter().enumerate() {
+        let t = &r.m.tasks.recs.get(i as usize).unwrap().task;
+        let wait = elogii_tui::app::late::task_waiting(t).unwrap();
+        assert_eq!(verdicts[k].wait(), wait, "stop {}", k + 1);
+    }
+    // Sorting by early/late minutes, descending, puts the worst stop first.
+    for _ in 0..view::route::OFFSET_COL {
+        r.act(Action::Right);
+    }
+    r.act(Action::SortDesc);
+    r.act(Action::Top);
+    let worst = match r.m.screen() {
+        Some(Screen::Route { table, .. }) => table.selected_row().unwrap(),
+        other => panic!("{other:?}"),
+    };
+    let worst_by = verdicts
+        .iter()
+        .filter_map(|v| match v {
+            Verdict::Late { by } => Some(*by),
+            _ => None,
+        })
+        .max()
+        .unwrap();
+    assert_eq!(verdicts[worst], Verdict::Late { by: worst_by });
+    // The header says where we are.
+    let stop_no = task_order(
+        &r.m.tasks
+            .recs
+            .get(route.stops[worst] as usize)
+            .unwrap()
+            .task,
+    )
+    .unwrap();
+    let text = r.screen_text(120, 40);
+    assert!(
+        text.contains(&format!("Routes › {uid} › stop {stop_no}")),
+        "{text}"
+    );
+    // Late rows stand out by a glyph and a style.
+    let term = render(&mut r.m, 120, 40);
+    let buf = term.backend().buffer();
+    let y = (0..40)
+        .find(|&y| {
+            let line: String = (0..60).map(|x| buf[(x, y)].symbol().to_string()).collect();
+            line.trim_start().starts_with(&format!("{stop_no} !"))
+        })
+        .expect("the worst stop's row with its ! glyph");
+    assert!(
+        buf[(0, y)].modifier.contains(Modifier::REVERSED)
+            || buf[(0, y)].modifier.contains(Modifier::BOLD)
+    );
+    // Enter: the stop's location form, cursor on Monday's hours.
+    r.act(Action::Open);
+    let (cust, loc, field) = match r.m.screen() {
+        Some(Screen::Location { cust, loc, field }) => (*cust, *loc, *field),
+        other => panic!("{other:?}"),
+    };
+    let rows = elogii_tui::app::edit::form_rows(
+        &r.m,
+        elogii_tui::app::model::Target::Location { cust, loc },
+    )
+    .unwrap();
+    let cell = rows[field].cell.as_ref().unwrap();
+    assert_eq!(cell.field.name, "schedule");
+    assert_eq!(cell.part, Part::Day(Weekday::Mon));
+    // `-` back: the route with its sort and selection as they were.
+    r.act(Action::GoBack);
+    match r.m.screen() {
+        Some(Screen::Route { uid: u, table }) => {
+            assert_eq!(u, &uid);
+            assert_eq!(table.selected_row(), Some(worst));
+            assert!(table.spec.sort.is_some_and(|s| s.desc));
+        }
+        other => panic!("{other:?}"),
+    }
+    // `-` again: the routes list, still sorted by Late.
+    r.act(Action::GoBack);
+    assert!(r.m.stack.is_empty());
+    assert!(r.m.routes_table.spec.sort.is_some());
+    assert_eq!(r.route_rows()[r.m.routes_table.selected], uid);
+}
+
+#[test]
+fn the_late_queue_leads_to_the_location_and_shows_the_staged_fix() {
+    let mut r = Rig::new(false);
+    r.routes();
+    r.command("late");
+    let q = r.m.late.clone();
+    assert!(q.len() >= 5);
+    // Worst first: late by decreasing minutes, then at-risk stops.
+    let keys: Vec<(u8, i64)> = q.iter().map(|s| s.lateness.verdict.severity()).collect();
+    let mut sorted = keys.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(keys, sorted);
+    assert!(matches!(r.m.screen(), Some(Screen::Late { .. })));
+    let worst = q[0].clone();
+    // Enter: the location form of the worst stop, on Monday's hours.
+    r.act(Action::Open);
+    match r.m.screen() {
+        Some(Screen::Location { .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    let cell = elogii_tui::app::edit::current_cell(&r.m).unwrap();
+    assert_eq!(cell.field.name, "schedule");
+    assert_eq!(
+        cell.record_id,
+        worst.customer_id.clone().unwrap(),
+        "the stop's customer"
+    );
+    // Stage Monday 09:00-15:00.
+    let mut cmds = update(&mut r.m, Msg::Action(Action::Edit));
+    cmds.extend(update(&mut r.m, Msg::Editor(EditKey::Clear)));
+    cmds.extend(update(&mut r.m, Msg::Paste("09:00-15:00".into())));
+    cmds.extend(update(&mut r.m, Msg::Editor(EditKey::Submit)));
+    r.run(cmds);
+    assert_eq!(r.m.staging.pending(), 1, "{:?}", r.m.status);
+    // Back to the queue: the stop is marked as staged, the others are not.
+    r.act(Action::GoBack);
+    assert!(matches!(r.m.screen(), Some(Screen::Late { .. })));
+    let src = r.m.late_src();
+    assert!(src.staged(0).is_some());
+    assert!((1..q.len()).all(|i| src.staged(i).is_none()));
+    let text = r.screen_text(120, 40);
+    assert!(text.contains("!✎"), "{text}");
+    assert!(text.contains("1 with staged fixes"));
+    // `o`: the stop in its route, and `-` back to the queue.
+    r.act(Action::OpenRoute);
+    match r.m.screen() {
+        Some(Screen::Route { uid, table }) => {
+            assert_eq!(uid, &worst.route);
+            let t = r.m.route(uid).unwrap().stops[table.selected_row().unwrap()];
+            assert_eq!(t, worst.task);
+        }
+        other => panic!("{other:?}"),
+    }
+    r.act(Action::GoBack);
+    assert!(matches!(r.m.screen(), Some(Screen::Late { .. })));
+    // `]` and `[`: the queue follows the day.
+    r.act(Action::NextDay);
+    assert!(matches!(r.m.screen(), Some(Screen::Late { .. })));
+    assert_eq!(r.m.routes.date, Some(date(2026, 12, 8)));
+    r.act(Action::PrevDay);
+    assert_eq!(r.m.late.len(), q.len());
+}
+
+#[test]
+fn tasks_by_state_and_from_a_task_to_its_stop_and_back() {
+    let mut r = Rig::new(false);
+    r.command("tasks late");
+    assert_eq!(r.m.top, TopView::Tasks);
+    let late_rows = r.m.tasks_table.rows.clone();
+    assert_eq!(
+        late_rows.len(),
+        r.m.late
+            .iter()
+            .filter(|s| s.lateness.verdict.is_late())
+            .count()
+    );
+    // States of the mid-day snapshot add up to every task.
+    let mut by_state = 0;
+    for state in [
+        "created",
+        "enroute",
+        "arrived",
+        "completed",
+        "failed",
+        "cancelled",
+    ] {
+        r.command(&format!("tasks {state}"));
+        by_state += r.m.tasks_table.rows.len();
+    }
+    assert_eq!(by_state, r.m.tasks.recs.len());
+    r.command("tasks done");
+    assert!(!r.m.tasks_table.rows.is_empty());
+    assert_eq!(r.m.tasks_table.spec.scope, "completed");
+    r.command("tasks failed");
+    let failed = r.m.tasks_table.rows.clone();
+    assert!(
+        failed
+            .iter()
+            .all(|&i| { r.m.tasks.recs.get(i as usize).unwrap().task.state.get() == Some(&-20) })
+    );
+    assert!(r.screen_text(120, 40).contains("howing failed"));
+    // Filter + scope survive a trip to the route and back.
+    r.command("tasks late");
+    r.act(Action::MoveDown);
+    let row = r.m.tasks_table.selected_row().unwrap();
+    r.act(Action::OpenRoute);
+    let (uid, stop) = match r.m.screen() {
+        Some(Screen::Route { uid, table }) => (uid.clone(), table.selected_row().unwrap()),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(r.m.route(&uid).unwrap().stops[stop], row as u32);
+    r.act(Action::GoBack);
+    assert!(r.m.stack.is_empty());
+    assert_eq!(r.m.tasks_table.spec.scope, "late");
+    assert_eq!(r.m.tasks_table.selected_row(), Some(row));
+    // `-` from the top goes back to the view before (customers, at start).
+    r.act(Action::GoBack);
+    r.act(Action::GoBack);
+    assert_eq!(r.m.top, TopView::Customers);
+    // Unknown words are a text filter, not an error.
+    r.command("tasks zzzz-nothing");
+    assert!(r.m.tasks_table.rows.is_empty());
+    assert_eq!(r.m.tasks_table.spec.scope, "");
+}
+
+#[test]
+fn lock_asks_first_defaults_to_cancel_and_updates_the_route() {
+    let mut r = Rig::new(false);
+    r.routes();
+    let uid = r.route_rows()[0].clone();
+    let id = r.m.route(&uid).unwrap().id.clone().unwrap();
+    r.act(Action::Lock);
+    match &r.m.confirm {
+        Some(c) => {
+            assert!(matches!(&c.kind, ConfirmKind::Lock { lock: true, .. }));
+            assert!(!c.focus_yes, "the dialog defaults to Cancel");
+        }
+        None => panic!("no dialog: {:?}", r.m.status),
+    }
+    // Enter takes the default: nothing is sent.
+    let cmds = update(&mut r.m, Msg::Confirm(ConfirmKey::Activate));
+    assert!(cmds.is_empty());
+    r.act(Action::Lock);
+    let cmds = update(&mut r.m, Msg::Confirm(ConfirmKey::Yes));
+    let req = match cmds.as_slice() {
+        [
+            Cmd::Lock {
+                req,
+                uid: u,
+                ids,
+                lock: true,
+            },
+        ] => {
+            assert_eq!((u, ids), (&uid, &vec![id.clone()]));
+            *req
+        }
+        other => panic!("{other:?}"),
+    };
+    update(
+        &mut r.m,
+        Msg::Locked {
+            req,
+            uid: uid.clone(),
+            lock: true,
+            result: Ok(()),
+        },
+    );
+    assert_eq!(r.m.route(&uid).unwrap().locked, Some(true));
+    r.command("routes locked");
+    assert_eq!(r.route_rows(), vec![uid.clone()]);
+    // A refusal is shown and changes nothing.
+    r.act(Action::Lock);
+    let cmds = update(&mut r.m, Msg::Confirm(ConfirmKey::Yes));
+    let req = match cmds.as_slice() {
+        [
+            Cmd::Lock {
+                req, lock: false, ..
+            },
+        ] => *req,
+        other => panic!("{other:?}"),
+    };
+    update(
+        &mut r.m,
+        Msg::Locked {
+            req,
+            uid: uid.clone(),
+            lock: false,
+            result: Err("Route cannot be found".into()),
+        },
+    );
+    assert_eq!(r.m.route(&uid).unwrap().locked, Some(true));
+    assert_eq!(r.m.status.as_ref().unwrap().kind, StatusKind::Error);
+}
+
+#[test]
+fn read_only_refuses_every_write_key_and_says_so_in_the_header() {
+    let mut r = Rig::new(true);
+    r.routes();
+    assert!(
+        r.screen_text(120, 40)
+            .lines()
+            .next()
+            .unwrap()
+            .contains("READ-ONLY")
+    );
+    assert!(
+        r.screen_text(80, 24)
+            .lines()
+            .next()
+            .unwrap()
+            .contains("READ-ONLY")
+    );
+    let mut all = Vec::new();
+    for a in [Action::Lock, Action::Send, Action::Edit] {
+        all.extend(r.act(a));
+        assert!(r.m.confirm.is_none() && r.m.editor.is_none());
+    }
+    assert!(r.m.status.as_ref().unwrap().text.contains("Read-only"));
+    r.act(Action::Open);
+    all.extend(r.act(Action::Lock));
+    all.extend(r.command("lock"));
+    all.extend(r.command("unlock"));
+    all.extend(r.command("w"));
+    r.command("late");
+    r.act(Action::Open);
+    for a in [Action::Edit, Action::CopyDay, Action::Send, Action::Undo] {
+        all.extend(r.act(a));
+    }
+    assert!(
+        all.iter()
+            .all(|c| !matches!(c, Cmd::Lock { .. } | Cmd::Send { .. } | Cmd::Journal { .. })),
+        "{all:?}"
+    );
+    assert_eq!(r.m.staging.pending(), 0);
+}
+
+#[test]
+fn snapshots_of_routes_a_route_and_the_late_queue() {
+    for (w, h) in [(120u16, 40u16), (80, 24)] {
+        let mut r = Rig::new(false);
+        r.routes();
+        insta::assert_snapshot!(format!("routes_{w}x{h}"), r.screen_text(w, h));
+        let uid = r.open_latest_route();
+        assert!(r.m.route(&uid).unwrap().counts.early > 0);
+        // Cursor on the first late stop, so the map shows it selected.
+        let first_late =
+            r.m.route(&uid)
+                .unwrap()
+                .lateness
+                .iter()
+                .position(|l| l.as_ref().is_some_and(|l| l.verdict.is_late()))
+                .unwrap();
+        for _ in 0..first_late {
+            r.act(Action::MoveDown);
+        }
+        let text = r.screen_text(w, h);
+        assert!(text.contains("map · "), "the map shows at {w}x{h}:\n{text}");
+        assert!(text.contains('@') && text.contains('D'));
+        insta::assert_snapshot!(format!("route_late_early_{w}x{h}"), text);
+        r.act(Action::ToggleOthers);
+        if w == 120 {
+            insta::assert_snapshot!(format!("route_other_routes_{w}x{h}"), r.screen_text(w, h));
+        }
+        r.act(Action::ToggleMap);
+        let text = r.screen_text(w, h);
+        assert!(!text.contains("map · "), "M hides the map");
+        r.act(Action::ToggleMap);
+        r.command("late");
+        insta::assert_snapshot!(format!("late_queue_{w}x{h}"), r.screen_text(w, h));
+    }
+}
+
+#[test]
+fn a_narrow_or_small_terminal_folds_the_map_away_and_never_panics() {
+    let mut r = Rig::new(false);
+    r.open_latest_route();
+    let text = r.screen_text(70, 24);
+    assert!(!text.contains("map · "), "no room at 70 columns");
+    let text = r.screen_text(60, 50);
+    assert!(
+        text.contains("map · "),
+        "tall and narrow: the map goes under"
+    );
+    for (w, h) in [(1, 1), (20, 5), (40, 10), (79, 23), (200, 60)] {
+        r.screen_text(w, h);
+    }
+    r.command("late");
+    for (w, h) in [(1, 1), (20, 5), (40, 10), (200, 60)] {
+        r.screen_text(w, h);
+    }
+}

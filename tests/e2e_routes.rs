@@ -1,0 +1,416 @@
+//! End-to-end route inspection: the real binary in a pseudo-terminal, read
+//! back through a vt100 parser.
+//!
+//! * With `--demo`: routes of a weekday → the route with the most late stops
+//!   → its worst stop's location → change that day's hours, stage → the late
+//!   queue shows the stop as staged; quit, start again (same data directory)
+//!   and the staged fix is restored and still marked.
+//! * With `--read-only` against a separate emulator process: every write key
+//!   is pressed and the emulator's request counts show no request but GETs.
+//!
+//! The demo seeds tasks for today and the next six days, so the tests use
+//! the first weekday among them (a weekday has twelve routes).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child as StdChild, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use jiff::ToSpan;
+use jiff::civil::{Date, Weekday};
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+use serde_json::Value;
+
+const ROWS: u16 = 40;
+const COLS: u16 = 120;
+const KEY: &str = "sandbox:000000000000000000000000:e2e-routes";
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_elogii-tui")
+}
+
+/// The first Monday–Friday from today (the demo seeds today + 6 days).
+fn weekday() -> Date {
+    let today = jiff::Zoned::now().date();
+    (0..7)
+        .map(|n| today + n.days())
+        .find(|d| !matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday))
+        .unwrap_or(today)
+}
+
+struct Console {
+    child: Box<dyn Child + Send + Sync>,
+    writer: Box<dyn Write + Send>,
+    parser: Arc<Mutex<vt100::Parser>>,
+    _master: Box<dyn MasterPty + Send>,
+}
+
+impl Console {
+    fn start(home: &Path, args: &[&str], envs: &[(&str, &str)]) -> Console {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let mut cmd = CommandBuilder::new(bin());
+        for a in args {
+            cmd.arg(a);
+        }
+        cmd.env_clear();
+        cmd.env("HOME", home);
+        cmd.env("XDG_CONFIG_HOME", home.join("config"));
+        cmd.env("XDG_DATA_HOME", home.join("data"));
+        cmd.env("XDG_CACHE_HOME", home.join("cache"));
+        cmd.env("XDG_STATE_HOME", home.join("state"));
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("LANG", "C.UTF-8");
+        if let Some(path) = std::env::var_os("PATH") {
+            cmd.env("PATH", path);
+        }
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        cmd.cwd(home);
+        let child = pair.slave.spawn_command(cmd).unwrap();
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().unwrap();
+        let writer = pair.master.take_writer().unwrap();
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
+        let p = parser.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => p.lock().unwrap().process(&buf[..n]),
+                }
+            }
+        });
+        Console {
+            child,
+            writer,
+            parser,
+            _master: pair.master,
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    fn lines(&self) -> Vec<String> {
+        self.screen().lines().map(str::to_string).collect()
+    }
+
+    /// Waits until `cond` holds for the screen text (20 s at most).
+    fn wait(&self, what: &str, cond: impl Fn(&str) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = self.screen();
+            if cond(&text) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; screen:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn send(&mut self, bytes: &str) {
+        self.writer.write_all(bytes.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    /// Sends keys one after another (the console reads them in order).
+    fn keys(&mut self, keys: &[&str]) {
+        for k in keys {
+            self.send(k);
+        }
+    }
+
+    fn command(&mut self, text: &str) {
+        self.send(":");
+        self.wait("the command line", |s| {
+            s.lines()
+                .nth(ROWS as usize - 2)
+                .is_some_and(|l| l.starts_with(':'))
+        });
+        self.send(text);
+        self.send("\r");
+    }
+
+    fn wait_exit(&mut self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        loop {
+            if self.child.try_wait().unwrap().is_some() {
+                return;
+            }
+            if Instant::now() >= deadline {
+                let _ = self.child.kill();
+                panic!("the console did not exit; screen:\n{}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn status_line(&self) -> String {
+        self.lines()
+            .get(ROWS as usize - 2)
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+        }
+    }
+}
+
+/// `HH:MM` tokens of a line.
+fn times(line: &str) -> Vec<&str> {
+    line.split_whitespace()
+        .filter(|w| {
+            let b = w.as_bytes();
+            b.len() == 5 && b[2] == b':' && w.chars().filter(char::is_ascii_digit).count() == 4
+        })
+        .collect()
+}
+
+/// Goes to the routes of `day`, opens the route with the most late stops and
+/// puts the cursor on its worst stop; returns that stop's row.
+fn open_worst_stop(c: &mut Console, day: Date) -> String {
+    c.command(&format!("routes {day}"));
+    c.wait("the day's routes", |s| {
+        s.contains(" routes · ") && s.contains("R-")
+    });
+    // Late is the fourth column; sort it descending and open the first row.
+    c.keys(&["l", "l", "l", "S"]);
+    c.wait("sorted by Late", |s| {
+        s.contains("Sorted by Late, descending")
+    });
+    c.keys(&["g", "\r"]);
+    c.wait("the route with its map", |s| {
+        s.contains(" Route R-") && s.contains("map · R-")
+    });
+    let summary = c.lines()[2].clone();
+    assert!(
+        !summary.contains(" 0 late"),
+        "the latest route has late stops: {summary}"
+    );
+    // The early/late minutes column is the fifth: descending, worst first.
+    c.keys(&["l", "l", "l", "l", "S"]);
+    c.wait("sorted by minutes late", |s| {
+        s.contains("Sorted by ±min, descending")
+    });
+    c.send("g");
+    c.wait("the cursor on the first stop", |s| {
+        s.lines().next().is_some_and(|h| {
+            h.contains(" › stop ")
+                && s.lines().nth(4).is_some_and(|r| {
+                    h.contains(&format!(
+                        "stop {}",
+                        r.split_whitespace().next().unwrap_or("?")
+                    ))
+                })
+        })
+    });
+    let row = c.lines()[4].clone();
+    assert!(row.contains(" ! "), "the worst stop is late: {row}");
+    row
+}
+
+#[test]
+fn from_the_latest_route_to_a_staged_fix_seen_in_the_late_queue_and_restored() {
+    let home = tempfile::tempdir().unwrap();
+    let day = weekday();
+    let mut c = Console::start(home.path(), &["--demo"], &[]);
+    c.wait("the customers", |s| s.contains("customers · loaded"));
+    let worst = open_worst_stop(&mut c, day);
+    let eta = times(&worst)[0].to_string();
+    // Enter: the stop's location, cursor on that day's hours.
+    c.send("\r");
+    c.wait("the location form", |s| {
+        s.contains("Hours") && s.contains("Coordinates")
+    });
+    let day_key = elogii_tui::domain::schedule::Weekday::from_jiff(day.weekday()).key();
+    // Edit that day: clear, type new hours, Enter stages.
+    c.send("e");
+    c.wait("the editor", |s| s.contains("Ctrl-u  clear"));
+    c.send("\x15");
+    c.send("09:00-15:00");
+    c.send("\r");
+    c.wait("the staged hours", |s| {
+        s.lines()
+            .any(|l| l.trim_start().starts_with(day_key) && l.contains("✎ 09:00-15:00"))
+    });
+    assert!(c.screen().contains("1 staged"), "{}", c.screen());
+    // Back to the queue: the stop is marked as staged.
+    c.command("late");
+    c.wait("the late queue", |s| s.contains("Late and at-risk stops"));
+    let marked = |s: &str| {
+        s.lines()
+            .any(|l| l.starts_with("!✎") && times(l).first() == Some(&eta.as_str()))
+    };
+    c.wait("the stop marked as staged", marked);
+    assert!(c.screen().contains("1 with staged fixes"));
+    // Quit (asks, edits are staged) and start again: the fix is restored.
+    c.command("q");
+    c.wait("the quit question", |s| s.contains("Quit?"));
+    c.send("y");
+    c.wait_exit(Duration::from_secs(10));
+    drop(c);
+
+    let mut c = Console::start(home.path(), &["--demo"], &[]);
+    c.wait("the restore banner", |s| {
+        s.contains("1 staged") && s.contains("customers · loaded")
+    });
+    c.command(&format!("late {day}"));
+    c.wait("the late queue again", |s| {
+        s.contains("Late and at-risk stops")
+    });
+    c.wait("the restored fix, still marked", marked);
+    c.command("q");
+    c.wait("the quit question", |s| s.contains("Quit?"));
+    c.send("y");
+    c.wait_exit(Duration::from_secs(10));
+}
+
+/// The emulator as a separate process: its URL (first line of its output).
+fn start_emulator(day: Date, dir: &Path) -> (StdChild, String) {
+    let mut child = Command::new(bin())
+        .args([
+            "sandbox",
+            "--listen",
+            "127.0.0.1:0",
+            "--api-key",
+            KEY,
+            "--today",
+        ])
+        .arg(day.to_string())
+        .env("XDG_DATA_HOME", dir.join("emulator-data"))
+        .env("HOME", dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first
+        .strip_prefix("eLogii sandbox listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .trim()
+        .to_string();
+    // Keep reading so the emulator never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, url)
+}
+
+/// `GET /_sandbox/stats` over a plain socket.
+fn stats(url: &str) -> Value {
+    let host = url.trim_start_matches("http://");
+    let mut s = TcpStream::connect(host).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "GET /_sandbox/stats HTTP/1.1\r\nHost: {host}\r\nAuthorization: ApiKey {KEY}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    serde_json::from_str(body).unwrap()
+}
+
+struct Emulator(StdChild);
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn read_only_sends_nothing_but_reads_whatever_keys_are_pressed() {
+    let home = tempfile::tempdir().unwrap();
+    let day = weekday();
+    let (child, url) = start_emulator(day, home.path());
+    let _emulator = Emulator(child);
+    let mut c = Console::start(
+        home.path(),
+        &["--read-only", "--base-url", &url],
+        &[("ELOGII_API_KEY", KEY)],
+    );
+    c.wait("the customers, read-only", |s| {
+        s.contains("customers · loaded")
+            && s.lines().next().is_some_and(|l| l.contains("READ-ONLY"))
+    });
+    // Customers view: edit, form, undo/redo, copy day, send, staged list keys.
+    c.keys(&["e", "E"]);
+    c.wait("the customer form", |s| s.contains(" › form"));
+    c.keys(&["e", "\x12", "u", "W", "-"]);
+    c.command("staged");
+    c.keys(&["d", "m", "t", " ", "W", "-"]);
+    c.command("w");
+    c.command("send");
+    // Routes: lock, and the worst stop's location with its editing keys.
+    open_worst_stop(&mut c, day);
+    c.keys(&["L"]);
+    c.wait("the refusal", |s| {
+        s.contains("Read-only: routes cannot be locked")
+    });
+    c.command("lock");
+    c.command("unlock");
+    c.keys(&["e"]);
+    c.send("\r");
+    c.wait("the location form", |s| {
+        s.contains("Hours") && s.contains("Coordinates")
+    });
+    c.keys(&["e", "c", "E", "u", "\x12", "W"]);
+    c.command("late");
+    c.wait("the late queue", |s| s.contains("Late and at-risk stops"));
+    c.keys(&["\r"]);
+    c.wait("a location from the queue", |s| s.contains("Coordinates"));
+    c.keys(&["e", "c", "W", "-", "L"]);
+    c.command("w");
+    c.command("tasks");
+    c.wait("the tasks", |s| s.contains(" tasks · "));
+    c.keys(&["e", "E", "e", "W", "-", "o", "L"]);
+    c.wait("the route of a task", |s| s.contains(" Route R-"));
+    assert!(
+        !c.screen().contains("1 staged"),
+        "nothing staged: {}",
+        c.status_line()
+    );
+    // Everything the console asked the emulator was a read.
+    let st = stats(&url);
+    let requests = st["requests"].as_object().unwrap();
+    assert!(
+        requests.keys().any(|k| k.starts_with("GET /routes")),
+        "the console did read: {st}"
+    );
+    let writes: Vec<&String> = requests
+        .keys()
+        .filter(|k| !k.starts_with("GET ") && !k.contains("/_sandbox/"))
+        .collect();
+    assert!(
+        writes.is_empty(),
+        "requests other than GET: {writes:?} in {st}"
+    );
+    assert_eq!(st["writes"], 0, "{st}");
+    // q goes back, then quits (nothing is staged, so it does not ask).
+    c.keys(&["q", "q", "q"]);
+    c.wait_exit(Duration::from_secs(10));
+}

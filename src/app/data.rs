@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::api::types::{Customer, Field, Location, Route, Task};
 use crate::app::edit::Mark;
-use crate::app::late::{RouteCounts, Schedules, route_counts, task_lateness};
+use crate::app::late::{RouteCounts, Schedules, counts_of, task_lateness};
 use crate::app::model::Staging;
 use crate::app::table::{
     Column, RowMark, RowSource, Store, TextStore, haystack_measured, haystack_of,
@@ -342,7 +342,7 @@ pub fn build_routes(
             .iter()
             .map(|t| task_lateness(t, schedules, margin))
             .collect();
-        rec.counts = route_counts(stop_tasks.iter().copied(), schedules, margin);
+        rec.counts = counts_of(&rec.lateness);
         rec.state = route_state(&stop_tasks);
         rec.search =
             haystack_of(&One(&*rec, view::routes::COLUMNS, view::routes::cell), 0).into_boxed_str();

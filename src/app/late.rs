@@ -16,8 +16,8 @@ use serde_json::Value;
 
 use crate::api::types::{Customer, Field, Task};
 use crate::app::data::{
-    TaskRec, mark_of, offset_sort_key, stop_staged, task_driver, task_eta, task_order, task_route,
-    task_windows,
+    RouteRec, TaskRec, mark_of, offset_sort_key, stop_staged, task_driver, task_eta, task_order,
+    task_route, task_windows,
 };
 use crate::app::edit::Mark;
 use crate::app::model::Staging;
@@ -166,12 +166,20 @@ pub fn route_counts<'a>(
     schedules: &Schedules,
     margin: i64,
 ) -> RouteCounts {
-    let mut c = RouteCounts::default();
-    for t in stops {
-        c.stops += 1;
-        let Some(l) = task_lateness(t, schedules, margin) else {
-            continue;
-        };
+    let judged: Vec<Option<Lateness>> = stops
+        .into_iter()
+        .map(|t| task_lateness(t, schedules, margin))
+        .collect();
+    counts_of(&judged)
+}
+
+/// Counts over stops already judged (`None`: a stop without an ETA).
+pub fn counts_of(stops: &[Option<Lateness>]) -> RouteCounts {
+    let mut c = RouteCounts {
+        stops: stops.len(),
+        ..RouteCounts::default()
+    };
+    for l in stops.iter().flatten() {
         match l.verdict {
             Verdict::Late { .. } => c.late += 1,
             Verdict::AtRisk { .. } => c.at_risk += 1,
@@ -215,6 +223,72 @@ pub struct LateStop {
     pub lateness: Lateness,
 }
 
+/// The late queue from routes already judged by
+/// [`crate::app::data::build_routes`] (the same as [`late_queue`] over their
+/// tasks, without judging every stop again).
+pub fn queue_of_routes(routes: &[RouteRec], tasks: &Store<TaskRec>) -> Vec<LateStop> {
+    let mut out = Vec::new();
+    for r in routes {
+        for (k, &i) in r.stops.iter().enumerate() {
+            let Some(Some(l)) = r.lateness.get(k) else {
+                continue;
+            };
+            if !(l.verdict.is_late() || l.verdict.is_at_risk()) {
+                continue;
+            }
+            if let Some(t) = tasks.get(i as usize) {
+                out.push(entry(i, &t.task, &r.uid, l.clone()));
+            }
+        }
+    }
+    sort_queue(&mut out);
+    out
+}
+
+fn entry(i: u32, t: &Task, route: &str, l: Lateness) -> LateStop {
+    let loc = t.location.get();
+    let name = loc
+        .map(|l| l.name.as_str().trim().to_string())
+        .filter(|n| !n.is_empty())
+        .or_else(|| match &t.customer {
+            Field::Value(Value::Object(o)) => {
+                o.get("name").and_then(Value::as_str).map(str::to_string)
+            }
+            _ => None,
+        })
+        .unwrap_or_default();
+    LateStop {
+        task: i,
+        task_uid: t.uid.as_str().to_string(),
+        route: route.to_string(),
+        stop: task_order(t),
+        driver: task_driver(t),
+        name,
+        postcode: loc
+            .map(|l| l.post_code.as_str().to_string())
+            .unwrap_or_default(),
+        customer_uid: task_customer_uid(t).map(str::to_string),
+        customer_id: task_customer_id(t).map(str::to_string),
+        location_uid: task_location_uid(t).map(str::to_string),
+        eta: task_eta(t).unwrap_or_default(),
+        lateness: l,
+    }
+}
+
+/// Worst first: late by minutes, then at risk by time left; ties by ETA,
+/// route and stop.
+fn sort_queue(out: &mut [LateStop]) {
+    out.sort_by(|a, b| {
+        b.lateness
+            .verdict
+            .severity()
+            .cmp(&a.lateness.verdict.severity())
+            .then(a.eta.cmp(&b.eta))
+            .then_with(|| a.route.cmp(&b.route))
+            .then(a.stop.cmp(&b.stop))
+    });
+}
+
 /// All late and at-risk stops of a day's tasks, worst first: late stops by
 /// minutes late, then at-risk stops by how little time is left; ties by ETA,
 /// then route and stop. Tasks without a route or an ETA are left out.
@@ -234,43 +308,9 @@ pub fn late_queue<'a>(
         if !(l.verdict.is_late() || l.verdict.is_at_risk()) {
             continue;
         }
-        let loc = t.location.get();
-        let name = loc
-            .map(|l| l.name.as_str().trim().to_string())
-            .filter(|n| !n.is_empty())
-            .or_else(|| match &t.customer {
-                Field::Value(Value::Object(o)) => {
-                    o.get("name").and_then(Value::as_str).map(str::to_string)
-                }
-                _ => None,
-            })
-            .unwrap_or_default();
-        out.push(LateStop {
-            task: u32::try_from(i).unwrap_or(u32::MAX),
-            task_uid: t.uid.as_str().to_string(),
-            route: route.to_string(),
-            stop: task_order(t),
-            driver: task_driver(t),
-            name,
-            postcode: loc
-                .map(|l| l.post_code.as_str().to_string())
-                .unwrap_or_default(),
-            customer_uid: task_customer_uid(t).map(str::to_string),
-            customer_id: task_customer_id(t).map(str::to_string),
-            location_uid: task_location_uid(t).map(str::to_string),
-            eta: task_eta(t).unwrap_or_default(),
-            lateness: l,
-        });
+        out.push(entry(u32::try_from(i).unwrap_or(u32::MAX), t, route, l));
     }
-    out.sort_by(|a, b| {
-        b.lateness
-            .verdict
-            .severity()
-            .cmp(&a.lateness.verdict.severity())
-            .then(a.eta.cmp(&b.eta))
-            .then_with(|| a.route.cmp(&b.route))
-            .then(a.stop.cmp(&b.stop))
-    });
+    sort_queue(&mut out);
     out
 }
 
@@ -441,6 +481,28 @@ mod tests {
         );
         let q = late_queue(&tasks, &fixed, M);
         assert!(q.iter().all(|s| s.task_uid != "T-6"));
+    }
+
+    #[test]
+    fn the_queue_from_judged_routes_is_the_queue_from_tasks() {
+        let tasks = [
+            task("T-1", "R-A", 1, 600, json!([{"start": 540, "end": 1020}]), "CL-1"),
+            task("T-2", "R-A", 2, 1030, json!([{"start": 540, "end": 1020}]), "CL-2"),
+            task("T-3", "R-B", 1, 700, json!([{"start": 540, "end": 660}]), "CL-3"),
+            task("T-4", "R-B", 2, 655, json!([{"start": 540, "end": 660}]), "CL-4"),
+            task("T-6", "R-C", 1, 800, json!([]), "CL-6"),
+        ];
+        let schedules = Schedules::from_customers(&[customer(
+            "CL-6",
+            json!({"Mon": {"timeWindows": [{"start": 480, "end": 720}]}}),
+        )]);
+        let store: Store<TaskRec> = tasks.iter().cloned().map(TaskRec::new).collect();
+        let routes = crate::app::data::build_routes(&store, &[], &schedules, M);
+        let from_routes = queue_of_routes(&routes, &store);
+        assert_eq!(from_routes, late_queue(&tasks, &schedules, M));
+        assert_eq!(from_routes.len(), 4);
+        let c = routes.iter().find(|r| r.uid == "R-B").unwrap().counts;
+        assert_eq!((c.stops, c.late, c.at_risk), (2, 1, 1));
     }
 
     #[test]

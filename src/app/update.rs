@@ -11,7 +11,9 @@ use crate::app::data::{
     route_scope_word, task_route, task_scope_word, task_search,
 };
 use crate::app::edit;
-use crate::app::late::{Schedules, late_queue, task_customer_id, task_date, task_location_uid};
+use crate::app::late::{
+    Schedules, queue_of_routes, task_customer_id, task_date, task_location_uid,
+};
 use crate::app::model::{
     Confirm, ConfirmKind, CustomersData, InputKind, InputLine, Load, Model, Part, PendingOpen,
     RoutesData, Screen, StatusKind, TableId, Target, TasksData, TopView,
@@ -1661,11 +1663,7 @@ fn rebuild_routes(model: &mut Model) -> Vec<Cmd> {
     let recs = Arc::new(recs);
     model.routes.widths = widths_of(&RoutesSrc(recs.clone()));
     model.routes.recs = recs;
-    model.late = Arc::new(late_queue(
-        model.tasks.recs.iter().map(|t| &t.task),
-        &model.schedules,
-        model.margin,
-    ));
+    model.late = Arc::new(queue_of_routes(&model.routes.recs, &model.tasks.recs));
     model.routes_table.derived_from = 0;
     let cmds = rederive(model, TableId::Routes);
     for i in 0..model.stack.len() {

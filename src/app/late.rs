@@ -486,10 +486,38 @@ mod tests {
     #[test]
     fn the_queue_from_judged_routes_is_the_queue_from_tasks() {
         let tasks = [
-            task("T-1", "R-A", 1, 600, json!([{"start": 540, "end": 1020}]), "CL-1"),
-            task("T-2", "R-A", 2, 1030, json!([{"start": 540, "end": 1020}]), "CL-2"),
-            task("T-3", "R-B", 1, 700, json!([{"start": 540, "end": 660}]), "CL-3"),
-            task("T-4", "R-B", 2, 655, json!([{"start": 540, "end": 660}]), "CL-4"),
+            task(
+                "T-1",
+                "R-A",
+                1,
+                600,
+                json!([{"start": 540, "end": 1020}]),
+                "CL-1",
+            ),
+            task(
+                "T-2",
+                "R-A",
+                2,
+                1030,
+                json!([{"start": 540, "end": 1020}]),
+                "CL-2",
+            ),
+            task(
+                "T-3",
+                "R-B",
+                1,
+                700,
+                json!([{"start": 540, "end": 660}]),
+                "CL-3",
+            ),
+            task(
+                "T-4",
+                "R-B",
+                2,
+                655,
+                json!([{"start": 540, "end": 660}]),
+                "CL-4",
+            ),
             task("T-6", "R-C", 1, 800, json!([]), "CL-6"),
         ];
         let schedules = Schedules::from_customers(&[customer(

@@ -47,7 +47,8 @@
 //! then spends `setupDuration` + `serviceDuration` on site. Nothing is
 //! adjusted afterwards, so some stops honestly arrive after their last window
 //! has closed (late) and some before the first has opened (early). On the
-//! demo data a weekday has about 9–14 late stops out of ~160, spread unevenly
+//! demo data a weekday has about 9–20 late stops out of 150–185 (counted by
+//! ETA after the last window's end; 2026-12-07 has 20 of 185), spread unevenly
 //! (several routes with none, a few with two or three); routes end between
 //! about 12:30 and 16:00.
 //!

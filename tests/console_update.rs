@@ -474,7 +474,100 @@ fn reload_drops_pages_of_the_earlier_request_and_counts_against_the_last_total()
         s.text
     );
     assert!(!s.text.contains('\n'));
+    assert_eq!(m.customers.recs.len(), 4, "the earlier rows are back");
+    assert_eq!(m.customers_table.rows.len(), 4);
+    assert!(matches!(m.customers.load, Load::Done { total: 4, .. }));
+    let header = elogii_tui::view::header_text(&m, 200);
+    assert!(
+        header.contains("4 customers · stale: reload failed (eLogii answered 503"),
+        "{header}"
+    );
+}
+
+#[test]
+fn a_failed_first_load_says_not_loaded() {
+    let mut m = model();
+    let cmds = start(&mut m);
+    let [Cmd::Load { req, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    update(
+        &mut m,
+        Msg::LoadFailed {
+            req: *req,
+            error: "connection refused".into(),
+        },
+    );
     assert!(matches!(m.customers.load, Load::Failed { .. }));
+    assert!(m.customers.stale.is_none());
+    let header = elogii_tui::view::header_text(&m, 200);
+    assert!(header.contains("not loaded"), "{header}");
+    assert!(!header.contains("stale"), "{header}");
+}
+
+#[test]
+fn a_failed_reload_of_tasks_keeps_the_rows_of_that_date_and_a_good_one_clears_stale() {
+    let mut m = model();
+    loaded_customers(&mut m, customers(1));
+    let cmds = act(&mut m, Action::NextView);
+    let [Cmd::Load { req, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    let req = *req;
+    let at = Timestamp::from_second(1_800_000_000).unwrap();
+    let page: Vec<Task> = (0..3).map(|i| task(i, None, &[])).collect();
+    update(&mut m, Msg::TasksPage { req, page });
+    update(&mut m, Msg::Loaded { req, total: 3, at });
+    act(&mut m, Action::MoveDown);
+    assert_eq!(m.tasks_table.selected, 1);
+
+    let cmds = act(&mut m, Action::Reload);
+    let [Cmd::Load { req: again, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    let again = *again;
+    assert_eq!(m.tasks.recs.len(), 0, "rows come again while reloading");
+    update(
+        &mut m,
+        Msg::LoadFailed {
+            req: again,
+            error: "eLogii answered 502 (server error)".into(),
+        },
+    );
+    assert_eq!(m.tasks.recs.len(), 3);
+    assert_eq!(m.tasks_table.rows.len(), 3);
+    assert_eq!(m.tasks_table.selected, 1, "the cursor stays where it was");
+    let header = elogii_tui::view::header_text(&m, 200);
+    assert!(
+        header.contains("3 tasks · stale: reload failed"),
+        "{header}"
+    );
+    let narrow = elogii_tui::view::header_text(&m, 50);
+    assert!(
+        narrow.contains("stale"),
+        "narrow headers still say so: {narrow}"
+    );
+    assert_eq!(m.status.as_ref().map(|s| s.kind), Some(StatusKind::Error));
+
+    // a good reload takes the new rows and the mark goes
+    let cmds = act(&mut m, Action::Reload);
+    let [Cmd::Load { req: third, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    let third = *third;
+    let page: Vec<Task> = (0..2).map(|i| task(i, None, &[])).collect();
+    update(&mut m, Msg::TasksPage { req: third, page });
+    update(
+        &mut m,
+        Msg::Loaded {
+            req: third,
+            total: 2,
+            at,
+        },
+    );
+    assert_eq!(m.tasks.recs.len(), 2);
+    assert!(m.tasks.stale.is_none());
+    assert!(!elogii_tui::view::header_text(&m, 200).contains("stale"));
 }
 
 #[test]

@@ -147,6 +147,8 @@ pub struct CustomersData {
     pub loc_widths: Vec<u16>,
     /// Customer index by `_id`.
     pub by_id: HashMap<String, u32>,
+    /// The last reload failed with this error; the rows are the earlier ones.
+    pub stale: Option<String>,
 }
 
 /// Tasks of one date.
@@ -164,6 +166,8 @@ pub struct TasksData {
     pub widths: Vec<u16>,
     /// Task index by `_id`.
     pub by_id: HashMap<String, u32>,
+    /// The last reload failed with this error; the rows are the earlier ones.
+    pub stale: Option<String>,
 }
 
 /// Routes of one date (`GET /routes`) and the routes built from tasks.
@@ -179,6 +183,19 @@ pub struct RoutesData {
     pub recs: Arc<Vec<RouteRec>>,
     /// Widest cell of each column.
     pub widths: Vec<u16>,
+    /// The last reload failed with this error; the rows are the earlier ones.
+    pub stale: Option<String>,
+}
+
+/// Data shown before a reload began, put back when the reload fails.
+#[derive(Debug, Clone, Default)]
+pub struct Kept {
+    /// Customers with the customers and locations tables.
+    pub customers: Option<Box<(CustomersData, TableState, TableState)>>,
+    /// Tasks (of the same date) with their table.
+    pub tasks: Option<Box<(TasksData, TableState)>>,
+    /// Routes (of the same date) with their table.
+    pub routes: Option<Box<(RoutesData, TableState)>>,
 }
 
 /// A screen stacked over the top view.
@@ -747,6 +764,8 @@ pub struct Model {
     pub pending_open: Option<PendingOpen>,
     /// A lock or unlock on its way: request id and route uid.
     pub locking: Option<(u64, String)>,
+    /// What was loaded before the reloads in progress.
+    pub kept: Kept,
 }
 
 impl Model {
@@ -805,6 +824,7 @@ impl Model {
             history: Vec::new(),
             pending_open: None,
             locking: None,
+            kept: Kept::default(),
         }
     }
 

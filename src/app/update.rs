@@ -433,6 +433,16 @@ fn start_load(model: &mut Model, kind: LoadKind) -> Cmd {
     let date = match kind {
         LoadKind::Customers => {
             let expected = expected(&model.customers.load);
+            if matches!(model.customers.load, Load::Done { .. }) {
+                let old = std::mem::take(&mut model.customers);
+                model.kept.customers = Some(Box::new((
+                    old,
+                    model.customers_table.clone(),
+                    model.locations_table.clone(),
+                )));
+            } else if !model.customers.load.is_loading() {
+                model.kept.customers = None;
+            }
             model.customers = CustomersData {
                 load: Load::Loading {
                     req,
@@ -456,6 +466,12 @@ fn start_load(model: &mut Model, kind: LoadKind) -> Cmd {
             } else {
                 None
             };
+            if same_date && matches!(model.tasks.load, Load::Done { .. }) {
+                let old = std::mem::take(&mut model.tasks);
+                model.kept.tasks = Some(Box::new((old, model.tasks_table.clone())));
+            } else if !(same_date && model.tasks.load.is_loading()) {
+                model.kept.tasks = None;
+            }
             model.tasks = TasksData {
                 date: Some(model.date),
                 load: Load::Loading {
@@ -488,6 +504,12 @@ fn start_load(model: &mut Model, kind: LoadKind) -> Cmd {
             } else {
                 None
             };
+            if same_date && matches!(model.routes.load, Load::Done { .. }) {
+                let old = std::mem::take(&mut model.routes);
+                model.kept.routes = Some(Box::new((old, model.routes_table.clone())));
+            } else if !(same_date && model.routes.load.is_loading()) {
+                model.kept.routes = None;
+            }
             model.routes = RoutesData {
                 date: Some(model.date),
                 load: Load::Loading {
@@ -1696,6 +1718,7 @@ fn loaded(model: &mut Model, req: u64, at: jiff::Timestamp) -> Vec<Cmd> {
     };
     if model.customers.load.req() == Some(req) {
         done(&mut model.customers.load);
+        model.kept.customers = None;
         rebuild_schedules(model);
         if let Some(want) = model.pending_open.take()
             && !try_open(model, &want)
@@ -1710,36 +1733,56 @@ fn loaded(model: &mut Model, req: u64, at: jiff::Timestamp) -> Vec<Cmd> {
         done(&mut model.depots.load);
     } else if model.tasks.load.req() == Some(req) {
         done(&mut model.tasks.load);
+        model.kept.tasks = None;
         if model.tasks.recs.len() > ROUTES_REBUILD_LIMIT {
             return rebuild_routes(model);
         }
     } else if model.routes.load.req() == Some(req) {
         done(&mut model.routes.load);
+        model.kept.routes = None;
     }
     Vec::new()
 }
 
 fn load_failed(model: &mut Model, req: u64, error: &str) -> Vec<Cmd> {
+    let failed = Load::Failed {
+        error: error.to_string(),
+    };
+    let stale = Some(error.to_string());
+    let mut cmds = Vec::new();
+    // A failed reload puts the earlier rows back; the header says they are stale.
     let what = if model.customers.load.req() == Some(req) {
-        model.customers.load = Load::Failed {
-            error: error.to_string(),
-        };
+        model.customers.load = failed;
+        if let Some(k) = model.kept.customers.take() {
+            let (data, customers, locations) = *k;
+            model.customers = CustomersData { stale, ..data };
+            model.customers_table = customers;
+            model.locations_table = locations;
+            rebuild_schedules(model);
+            cmds.extend(rebuild_routes(model));
+        }
         "customers"
     } else if model.tasks.load.req() == Some(req) {
-        model.tasks.load = Load::Failed {
-            error: error.to_string(),
-        };
+        model.tasks.load = failed;
+        if let Some(k) = model.kept.tasks.take() {
+            let (data, table) = *k;
+            model.tasks = TasksData { stale, ..data };
+            model.tasks_table = table;
+            cmds.extend(rebuild_routes(model));
+        }
         "tasks"
     } else if model.routes.load.req() == Some(req) {
-        model.routes.load = Load::Failed {
-            error: error.to_string(),
-        };
+        model.routes.load = failed;
+        if let Some(k) = model.kept.routes.take() {
+            let (data, table) = *k;
+            model.routes = RoutesData { stale, ..data };
+            model.routes_table = table;
+            cmds.extend(rebuild_routes(model));
+        }
         "routes"
     } else if model.depots.load.req() == Some(req) {
         // The map only loses its depot; say nothing.
-        model.depots.load = Load::Failed {
-            error: error.to_string(),
-        };
+        model.depots.load = failed;
         return Vec::new();
     } else {
         return Vec::new();
@@ -1756,5 +1799,6 @@ fn load_failed(model: &mut Model, req: u64, error: &str) -> Vec<Cmd> {
         StatusKind::Error,
         format!("Could not load {what}: {error}.{retry}"),
     );
-    Vec::new()
+    scroll_current(model);
+    cmds
 }

@@ -208,13 +208,33 @@ pub fn load_label(model: &Model) -> String {
             }
         }
         Load::Done { .. } => {
-            if table.spec.filter.trim().is_empty() && table.spec.scope.is_empty() {
+            let count = if table.spec.filter.trim().is_empty() && table.spec.scope.is_empty() {
                 format!("{rows} {}", noun(view))
             } else {
                 format!("{} of {rows} {}", table.rows.len(), noun(view))
+            };
+            match stale_error(model) {
+                Some(e) => format!(
+                    "{count} · stale: reload failed ({})",
+                    crate::domain::sanitize::truncate_to_width(&sanitize(e), 40)
+                ),
+                None => count,
             }
         }
         Load::Failed { .. } => "not loaded".into(),
+    }
+}
+
+/// The error of the failed reload whose earlier rows the current view shows.
+pub fn stale_error(model: &Model) -> Option<&str> {
+    match model.top {
+        TopView::Customers | TopView::Locations => model.customers.stale.as_deref(),
+        TopView::Tasks => model.tasks.stale.as_deref(),
+        TopView::Routes => model
+            .tasks
+            .stale
+            .as_deref()
+            .or(model.routes.stale.as_deref()),
     }
 }
 
@@ -257,6 +277,8 @@ pub fn header_text(model: &Model, width: usize) -> String {
         });
         if with_load && !load.is_empty() {
             parts.push(load.clone());
+        } else if stale_error(model).is_some() {
+            parts.push("stale".into());
         }
         if age_form > 0 && !age.is_empty() {
             let a = if age_form == 1 {

@@ -623,3 +623,89 @@ fn editing_screens_never_panic_at_any_size() {
         }
     }
 }
+
+fn run_command(m: &mut Model, text: &str) {
+    update(m, Msg::Action(Action::Command));
+    for c in text.chars() {
+        update(m, Msg::Edit(LineEdit::Insert(c)));
+    }
+    update(m, Msg::Edit(LineEdit::Submit));
+}
+
+fn screen_lines(term: &Terminal<TestBackend>) -> Vec<String> {
+    let buf = term.backend().buffer();
+    (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+        })
+        .collect()
+}
+
+#[test]
+fn a_long_error_wraps_above_the_hints_and_messages_shows_it_in_full() {
+    let mut m = full_model(&UiConfig::default());
+    let long = "Could not load customers: error sending request for url (http://127.0.0.1:8099/customers?limit=500): connection closed before message completed. Press r to try again.";
+    m.set_status(elogii_tui::app::model::StatusKind::Error, long);
+    let term = render(&mut m, 80, 24);
+    let lines = screen_lines(&term);
+    let status: String = lines[20..23].join("\n");
+    assert!(
+        status.contains("Press r to try again."),
+        "the end of the error is on screen:\n{status}"
+    );
+    assert!(
+        lines[20].starts_with("error: Could not load customers"),
+        "{status}"
+    );
+    insta::assert_snapshot!("long_error_80x24", term.backend());
+
+    // a message longer than three lines points to :messages …
+    let longer = format!("{long} {long}");
+    m.set_status(elogii_tui::app::model::StatusKind::Error, longer.clone());
+    let lines = screen_lines(&render(&mut m, 80, 24));
+    assert!(lines[22].contains("… (:messages)"), "{}", lines[22]);
+    // … which lists recent messages in full, wrapped
+    run_command(&mut m, "messages");
+    let all = view::help::display_lines(&m, true, 80)
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(all.contains(&longer), "{all}");
+    let lines = screen_lines(&render(&mut m, 80, 24));
+    assert!(lines[0].contains("messages"), "{}", lines[0]);
+    update(&mut m, Msg::Action(Action::Quit));
+    assert!(m.screen().is_none());
+}
+
+#[test]
+fn help_at_120x40_wraps_instead_of_cutting_and_lists_every_command() {
+    let mut m = full_model(&UiConfig::default());
+    act(&mut m, &[Action::Help]);
+    update(&mut m, Msg::Resize(120, 40));
+    let lines = view::help::display_lines(&m, false, 120);
+    let text: Vec<&str> = lines.iter().map(|(_, t)| t.as_str()).collect();
+    assert!(
+        text.iter().all(|t| !t.ends_with('…')),
+        "nothing is cut: {text:?}"
+    );
+    for c in elogii_tui::app::update::COMMANDS {
+        assert!(
+            lines.iter().any(|(k, _)| *k == format!(":{}", c.name)),
+            ":{} is in the help",
+            c.name
+        );
+    }
+    // j scrolls down to the end, where the commands are
+    let term = render(&mut m, 120, 40);
+    assert!(!screen_lines(&term).join("\n").contains(":quit!"));
+    for _ in 0..lines.len() {
+        update(&mut m, Msg::Action(Action::MoveDown));
+    }
+    let shown = screen_lines(&render(&mut m, 120, 40)).join("\n");
+    assert!(shown.contains(":quit!"), "{shown}");
+    assert!(shown.contains(":date"), "{shown}");
+    assert!(m.screen().is_some(), "j scrolls, it does not close");
+}

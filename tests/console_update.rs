@@ -917,3 +917,82 @@ fn a_growing_filter_only_rechecks_the_rows_that_matched() {
         }]
     ));
 }
+
+fn command(m: &mut Model, text: &str) -> Vec<Cmd> {
+    act(m, Action::Command);
+    for c in text.chars() {
+        update(m, Msg::Edit(LineEdit::Insert(c)));
+    }
+    update(m, Msg::Edit(LineEdit::Submit))
+}
+
+fn status_text(m: &Model) -> String {
+    m.status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn commands_take_any_case_and_unique_starts() {
+    let mut m = model();
+    loaded_customers(&mut m, customers(2));
+    command(&mut m, "TASKS");
+    assert_eq!(m.top, TopView::Tasks);
+    command(&mut m, "cu");
+    assert_eq!(m.top, TopView::Customers);
+    command(&mut m, "ro");
+    assert_eq!(m.top, TopView::Routes);
+    command(&mut m, "task");
+    assert_eq!(m.top, TopView::Tasks);
+    command(&mut m, "Cust");
+    assert_eq!(m.top, TopView::Customers);
+    command(&mut m, "st");
+    assert!(matches!(m.screen(), Some(Screen::Staged { .. })));
+    act(&mut m, Action::Quit);
+    // ambiguous and unknown words say so
+    command(&mut m, "re");
+    let s = status_text(&m);
+    assert!(s.contains(":reload") && s.contains(":redo"), "{s}");
+    command(&mut m, "frobnicate");
+    assert!(status_text(&m).starts_with("Unknown command :frobnicate"));
+}
+
+#[test]
+fn commands_with_a_missing_extra_or_bad_argument_answer_with_their_usage() {
+    let mut m = model();
+    loaded_customers(&mut m, customers(2));
+    command(&mut m, "customers extra");
+    assert_eq!(
+        status_text(&m),
+        ":customers takes no arguments (one row a customer)."
+    );
+    assert_eq!(m.status.as_ref().map(|s| s.kind), Some(StatusKind::Error));
+
+    let before = m.date;
+    command(&mut m, "date");
+    let s = status_text(&m);
+    assert!(s.starts_with("Write :date DATE: "), "{s}");
+    assert!(s.contains("tomorrow"), "{s}");
+    assert_eq!(m.date, before);
+
+    command(&mut m, "date someday");
+    let s = status_text(&m);
+    assert!(s.starts_with("Write :date DATE: "), "{s}");
+    assert!(s.contains("\"someday\" is not a date"), "{s}");
+
+    command(&mut m, "risk");
+    assert!(status_text(&m).starts_with("Write :risk N: "));
+    command(&mut m, "tasks 2026-13-45");
+    assert!(status_text(&m).starts_with("Write :tasks [DATE] [STATE] [TEXT]"));
+    command(&mut m, "late nope");
+    assert!(status_text(&m).starts_with("Write :late [DATE]"));
+    command(&mut m, "help me");
+    assert!(status_text(&m).starts_with(":help takes no arguments"));
+    assert!(m.screen().is_none());
+
+    // :date in the customers view says what it changed
+    command(&mut m, "date tomorrow");
+    assert_eq!(m.date, date(2026, 12, 4));
+    assert_eq!(status_text(&m), "Tasks and routes now show 2026-12-04.");
+}

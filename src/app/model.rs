@@ -1,7 +1,7 @@
 //! Everything the console shows: loaded data, tables, screens, the input line
 //! and the status line. Changed only by [`crate::app::update`].
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -229,10 +229,12 @@ pub enum Screen {
         /// Its stops table.
         table: TableState,
     },
-    /// Keys of the screen below.
+    /// Keys of the screen below, or the recent messages (`:messages`).
     Help {
         /// First line shown.
         scroll: usize,
+        /// Shows the recent status messages instead of the keys.
+        messages: bool,
     },
     /// A customer's or a task's fields as a form (`E`).
     Form {
@@ -669,6 +671,9 @@ pub struct Options {
     pub warnings: Vec<String>,
 }
 
+/// Status messages `:messages` keeps.
+pub const MESSAGES_KEPT: usize = 50;
+
 /// Row counts at or below this are filtered and sorted inside `update`;
 /// larger tables use a background job.
 pub const SYNC_DERIVE_LIMIT: usize = 5_000;
@@ -714,6 +719,8 @@ pub struct Model {
     pub input: Option<InputLine>,
     /// The status line.
     pub status: Option<Status>,
+    /// Recent status messages, oldest first (`:messages` lists them).
+    pub messages: VecDeque<Status>,
     /// Next request id.
     pub next_req: u64,
     /// Next derive generation.
@@ -798,6 +805,7 @@ impl Model {
             tasks_table: TableState::default(),
             routes_table: TableState::default(),
             input: None,
+            messages: status.iter().cloned().collect(),
             status,
             next_req: 1,
             next_gen: 1,
@@ -954,9 +962,16 @@ impl Model {
 
     /// Shows a status message.
     pub fn set_status(&mut self, kind: StatusKind, text: impl Into<String>) {
-        self.status = Some(Status {
+        let status = Status {
             text: text.into(),
             kind,
-        });
+        };
+        if self.messages.back() != Some(&status) {
+            if self.messages.len() >= MESSAGES_KEPT {
+                self.messages.pop_front();
+            }
+            self.messages.push_back(status.clone());
+        }
+        self.status = Some(status);
     }
 }

@@ -189,7 +189,10 @@ fn action(model: &mut Model, a: Action) -> Vec<Cmd> {
         }
         Action::SortAsc => return sort(model, false),
         Action::SortDesc => return sort(model, true),
-        Action::Help => model.stack.push(Screen::Help { scroll: 0 }),
+        Action::Help => model.stack.push(Screen::Help {
+            scroll: 0,
+            messages: false,
+        }),
         Action::Copy => return copy(model),
         Action::Reload => return reload(model),
         Action::Redraw => return vec![Cmd::Redraw],
@@ -294,17 +297,23 @@ fn open_form(model: &mut Model) {
 }
 
 fn help_action(model: &mut Model, a: Action) -> Vec<Cmd> {
-    let lines = view::help::line_count(model);
-    let Some(Screen::Help { scroll }) = model.stack.last_mut() else {
+    let messages = matches!(
+        model.stack.last(),
+        Some(Screen::Help { messages: true, .. })
+    );
+    let max = view::help::max_scroll(model, messages);
+    let page = view::page_height(model).saturating_sub(2).max(1);
+    let Some(Screen::Help { scroll, .. }) = model.stack.last_mut() else {
         return Vec::new();
     };
+    *scroll = (*scroll).min(max);
     match a {
-        Action::MoveDown => *scroll = (*scroll + 1).min(lines.saturating_sub(1)),
+        Action::MoveDown => *scroll = (*scroll + 1).min(max),
         Action::MoveUp => *scroll = scroll.saturating_sub(1),
-        Action::PageDown => *scroll = (*scroll + 10).min(lines.saturating_sub(1)),
-        Action::PageUp => *scroll = scroll.saturating_sub(10),
+        Action::PageDown => *scroll = (*scroll + page).min(max),
+        Action::PageUp => *scroll = scroll.saturating_sub(page),
         Action::Top => *scroll = 0,
-        Action::Bottom => *scroll = lines.saturating_sub(1),
+        Action::Bottom => *scroll = max,
         Action::ForceQuit => model.quit = true,
         Action::Redraw => return vec![Cmd::Redraw],
         _ => {
@@ -1353,53 +1362,201 @@ fn paste(model: &mut Model, text: &str) -> Vec<Cmd> {
     Vec::new()
 }
 
+/// A console command (`:tasks`), for the command line, its usage messages
+/// and the help.
+#[derive(Debug, Clone, Copy)]
+pub struct CommandInfo {
+    /// Full name.
+    pub name: &'static str,
+    /// Other names (any unique start of the name works too).
+    pub aliases: &'static [&'static str],
+    /// Its arguments as the help writes them (empty: none).
+    pub args: &'static str,
+    /// What it does, a few words.
+    pub what: &'static str,
+}
+
+const fn cmd(
+    name: &'static str,
+    aliases: &'static [&'static str],
+    args: &'static str,
+    what: &'static str,
+) -> CommandInfo {
+    CommandInfo {
+        name,
+        aliases,
+        args,
+        what,
+    }
+}
+
+/// Every command, in help order.
+pub const COMMANDS: &[CommandInfo] = &[
+    cmd("customers", &["c", "cu"], "", "one row a customer"),
+    cmd(
+        "locations",
+        &["l", "loc"],
+        "",
+        "one row a customer location",
+    ),
+    cmd(
+        "tasks",
+        &["t"],
+        "[DATE] [STATE] [TEXT]",
+        "tasks of a day, e.g. :tasks tomorrow failed (states: open, failed, late, unassigned …)",
+    ),
+    cmd(
+        "routes",
+        &["r"],
+        "[DATE] [SCOPE] [TEXT]",
+        "routes of a day, e.g. :routes late (scopes: late, risk, locked, started, done …)",
+    ),
+    cmd(
+        "late",
+        &[],
+        "[DATE]",
+        "the late and at-risk stops of the day, worst first",
+    ),
+    cmd(
+        "date",
+        &["d"],
+        "DATE",
+        "the day of tasks and routes: YYYY-MM-DD, today, tomorrow, yesterday, +N, -N",
+    ),
+    cmd("today", &[], "", "tasks and routes of today"),
+    cmd(
+        "lock",
+        &[],
+        "",
+        "lock the route under the cursor on eLogii (asks first)",
+    ),
+    cmd(
+        "unlock",
+        &[],
+        "",
+        "unlock the route under the cursor (asks first)",
+    ),
+    cmd("map", &[], "", "show / hide the route map"),
+    cmd(
+        "risk",
+        &["margin"],
+        "N",
+        "stops on time with less than N minutes left are at risk (0–240)",
+    ),
+    cmd("reload", &["e", "e!"], "", "load the current view again"),
+    cmd("staged", &["st"], "", "the staged edits"),
+    cmd(
+        "send",
+        &["w", "wq", "write"],
+        "",
+        "review and send the staged edits (asks first)",
+    ),
+    cmd("undo", &["u"], "", "undo the last staged edit"),
+    cmd("redo", &[], "", "stage the undone edit again"),
+    cmd("messages", &["mes"], "", "the recent messages in full"),
+    cmd("help", &["h"], "", "keys and commands"),
+    cmd(
+        "quit",
+        &["q", "qa", "exit"],
+        "",
+        "quit (asks when edits are staged or sending)",
+    ),
+    cmd("quit!", &["q!", "qa!"], "", "quit at once"),
+];
+
+/// The command a typed word names: a name or alias in any case, or the
+/// unique command whose name starts with it. `Err` says why not.
+pub fn resolve_command(word: &str) -> Result<&'static CommandInfo, String> {
+    let w = word.to_lowercase();
+    if let Some(c) = COMMANDS
+        .iter()
+        .find(|c| c.name == w || c.aliases.contains(&w.as_str()))
+    {
+        return Ok(c);
+    }
+    let starts: Vec<&CommandInfo> = COMMANDS
+        .iter()
+        .filter(|c| !c.name.ends_with('!') && c.name.starts_with(w.as_str()))
+        .collect();
+    let shown = truncate_to_width(&sanitize(word), 20).into_owned();
+    match starts.as_slice() {
+        [one] => Ok(one),
+        [] => Err(format!(
+            "Unknown command :{shown}; try :customers, :tasks failed, :routes late, :late, :date tomorrow, :staged, :w, :q (:help lists all)."
+        )),
+        many => Err(format!(
+            ":{shown} could be {}; type more letters.",
+            many.iter()
+                .map(|c| format!(":{}", c.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
+
+/// One sentence saying how to write a command.
+pub fn usage(c: &CommandInfo) -> String {
+    if c.args.is_empty() {
+        format!(":{} takes no arguments ({}).", c.name, c.what)
+    } else {
+        format!("Write :{} {}: {}.", c.name, c.args, c.what)
+    }
+}
+
 fn command(model: &mut Model, text: &str) -> Vec<Cmd> {
     let mut words = text.split_whitespace();
-    let Some(cmd) = words.next() else {
+    let Some(word) = words.next() else {
         return Vec::new();
     };
     let arg: Vec<&str> = words.collect();
     let arg = arg.join(" ");
-    let with_date = |model: &mut Model, arg: &str| -> Result<(), ()> {
-        if arg.is_empty() {
-            return Ok(());
-        }
-        match parse_day(arg, model.today, model.date) {
-            Ok(d) => {
-                model.date = d;
-                Ok(())
-            }
-            Err(e) => {
-                model.set_status(StatusKind::Error, e);
-                Err(())
-            }
+    let info = match resolve_command(word) {
+        Ok(c) => c,
+        Err(e) => {
+            model.set_status(StatusKind::Error, e);
+            return Vec::new();
         }
     };
-    match cmd {
-        "q!" | "qa!" => {
+    if info.args.is_empty() && !arg.is_empty() {
+        model.set_status(StatusKind::Error, usage(info));
+        return Vec::new();
+    }
+    let bad = |model: &mut Model, e: String| {
+        let u = usage(info);
+        model.set_status(
+            StatusKind::Error,
+            format!("{} ({}).", u.trim_end_matches('.'), e.trim_end_matches('.')),
+        );
+        Vec::new()
+    };
+    match info.name {
+        "quit!" => {
             model.quit = true;
             Vec::new()
         }
-        "q" | "quit" | "qa" | "exit" => {
+        "quit" => {
             edit::ask_quit(model);
             Vec::new()
         }
-        "customers" | "cu" | "c" => switch_to(model, TopView::Customers),
-        "locations" | "loc" | "l" => switch_to(model, TopView::Locations),
-        "tasks" | "t" => view_command(model, TopView::Tasks, &arg),
-        "routes" | "r" => view_command(model, TopView::Routes, &arg),
-        "late" => match with_date(model, &arg) {
-            Ok(()) => {
-                if model.top != TopView::Routes && model.top != TopView::Tasks {
-                    let mut cmds = switch_to(model, TopView::Routes);
-                    cmds.extend(open_late(model));
-                    cmds
-                } else {
-                    open_late(model)
+        "customers" => switch_to(model, TopView::Customers),
+        "locations" => switch_to(model, TopView::Locations),
+        "tasks" => view_command(model, TopView::Tasks, &arg),
+        "routes" => view_command(model, TopView::Routes, &arg),
+        "late" => {
+            if !arg.is_empty() {
+                match parse_day(&arg, model.today, model.date) {
+                    Ok(d) => model.date = d,
+                    Err(e) => return bad(model, e),
                 }
             }
-            Err(()) => Vec::new(),
-        },
+            if model.top != TopView::Routes && model.top != TopView::Tasks {
+                let mut cmds = switch_to(model, TopView::Routes);
+                cmds.extend(open_late(model));
+                cmds
+            } else {
+                open_late(model)
+            }
+        }
         "lock" => {
             ask_lock(model, Some(true));
             Vec::new()
@@ -1412,7 +1569,7 @@ fn command(model: &mut Model, text: &str) -> Vec<Cmd> {
             model.map.show = !model.map.show;
             Vec::new()
         }
-        "risk" | "margin" => match arg.trim().parse::<i64>() {
+        "risk" => match arg.trim().parse::<i64>() {
             Ok(n) if (0..=240).contains(&n) => {
                 model.margin = n;
                 model.set_status(
@@ -1421,53 +1578,56 @@ fn command(model: &mut Model, text: &str) -> Vec<Cmd> {
                 );
                 rebuild_routes(model)
             }
-            _ => {
-                model.set_status(
-                    StatusKind::Error,
-                    format!(
-                        "Write :risk N with N minutes from 0 to 240 (now {}).",
-                        model.margin
-                    ),
-                );
-                Vec::new()
-            }
+            _ => bad(model, format!("now {}", model.margin)),
         },
-        "date" | "d" | "today" => {
-            let arg = if cmd == "today" {
+        "date" | "today" => {
+            let arg = if info.name == "today" {
                 "today".to_string()
             } else {
                 arg
             };
+            if arg.is_empty() {
+                model.set_status(StatusKind::Error, usage(info));
+                return Vec::new();
+            }
             match parse_day(&arg, model.today, model.date) {
-                Ok(d) => set_date(model, d),
-                Err(e) => {
-                    model.set_status(StatusKind::Error, e);
-                    Vec::new()
+                Ok(d) => {
+                    let cmds = set_date(model, d);
+                    if !matches!(model.top, TopView::Tasks | TopView::Routes) {
+                        model.set_status(
+                            StatusKind::Info,
+                            format!("Tasks and routes now show {d}."),
+                        );
+                    }
+                    cmds
                 }
+                Err(e) => bad(model, e),
             }
         }
-        "reload" | "e" | "e!" => reload(model),
-        "help" | "h" => {
-            model.stack.push(Screen::Help { scroll: 0 });
+        "reload" => reload(model),
+        "help" => {
+            model.stack.push(Screen::Help {
+                scroll: 0,
+                messages: false,
+            });
             Vec::new()
         }
-        "w" | "wq" | "write" | "send" => edit::ask_send(model, None),
-        "staged" | "st" => {
+        "messages" => {
+            let scroll = view::help::max_scroll(model, true);
+            model.stack.push(Screen::Help {
+                scroll,
+                messages: true,
+            });
+            Vec::new()
+        }
+        "send" => edit::ask_send(model, None),
+        "staged" => {
             open_staged(model);
             Vec::new()
         }
-        "undo" | "u" => edit::undo(model),
+        "undo" => edit::undo(model),
         "redo" => edit::redo(model),
-        other => {
-            let shown = truncate_to_width(&sanitize(other), 20).into_owned();
-            model.set_status(
-                StatusKind::Error,
-                format!(
-                    "Unknown command :{shown}; try :customers, :tasks failed, :routes late, :late, :date, :staged, :w, :q."
-                ),
-            );
-            Vec::new()
-        }
+        _ => Vec::new(),
     }
 }
 
@@ -1492,7 +1652,16 @@ fn view_command(model: &mut Model, view: TopView, arg: &str) -> Vec<Cmd> {
             match parse_day(w, model.today, model.date) {
                 Ok(d) => date = Some(d),
                 Err(e) => {
-                    model.set_status(StatusKind::Error, e);
+                    let name = if view == TopView::Tasks {
+                        "tasks"
+                    } else {
+                        "routes"
+                    };
+                    let u = resolve_command(name).map(usage).unwrap_or_default();
+                    model.set_status(
+                        StatusKind::Error,
+                        format!("{} ({}).", u.trim_end_matches('.'), e.trim_end_matches('.')),
+                    );
                     return Vec::new();
                 }
             }

@@ -4,10 +4,11 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::{Block, Clear, Widget};
 
-use crate::app::model::{Model, Screen, TopView};
+use crate::app::model::{Model, Screen, StatusKind, TopView};
 use crate::app::msg::Action;
+use crate::domain::sanitize::display_width;
 use crate::view::base_screen;
-use crate::view::widgets::{put, put_padded};
+use crate::view::widgets::{put, put_padded, wrap};
 
 /// Keys and what they do on the screen under the help.
 pub fn lines(model: &Model) -> Vec<(String, String)> {
@@ -148,7 +149,7 @@ pub fn lines(model: &Model) -> Vec<(String, String)> {
     }
     add(
         b.label(Action::Command),
-        "command: customers, locations, tasks DATE STATE, routes DATE late|locked|…, late, lock, unlock, risk N, date DATE, staged, w, q",
+        "a command (listed below; any case, a unique start is enough: :ta, :ro)",
     );
     add(
         b.label(Action::GoBack),
@@ -162,19 +163,86 @@ pub fn lines(model: &Model) -> Vec<(String, String)> {
     add(b.label(Action::ForceQuit), "quit at once");
     add(b.label(Action::Redraw), "redraw the screen");
     add(b.label(Action::Help), "this help");
+    out.push((String::new(), String::new()));
+    out.push(("Commands".into(), String::new()));
+    for c in crate::app::update::COMMANDS {
+        let mut what = if c.args.is_empty() {
+            c.what.to_string()
+        } else {
+            format!("{} — {}", c.args, c.what)
+        };
+        if !c.aliases.is_empty() {
+            let also: Vec<String> = c.aliases.iter().map(|a| format!(":{a}")).collect();
+            what = format!("{what} (also {})", also.join(" "));
+        }
+        out.push((format!(":{}", c.name), what));
+    }
     out
 }
 
-/// Number of help lines.
-pub fn line_count(model: &Model) -> usize {
-    lines(model).len()
+/// The text of the pop-up for a terminal `area_width` wide: keys (or the
+/// kind of a message) and what they do, wrapped to the pop-up's width;
+/// continuation lines have no key.
+pub fn display_lines(model: &Model, messages: bool, area_width: u16) -> Vec<(String, String)> {
+    let items: Vec<(String, String)> = if messages {
+        if model.messages.is_empty() {
+            vec![(String::new(), "No messages yet.".to_string())]
+        } else {
+            model
+                .messages
+                .iter()
+                .map(|m| {
+                    let kind = match m.kind {
+                        StatusKind::Info => "info",
+                        StatusKind::Warning => "warning",
+                        StatusKind::Error => "error",
+                    };
+                    (kind.to_string(), m.text.clone())
+                })
+                .collect()
+        }
+    } else {
+        lines(model)
+    };
+    let inner = popup_width(area_width).saturating_sub(4) as usize;
+    let key_w = key_width(&items, inner);
+    let text_w = inner.saturating_sub(key_w + 2).max(1);
+    let mut out = Vec::new();
+    for (key, what) in items {
+        for (i, line) in wrap(&what, text_w).into_iter().enumerate() {
+            out.push((if i == 0 { key.clone() } else { String::new() }, line));
+        }
+    }
+    out
 }
 
-/// Draws the help pop-up over `area`.
-pub fn render(model: &Model, scroll: usize, buf: &mut Buffer, area: Rect) {
+fn popup_width(area_width: u16) -> u16 {
+    area_width.saturating_sub(4).min(100)
+}
+
+fn key_width(items: &[(String, String)], inner: usize) -> usize {
+    items
+        .iter()
+        .map(|(k, _)| display_width(k))
+        .max()
+        .unwrap_or(0)
+        .min(inner / 2)
+}
+
+/// The largest first line: the last page shows the end of the text.
+pub fn max_scroll(model: &Model, messages: bool) -> usize {
+    let (w, h) = model.size;
+    let n = display_lines(model, messages, w).len();
+    let body_h = h.saturating_sub(3) as usize;
+    let inner_h = body_h.min(n + 2).saturating_sub(2);
+    n.saturating_sub(inner_h)
+}
+
+/// Draws the help (or messages) pop-up over `area`; `j`/`k` scroll it.
+pub fn render(model: &Model, scroll: usize, messages: bool, buf: &mut Buffer, area: Rect) {
     let t = &model.theme;
-    let lines = lines(model);
-    let width = area.width.saturating_sub(4).min(76);
+    let lines = display_lines(model, messages, area.width);
+    let width = popup_width(area.width);
     let height = area.height.min(lines.len() as u16 + 2);
     if width < 10 || height < 3 {
         return;
@@ -185,24 +253,40 @@ pub fn render(model: &Model, scroll: usize, buf: &mut Buffer, area: Rect) {
         width,
         height,
     };
-    Clear.render(pop, buf);
-    Block::bordered()
-        .border_style(t.border)
-        .title(" Keys (q closes) ")
-        .render(pop, buf);
     let inner = Rect {
         x: pop.x + 2,
         y: pop.y + 1,
         width: pop.width.saturating_sub(4),
         height: pop.height - 2,
     };
+    let scroll = scroll.min(lines.len().saturating_sub(inner.height as usize));
+    let more = if lines.len() > inner.height as usize {
+        format!(
+            " {}–{} of {}, j/k scroll ",
+            scroll + 1,
+            (scroll + inner.height as usize).min(lines.len()),
+            lines.len()
+        )
+    } else {
+        String::new()
+    };
+    let title = if messages {
+        " Messages (q closes) "
+    } else {
+        " Keys and commands (q closes) "
+    };
+    Clear.render(pop, buf);
+    Block::bordered()
+        .border_style(t.border)
+        .title(title)
+        .title_bottom(more)
+        .render(pop, buf);
     let key_w = lines
         .iter()
-        .map(|(k, _)| crate::domain::sanitize::display_width(k) as u16)
+        .map(|(k, _)| display_width(k) as u16)
         .max()
         .unwrap_or(0)
         .min(inner.width / 2);
-    let scroll = scroll.min(lines.len().saturating_sub(inner.height as usize));
     for (i, (keys, what)) in lines
         .iter()
         .skip(scroll)

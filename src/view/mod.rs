@@ -56,7 +56,8 @@ pub fn draw(model: &Model, buf: &mut Buffer, area: Rect) -> Option<Position> {
         return None;
     }
     draw_header(model, buf, area);
-    let body = body_area(area);
+    let mut body = body_area(area);
+    body.height = body.height.saturating_sub(status_extra(model, area.width));
     match base_screen(model) {
         None => draw_top(model, buf, body),
         Some(Screen::Customer { cust, table }) => customer::render(model, *cust, table, buf, body),
@@ -71,8 +72,8 @@ pub fn draw(model: &Model, buf: &mut Buffer, area: Rect) -> Option<Position> {
         }
         Some(Screen::Help { .. }) => {}
     }
-    if let Some(Screen::Help { scroll }) = model.screen() {
-        help::render(model, *scroll, buf, body);
+    if let Some(Screen::Help { scroll, messages }) = model.screen() {
+        help::render(model, *scroll, *messages, buf, body);
     }
     if let Some(c) = &model.confirm {
         confirm::render(model, c, buf, body);
@@ -92,6 +93,61 @@ pub fn body_area(area: Rect) -> Rect {
     }
 }
 
+/// Lines an error or warning may take at the bottom (the body gives way).
+pub const MAX_STATUS_LINES: usize = 3;
+
+/// The status message as lines for a terminal `width` wide: an error or a
+/// warning wraps onto up to [`MAX_STATUS_LINES`] lines (cut with a pointer to
+/// `:messages` when longer); anything else takes one line. Empty while the
+/// input line is open or there is no message.
+pub fn status_lines(model: &Model, width: u16) -> Vec<String> {
+    let Some(s) = model.status.as_ref().filter(|_| model.input.is_none()) else {
+        return Vec::new();
+    };
+    let prefix = match s.kind {
+        StatusKind::Info => "",
+        StatusKind::Warning => "warning: ",
+        StatusKind::Error => "error: ",
+    };
+    let text = format!("{prefix}{}", s.text);
+    let left = status_left_width(model, width) as usize;
+    if s.kind == StatusKind::Info || left < 20 {
+        return vec![text];
+    }
+    let mut lines = widgets::wrap(&text, left);
+    if lines.len() > MAX_STATUS_LINES {
+        lines.truncate(MAX_STATUS_LINES);
+        let tail = "… (:messages)";
+        if let Some(last) = lines.last_mut() {
+            let keep = left.saturating_sub(display_width(tail));
+            let cut = crate::domain::sanitize::truncate_to_width(last, keep);
+            *last = format!("{}{tail}", cut.trim_end_matches('…'));
+        }
+    }
+    lines
+}
+
+/// Rows the status message takes above its own line.
+pub fn status_extra(model: &Model, width: u16) -> u16 {
+    status_lines(model, width).len().saturating_sub(1) as u16
+}
+
+/// The position and send progress shown at the right of the status line.
+fn status_right(model: &Model) -> String {
+    let position = position_label(model);
+    let sync = sync_text(model);
+    match (sync.is_empty(), position.is_empty()) {
+        (true, _) => position,
+        (false, true) => sync,
+        (false, false) => format!("{sync} · {position}"),
+    }
+}
+
+fn status_left_width(model: &Model, width: u16) -> u16 {
+    let pos_w = (display_width(&status_right(model)) as u16).min(width / 2);
+    width.saturating_sub(pos_w + 1)
+}
+
 /// The screen under any help pop-up.
 pub fn base_screen(model: &Model) -> Option<&Screen> {
     model
@@ -103,7 +159,10 @@ pub fn base_screen(model: &Model) -> Option<&Screen> {
 
 /// Rows of the current table that fit on screen (for PgUp/PgDn).
 pub fn page_height(model: &Model) -> usize {
-    let body = model.size.1.saturating_sub(3) as usize;
+    let body = model
+        .size
+        .1
+        .saturating_sub(3 + status_extra(model, model.size.0)) as usize;
     let h = match base_screen(model) {
         None => body.saturating_sub(1),
         Some(Screen::Customer { .. }) => body.saturating_sub(customer::TOP_LINES as usize + 1),
@@ -357,7 +416,11 @@ pub fn breadcrumb(model: &Model) -> String {
             }
             Screen::Form { .. } => parts.push("form".into()),
             Screen::Staged { .. } => parts.push("staged".into()),
-            Screen::Help { .. } => parts.push("help".into()),
+            Screen::Help { messages, .. } => parts.push(if *messages {
+                "messages".into()
+            } else {
+                "help".into()
+            }),
         }
     }
     parts.join(" › ")
@@ -456,31 +519,24 @@ fn draw_status(model: &Model, buf: &mut Buffer, area: Rect) -> Option<Position> 
         let x = area.x + 1 + display_width(&sanitize(&before)) as u16;
         return Some(Position::new(x.min(area.right() - 1), y));
     }
-    let mut position = position_label(model);
-    let sync = sync_text(model);
-    if !sync.is_empty() {
-        position = if position.is_empty() {
-            sync
-        } else {
-            format!("{sync} · {position}")
-        };
-    }
+    let position = status_right(model);
     let pos_w = (display_width(&position) as u16).min(area.width / 2);
-    let left_w = area.width.saturating_sub(pos_w + 1);
+    let left_w = status_left_width(model, area.width);
     if let Some(s) = &model.status {
-        let (style, prefix) = match s.kind {
-            StatusKind::Info => (t.info, ""),
-            StatusKind::Warning => (t.warning, "warning: "),
-            StatusKind::Error => (t.error, "error: "),
+        let style = match s.kind {
+            StatusKind::Info => t.info,
+            StatusKind::Warning => t.warning,
+            StatusKind::Error => t.error,
         };
-        put(
-            buf,
-            area.x,
-            y,
-            left_w,
-            &format!("{prefix}{}", s.text),
-            style,
-        );
+        let lines = status_lines(model, area.width);
+        let top = y.saturating_sub(lines.len().saturating_sub(1) as u16);
+        for (i, line) in lines.iter().enumerate() {
+            let row = top + i as u16;
+            if row != y {
+                fill_line(buf, area, row, Style::new());
+            }
+            put(buf, area.x, row, left_w, line, style);
+        }
     } else if let Some(f) = current_filter_text(model)
         && !f.is_empty()
     {

@@ -40,6 +40,41 @@ pub fn put(buf: &mut Buffer, x: u16, y: u16, width: u16, text: &str, style: Styl
     end_x.saturating_sub(x)
 }
 
+/// `text` (sanitised) broken into lines of at most `width` cells: at spaces
+/// where it can, inside a word longer than a line where it must (never
+/// splitting a character). Always at least one line.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let clean = sanitize(text);
+    let width = width.max(1);
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in clean.split(' ') {
+        let sep = usize::from(!line.is_empty());
+        if display_width(&line) + sep + display_width(word) <= width {
+            if sep == 1 {
+                line.push(' ');
+            }
+            line.push_str(word);
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        // A word wider than a line is cut where it must be.
+        for c in word.chars() {
+            let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+            if display_width(&line) + cw > width && !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+            }
+            line.push(c);
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// Like [`put`] but pads with spaces to exactly `width` cells (all in `style`).
 pub fn put_padded(buf: &mut Buffer, x: u16, y: u16, width: u16, text: &str, style: Style) {
     fill(buf, x, y, width, style);

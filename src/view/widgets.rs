@@ -115,12 +115,14 @@ pub fn fill_line(buf: &mut Buffer, area: Rect, y: u16, style: Style) {
 /// empty means "as wide as allowed") or its title, within its min and max.
 /// Columns start narrow; when they do not all fit, the first ones are skipped
 /// so the current column shows. Spare cells are shared out one at a time up
-/// to what each column wants.
+/// to what each column wants. The `sorted` column is at least as wide as its
+/// whole title and the ▲/▼ after it (the others give way first).
 pub fn layout_columns(
     cols: &[Column],
     width: u16,
     current: usize,
     desired: &[u16],
+    sorted: Option<usize>,
 ) -> Vec<(usize, u16, u16)> {
     if cols.is_empty() || width == 0 {
         return Vec::new();
@@ -134,7 +136,10 @@ pub fn layout_columns(
                 Some(&d) => d.max(title),
                 None => c.max,
             };
-            let lo = c.min.min(want).max(1);
+            let mut lo = c.min.min(want).max(1);
+            if sorted == Some(i) {
+                lo = lo.max(title + 1);
+            }
             let hi = c.max.min(want).max(lo);
             (lo, hi)
         })
@@ -238,7 +243,8 @@ pub fn selected_cell_rect(
     if line >= h {
         return None;
     }
-    let layout = layout_columns(cols, area.width, state.col, desired);
+    let sorted = state.spec.sort.map(|s| s.col);
+    let layout = layout_columns(cols, area.width, state.col, desired, sorted);
     let &(_, x, w) = layout.iter().find(|(i, _, _)| *i == state.col)?;
     Some(Rect::new(area.x + x, area.y + 1 + line as u16, w, 1))
 }
@@ -260,7 +266,8 @@ pub fn draw_table_marked(
         return;
     }
     let cols = src.columns();
-    let layout = layout_columns(cols, area.width, state.col, desired);
+    let sorted = state.spec.sort.map(|s| s.col);
+    let layout = layout_columns(cols, area.width, state.col, desired, sorted);
     // Column titles.
     fill_line(buf, area, area.y, theme.column);
     for &(i, x, w) in &layout {
@@ -269,7 +276,7 @@ pub fn draw_table_marked(
         if let Some(s) = state.spec.sort
             && s.col == i
         {
-            title.push(if s.desc { '↓' } else { '↑' });
+            title.push(if s.desc { '▼' } else { '▲' });
         }
         let style = if i == state.col {
             theme.column_current
@@ -409,23 +416,68 @@ mod tests {
 
     #[test]
     fn columns_grow_to_max_and_scroll_to_the_current_one() {
-        let l = layout_columns(&COLS, 100, 0, &[]);
+        let l = layout_columns(&COLS, 100, 0, &[], None);
         assert_eq!(l, vec![(0, 0, 20), (1, 21, 10), (2, 32, 4)]);
-        let l = layout_columns(&COLS, 26, 0, &[]);
+        let l = layout_columns(&COLS, 26, 0, &[], None);
         assert_eq!(l, vec![(0, 0, 10), (1, 11, 10), (2, 22, 4)]);
-        let l = layout_columns(&COLS, 25, 0, &[]);
+        let l = layout_columns(&COLS, 25, 0, &[], None);
         assert_eq!(l, vec![(0, 0, 14), (1, 15, 10)]);
-        let l = layout_columns(&COLS, 15, 2, &[]);
+        let l = layout_columns(&COLS, 15, 2, &[], None);
         assert_eq!(l, vec![(1, 0, 10), (2, 11, 4)]);
-        let l = layout_columns(&COLS, 3, 0, &[]);
+        let l = layout_columns(&COLS, 3, 0, &[], None);
         assert_eq!(l, vec![(0, 0, 3)]);
-        assert!(layout_columns(&COLS, 0, 0, &[]).is_empty());
+        assert!(layout_columns(&COLS, 0, 0, &[], None).is_empty());
         // content narrower than the minimum: the column shrinks to its title
-        let l = layout_columns(&COLS, 100, 0, &[12, 0, 2]);
+        let l = layout_columns(&COLS, 100, 0, &[12, 0, 2], None);
         assert_eq!(l, vec![(0, 0, 12), (1, 13, 1), (2, 15, 2)]);
         // content wider than the maximum is capped
-        let l = layout_columns(&COLS, 100, 0, &[50, 50, 50]);
+        let l = layout_columns(&COLS, 100, 0, &[50, 50, 50], None);
         assert_eq!(l, vec![(0, 0, 20), (1, 21, 10), (2, 32, 4)]);
+    }
+
+    #[test]
+    fn the_sorted_column_keeps_its_whole_title_and_arrow() {
+        const C: [Column; 3] = [
+            Column::text("Name", 4, 20),
+            Column::text("Postcode", 4, 8),
+            Column::text("City", 4, 20),
+        ];
+        // narrow data: Postcode would be 4 wide; sorted, it is 8 + 1
+        let l = layout_columns(&C, 30, 1, &[4, 4, 4], None);
+        assert_eq!(l[1], (1, 5, 8), "unsorted: as wide as its title");
+        let l = layout_columns(&C, 14, 1, &[20, 4, 20], None);
+        assert_eq!(l[1].2, 4, "tight and unsorted: cut");
+        let l = layout_columns(&C, 14, 1, &[20, 4, 20], Some(1));
+        assert_eq!(l[1].2, 9, "sorted: title and arrow, others give way");
+        let mut buf = Buffer::empty(Rect::new(0, 0, 14, 2));
+        struct One;
+        impl RowSource for One {
+            fn len(&self) -> usize {
+                1
+            }
+            fn columns(&self) -> &'static [Column] {
+                const C: [Column; 3] = [
+                    Column::text("Name", 4, 20),
+                    Column::text("Postcode", 4, 8),
+                    Column::text("City", 4, 20),
+                ];
+                &C
+            }
+            fn cell(&self, _row: usize, _col: usize) -> Cow<'_, str> {
+                Cow::Borrowed("x")
+            }
+        }
+        let mut state = TableState {
+            rows: vec![0],
+            col: 1,
+            ..TableState::default()
+        };
+        state.spec.sort = Some(crate::app::table::Sort { col: 1, desc: true });
+        let theme = Theme::default();
+        let area = buf.area;
+        draw_table(&mut buf, area, &One, &state, &theme, "", &[20, 4, 20]);
+        let line: String = (0..14).map(|x| buf[(x, 0)].symbol().to_string()).collect();
+        assert!(line.contains("Postcode▼"), "{line:?}");
     }
 
     #[test]

@@ -709,3 +709,21 @@ fn help_at_120x40_wraps_instead_of_cutting_and_lists_every_command() {
     assert!(shown.contains(":date"), "{shown}");
     assert!(m.screen().is_some(), "j scrolls, it does not close");
 }
+
+#[test]
+fn sorting_by_postcode_shows_the_whole_title_and_the_direction() {
+    let mut m = full_model(&UiConfig::default());
+    let col = view::customers::COLUMNS
+        .iter()
+        .position(|c| c.title == "Postcode")
+        .unwrap();
+    for _ in 0..col {
+        update(&mut m, Msg::Action(Action::Right));
+    }
+    update(&mut m, Msg::Action(Action::SortAsc));
+    let lines = screen_lines(&render(&mut m, 80, 24));
+    assert!(lines[1].contains("Postcode▲"), "{}", lines[1]);
+    update(&mut m, Msg::Action(Action::SortDesc));
+    let lines = screen_lines(&render(&mut m, 80, 24));
+    assert!(lines[1].contains("Postcode▼"), "{}", lines[1]);
+}

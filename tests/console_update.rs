@@ -996,3 +996,72 @@ fn commands_with_a_missing_extra_or_bad_argument_answer_with_their_usage() {
     assert_eq!(m.date, date(2026, 12, 4));
     assert_eq!(status_text(&m), "Tasks and routes now show 2026-12-04.");
 }
+
+#[test]
+fn copy_says_what_was_sent_and_gives_the_tmux_hint_once() {
+    let mut m = model();
+    loaded_customers(&mut m, customers(2));
+    let cmds = act(&mut m, Action::Copy);
+    let [Cmd::Copy(text)] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    assert_eq!(
+        status_text(&m),
+        format!("Sent “{text}” to your terminal's clipboard (OSC 52).")
+    );
+    m.tmux = true;
+    act(&mut m, Action::Copy);
+    assert!(
+        status_text(&m).ends_with("(OSC 52); in tmux this needs `set -g set-clipboard on`."),
+        "{}",
+        status_text(&m)
+    );
+    act(&mut m, Action::Copy);
+    assert!(
+        !status_text(&m).contains("tmux"),
+        "once a session: {}",
+        status_text(&m)
+    );
+}
+
+#[test]
+fn the_header_names_the_host_next_to_the_profile() {
+    use elogii_tui::app::run::header_profile;
+    assert_eq!(
+        header_profile("default", "http://127.0.0.1:8099"),
+        "default @ 127.0.0.1:8099"
+    );
+    assert_eq!(
+        header_profile("acme", "https://api.elogii.com/"),
+        "acme @ api.elogii.com"
+    );
+    assert_eq!(header_profile("demo", "http://127.0.0.1:40123"), "demo");
+    assert_eq!(header_profile("odd", "not a url"), "odd");
+    let m = model_for(
+        header_profile("default", "http://127.0.0.1:8099"),
+        &UiConfig::default(),
+        vec![],
+        false,
+        TODAY,
+        false,
+    );
+    assert!(
+        elogii_tui::view::header_text(&m, 120).contains("default @ 127.0.0.1:8099 · Customers"),
+        "{}",
+        elogii_tui::view::header_text(&m, 120)
+    );
+}
+
+#[test]
+fn only_tasks_and_routes_show_the_date_in_the_header() {
+    let mut m = model();
+    loaded_customers(&mut m, customers(2));
+    let h = elogii_tui::view::header_text(&m, 200);
+    assert!(!h.contains("2026-12-03"), "customers have no date: {h}");
+    act(&mut m, Action::ToggleLocations);
+    let h = elogii_tui::view::header_text(&m, 200);
+    assert!(!h.contains("2026-12-03"), "{h}");
+    act(&mut m, Action::NextView);
+    let h = elogii_tui::view::header_text(&m, 200);
+    assert!(h.contains("Tasks · 2026-12-03 Thu"), "{h}");
+}

@@ -773,6 +773,10 @@ pub struct Model {
     pub locking: Option<(u64, String)>,
     /// What was loaded before the reloads in progress.
     pub kept: Kept,
+    /// Running inside tmux (`$TMUX` set), where OSC 52 needs `set-clipboard on`.
+    pub tmux: bool,
+    /// The tmux clipboard hint was shown this session.
+    pub tmux_hint_shown: bool,
 }
 
 impl Model {
@@ -833,6 +837,8 @@ impl Model {
             pending_open: None,
             locking: None,
             kept: Kept::default(),
+            tmux: false,
+            tmux_hint_shown: false,
         }
     }
 

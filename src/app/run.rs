@@ -339,6 +339,25 @@ pub fn model_for(
     })
 }
 
+/// What the header says about the connection: the profile and the host it
+/// talks to (`default @ 127.0.0.1:8099`); the demo is just `demo`.
+pub fn header_profile(profile: &str, base_url: &str) -> String {
+    if profile == "demo" {
+        return profile.to_string();
+    }
+    let host = reqwest::Url::parse(base_url).ok().and_then(|u| {
+        let host = u.host_str()?.to_string();
+        Some(match u.port() {
+            Some(p) => format!("{host}:{p}"),
+            None => host,
+        })
+    });
+    match host {
+        Some(h) => format!("{profile} @ {h}"),
+        None => profile.to_string(),
+    }
+}
+
 /// True when `NO_COLOR` is set to something (https://no-color.org).
 pub fn no_color_env() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
@@ -354,13 +373,14 @@ pub async fn run_console(opts: ConsoleOptions) -> Result<(), RunError> {
     let client = Client::new(opts.connection.client.clone())?;
     let read_only = opts.read_only || opts.connection.read_only;
     let mut model = model_for(
-        opts.connection.profile.clone(),
+        header_profile(&opts.connection.profile, &opts.connection.client.base_url),
         &opts.ui,
         opts.warnings,
         read_only,
         opts.today,
         no_color_env(),
     );
+    model.tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
     let (tx, mut rx) = mpsc::unbounded_channel();
     spawn_signal_listener(tx.clone());
     let mut effects = Effects::new(Some(client.clone()), tx.clone());

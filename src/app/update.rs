@@ -1736,9 +1736,16 @@ fn copy(model: &mut Model) -> Vec<Cmd> {
         return Vec::new();
     }
     let shown = truncate_to_width(&text, 40).into_owned();
+    // OSC 52 gets no answer: say what was sent, not that it arrived.
+    let hint = if model.tmux && !model.tmux_hint_shown {
+        model.tmux_hint_shown = true;
+        "; in tmux this needs `set -g set-clipboard on`"
+    } else {
+        ""
+    };
     model.set_status(
         StatusKind::Info,
-        format!("Copied “{shown}” to the clipboard."),
+        format!("Sent “{shown}” to your terminal's clipboard (OSC 52){hint}."),
     );
     vec![Cmd::Copy(text)]
 }

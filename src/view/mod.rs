@@ -304,7 +304,8 @@ fn draw_header(model: &Model, buf: &mut Buffer, area: Rect) {
     put(buf, area.x, area.y, area.width, &text, t.header);
 }
 
-/// The header: program, profile, READ-ONLY, where you are, date, load and
+/// The header: program, profile, READ-ONLY, where you are, date (tasks and
+/// routes), load and
 /// age; on narrow screens the least useful parts shrink or go first (the
 /// place and READ-ONLY stay longest).
 pub fn header_text(model: &Model, width: usize) -> String {
@@ -329,11 +330,14 @@ pub fn header_text(model: &Model, width: usize) -> String {
         } else {
             parts.push(place.clone());
         }
-        parts.push(if weekday_too {
-            format!("{} {}", model.date, weekday(model.date))
-        } else {
-            model.date.to_string()
-        });
+        // Customers have no date; tasks and routes are of one day.
+        if matches!(model.top, TopView::Tasks | TopView::Routes) {
+            parts.push(if weekday_too {
+                format!("{} {}", model.date, weekday(model.date))
+            } else {
+                model.date.to_string()
+            });
+        }
         if with_load && !load.is_empty() {
             parts.push(load.clone());
         } else if stale_error(model).is_some() {

@@ -357,7 +357,7 @@ pub struct Sort {
 /// What rows a table shows: a filter text and a sort.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Spec {
-    /// Fuzzy filter; a leading `!` inverts it.
+    /// Filter in fzf's syntax (see [`Filter`]).
     pub filter: String,
     /// Sort column and direction.
     pub sort: Option<Sort>,
@@ -478,7 +478,8 @@ const PARALLEL_FROM: usize = 20_000;
 /// grew), so the rows of `old` can be the candidates for `new`.
 pub fn narrows(old: &str, new: &str) -> bool {
     let old = old.trim_start();
-    !old.trim().is_empty() && !old.starts_with('!') && new.trim_start().starts_with(old)
+    // Longer terms and more terms only narrow; `!`, `$` and `\\` can widen.
+    !old.trim().is_empty() && !old.contains(['!', '$', '\\']) && new.trim_start().starts_with(old)
 }
 
 /// A cell folded for sorting: trimmed, lower case.
@@ -499,47 +500,46 @@ fn push_sort_key(buf: &mut String, cell: &str) {
     }
 }
 
-/// A compiled filter: fuzzy words (all must match, each as a subsequence,
-/// case-insensitive unless it has a capital, accents folded unless it has
-/// any), optionally inverted. Uses nucleo-matcher's linear (greedy) matcher:
-/// a filter only needs yes or no, not the best score.
+/// A compiled filter in fzf's syntax, parsed by nucleo's
+/// [`Pattern::parse`] (case ignored, accents folded unless the term has
+/// any). Space-separated terms must all match:
+///
+/// * `word`: fuzzy, inside one cell (the letters in order, not spread over
+///   the row);
+/// * `'word`: the exact text anywhere in the row;
+/// * `^word` / `word$`: a cell starts / ends with it; `^word$`: a whole cell;
+/// * `!word`: rows without that text (`!^word`, `!word$` too).
+///
+/// `! ` (a lone `!` then a space) first inverts the whole filter.
 pub struct Filter {
-    atoms: Vec<(Atom, bool, bool)>,
+    atoms: Vec<(Atom, bool)>,
     invert: bool,
     matcher: Matcher,
     buf: Vec<char>,
 }
 
+/// Cells inside a filter haystack (see [`haystack_of`]).
+const CELL_SEPARATOR: &str = "  ";
+
 impl Filter {
     /// `None` when the text filters nothing (empty, or just `!`).
     pub fn new(text: &str) -> Option<Filter> {
         let text = text.trim();
-        let (invert, rest) = match text.strip_prefix('!') {
+        let (invert, rest) = match text.strip_prefix("! ") {
             Some(r) => (true, r.trim_start()),
             None => (false, text),
         };
-        if rest.is_empty() {
-            return None;
-        }
-        let pattern = Pattern::new(
-            rest,
-            CaseMatching::Smart,
-            Normalization::Smart,
-            AtomKind::Fuzzy,
-        );
-        let words: Vec<&str> = rest.split_whitespace().collect();
-        let atoms: Vec<(Atom, bool, bool)> = pattern
+        let pattern = Pattern::parse(rest, CaseMatching::Ignore, Normalization::Smart);
+        let atoms: Vec<(Atom, bool)> = pattern
             .atoms
             .into_iter()
-            .enumerate()
-            .map(|(k, atom)| {
-                // The same smart rules nucleo's `Atom::score` applies.
-                let word = words.get(k).copied().unwrap_or("");
-                let ignore_case = !word.chars().any(nucleo_matcher::chars::is_upper_case);
-                let normalize = word
+            .map(|atom| {
+                // Normalization::Smart: accents fold unless the term has any.
+                let normalize = atom
+                    .needle_text()
                     .chars()
                     .all(|c| nucleo_matcher::chars::normalize(c) == c);
-                (atom, ignore_case, normalize)
+                (atom, normalize)
             })
             .collect();
         if atoms.is_empty() {
@@ -555,16 +555,29 @@ impl Filter {
 
     /// Whether a row with this haystack is kept.
     pub fn matches(&mut self, haystack: &str) -> bool {
-        let hay = Utf32Str::new(haystack, &mut self.buf);
         let mut hit = true;
-        for (atom, ignore_case, normalize) in &self.atoms {
-            self.matcher.config.ignore_case = *ignore_case;
+        for (atom, normalize) in &self.atoms {
+            self.matcher.config.ignore_case = true;
             self.matcher.config.normalize = *normalize;
-            if self
-                .matcher
-                .fuzzy_match_greedy(hay, atom.needle_text())
-                .is_none()
-            {
+            let needle = atom.needle_text();
+            let m = &mut self.matcher;
+            let buf = &mut self.buf;
+            let found = match atom.kind {
+                AtomKind::Substring => m
+                    .substring_match(Utf32Str::new(haystack, buf), needle)
+                    .is_some(),
+                kind => haystack.split(CELL_SEPARATOR).any(|cell| {
+                    let cell = Utf32Str::new(cell.trim(), buf);
+                    match kind {
+                        AtomKind::Prefix => m.prefix_match(cell, needle),
+                        AtomKind::Postfix => m.postfix_match(cell, needle),
+                        AtomKind::Exact => m.exact_match(cell, needle),
+                        _ => m.fuzzy_match_greedy(cell, needle),
+                    }
+                    .is_some()
+                }),
+            };
+            if found == atom.negative {
                 hit = false;
                 break;
             }
@@ -833,6 +846,54 @@ mod tests {
         assert_eq!(compare_cells("b", "a", true), Ordering::Less);
     }
 
+    fn kept(rows: &[&str], filter: &str) -> Vec<usize> {
+        let mut f = Filter::new(filter).unwrap();
+        rows.iter()
+            .enumerate()
+            .filter(|(_, r)| f.matches(r))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    #[test]
+    fn the_filter_speaks_fzf_and_keeps_fuzzy_terms_inside_one_cell() {
+        let rows = [
+            "Boots  12 Market St  BL3 1SX  Bolton",
+            "Mooboo  1 Oxford Rd  M1 5QA  Manchester",
+            "A1 Pharmacy  491 Radcliffe Rd  BL3 1SA  Bolton",
+            "Sixty Bl3 Lane  3 Bolton Rd  OL10 2AP  Heywood",
+            "Café Ümlaut  Hämeentie 7  00530  Helsinki",
+        ];
+        // plain terms: fuzzy, but not spread over several cells
+        assert_eq!(kept(&rows, "boots"), vec![0]);
+        assert_eq!(kept(&rows, "bl3 1sx"), vec![0]);
+        assert_eq!(kept(&rows, "BL3"), vec![0, 2, 3], "any case");
+        assert_eq!(kept(&rows, "phrm"), vec![2]);
+        // 'exact, ^prefix, suffix$, ^whole$, !not
+        assert_eq!(kept(&rows, "'bl3 1s"), vec![0, 2]);
+        assert_eq!(kept(&rows, "^bl3"), vec![0, 2]);
+        assert_eq!(kept(&rows, "1sx$"), vec![0]);
+        assert_eq!(kept(&rows, "^bolton$"), vec![0, 2]);
+        assert_eq!(kept(&rows, "^bl3 !pharmacy"), vec![0]);
+        assert_eq!(kept(&rows, "!bolton"), vec![1, 4]);
+        // accents fold unless the term has some
+        assert_eq!(kept(&rows, "hameentie"), vec![4]);
+        assert_eq!(kept(&rows, "'ümlaut"), vec![4]);
+        assert_eq!(kept(&rows, "'umlaut"), vec![4]);
+        assert!(Filter::new("!").is_none());
+        assert!(Filter::new("  ").is_none());
+    }
+
+    #[test]
+    fn narrowing_only_when_every_new_match_was_an_old_one() {
+        assert!(narrows("bl", "bl3"));
+        assert!(narrows("bl3", "bl3 1sx"));
+        assert!(narrows("^bl", "^bl3$"));
+        assert!(!narrows("bl3$", "bl3$x"), "bl3$x is fuzzy again");
+        assert!(!narrows("!bo", "!bol"), "a longer negation keeps more");
+        assert!(!narrows("", "x"));
+    }
+
     #[test]
     fn derive_filters_fuzzy_inverts_and_sorts() {
         let w = Words(vec!["Pharmacy 10", "Bakery 9", "pharm 2", "", "Care home"]);
@@ -843,12 +904,15 @@ mod tests {
             scope: String::new(),
         };
         assert_eq!(derive(&w, &spec, &never).unwrap(), vec![0, 2]);
-        let spec = Spec {
-            filter: "!phm".into(),
-            sort: None,
-            scope: String::new(),
-        };
-        assert_eq!(derive(&w, &spec, &never).unwrap(), vec![1, 3, 4]);
+        // fzf: a negated term is exact text; `! ` inverts the whole filter
+        for f in ["!pharm", "! phm"] {
+            let spec = Spec {
+                filter: f.into(),
+                sort: None,
+                scope: String::new(),
+            };
+            assert_eq!(derive(&w, &spec, &never).unwrap(), vec![1, 3, 4], "{f}");
+        }
         let spec = Spec {
             filter: String::new(),
             sort: Some(Sort {
@@ -886,7 +950,7 @@ mod tests {
             derive_among(&w, &spec, Some(&[2, 1, 9]), &never).unwrap(),
             vec![2]
         );
-        // smart case; accents fold unless the word has them
+        // any case; accents fold unless the word has them
         let w = Words(vec!["Hämeentie 7", "hameentie 9", "HAMEEN"]);
         let f = |q: &str| {
             let spec = Spec {
@@ -897,11 +961,12 @@ mod tests {
             derive(&w, &spec, &never).unwrap()
         };
         assert_eq!(f("hameen"), vec![0, 1, 2]);
-        assert_eq!(f("Hameen"), vec![0]);
+        assert_eq!(f("Hameen"), vec![0, 1, 2]);
         assert_eq!(f("häm"), vec![0]);
-        assert_eq!(f("HAMEEN"), vec![2]);
+        assert_eq!(f("HAMEEN"), vec![0, 1, 2]);
         assert_eq!(f("ham  9"), vec![1]);
-        assert_eq!(f("!ham 9"), vec![0, 2]);
+        assert_eq!(f("!ham 9"), Vec::<u32>::new(), "fzf: !ham is one term");
+        assert_eq!(f("! ham 9"), vec![0, 2], "`! ` inverts the whole filter");
     }
 
     struct Owned(Vec<String>);

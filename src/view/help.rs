@@ -90,7 +90,7 @@ pub fn lines(model: &Model) -> Vec<(String, String)> {
     if table {
         add(
             b.label(Action::Filter),
-            "filter as you type (fuzzy; ! first inverts)",
+            "filter as you type: words match in any case, fuzzy inside one cell; 'exact text, ^start of a cell, end$ of a cell, !without; all words must match",
         );
         add(
             b.label(Action::SortAsc),

@@ -1,162 +1,14 @@
 //! End-to-end: the real binary with `--demo` in a pseudo-terminal, read back
 //! through a vt100 parser. Browse, filter, switch views, quit; and SIGHUP.
 
-use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
+mod common;
+
 use std::time::{Duration, Instant};
 
-use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+use common::Console;
 
-const ROWS: u16 = 40;
-const COLS: u16 = 120;
-
-struct Console {
-    child: Box<dyn Child + Send + Sync>,
-    writer: Box<dyn Write + Send>,
-    parser: Arc<Mutex<vt100::Parser>>,
-    _master: Box<dyn MasterPty + Send>,
-    _home: tempfile::TempDir,
-}
-
-impl Console {
-    fn start() -> Console {
-        Console::start_with(&["--demo"], &[])
-    }
-
-    fn start_with(args: &[&str], envs: &[(&str, &str)]) -> Console {
-        let home = tempfile::tempdir().unwrap();
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_elogii-tui"));
-        for a in args {
-            cmd.arg(a);
-        }
-        cmd.env_clear();
-        let h = home.path();
-        cmd.env("HOME", h);
-        cmd.env("XDG_CONFIG_HOME", h.join("config"));
-        cmd.env("XDG_DATA_HOME", h.join("data"));
-        cmd.env("XDG_CACHE_HOME", h.join("cache"));
-        cmd.env("XDG_STATE_HOME", h.join("state"));
-        cmd.env("TERM", "xterm-256color");
-        cmd.env("LANG", "C.UTF-8");
-        if let Some(path) = std::env::var_os("PATH") {
-            cmd.env("PATH", path);
-        }
-        for (k, v) in envs {
-            cmd.env(k, v);
-        }
-        cmd.cwd(h);
-        let child = pair.slave.spawn_command(cmd).unwrap();
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let writer = pair.master.take_writer().unwrap();
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
-        let p = parser.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            loop {
-                match reader.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => p.lock().unwrap().process(&buf[..n]),
-                }
-            }
-        });
-        Console {
-            child,
-            writer,
-            parser,
-            _master: pair.master,
-            _home: home,
-        }
-    }
-
-    fn screen(&self) -> String {
-        self.parser.lock().unwrap().screen().contents()
-    }
-
-    /// Waits until `cond` holds for the screen text.
-    fn wait(&self, what: &str, cond: impl Fn(&str) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let text = self.screen();
-            if cond(&text) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; screen:\n{text}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn send(&mut self, bytes: &str) {
-        self.writer.write_all(bytes.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
-    }
-
-    /// Waits for the process to end, at most `limit`.
-    fn wait_exit(&mut self, limit: Duration) -> portable_pty::ExitStatus {
-        let deadline = Instant::now() + limit;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            if Instant::now() >= deadline {
-                let _ = self.child.kill();
-                panic!(
-                    "the console did not exit within {limit:?}; screen:\n{}",
-                    self.screen()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-}
-
-impl Drop for Console {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-        }
-    }
-}
-
-impl Console {
-    /// Waits until the terminal has left the alternate screen and shows the cursor.
-    fn wait_restored(&self) {
-        let deadline = Instant::now() + Duration::from_secs(5);
-        loop {
-            let p = self.parser.lock().unwrap();
-            let restored = !p.screen().alternate_screen() && !p.screen().hide_cursor();
-            drop(p);
-            if restored {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "terminal not restored; screen:\n{}",
-                self.screen()
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    fn signal(&self, name: &str) {
-        let pid = self.child.process_id().expect("child pid");
-        let sent = std::process::Command::new("kill")
-            .args([format!("-{name}"), pid.to_string()])
-            .status()
-            .unwrap();
-        assert!(sent.success());
-    }
+fn demo() -> Console {
+    Console::in_temp_home(&["--demo"], &[])
 }
 
 fn header(screen: &str) -> &str {
@@ -165,7 +17,7 @@ fn header(screen: &str) -> &str {
 
 #[test]
 fn browse_filter_switch_views_and_quit_restores_the_terminal() {
-    let mut c = Console::start();
+    let mut c = demo();
     c.wait("the customers of the demo", |s| {
         s.contains("A1 Pharmacy") && header(s).contains("1481 customers")
     });
@@ -218,7 +70,7 @@ fn browse_filter_switch_views_and_quit_restores_the_terminal() {
 
 #[test]
 fn sighup_ends_the_console_promptly() {
-    let mut c = Console::start();
+    let mut c = demo();
     c.wait("the customers of the demo", |s| s.contains("A1 Pharmacy"));
     c.signal("HUP");
     let started = Instant::now();
@@ -229,7 +81,7 @@ fn sighup_ends_the_console_promptly() {
 
 #[test]
 fn sigterm_ends_the_console_and_restores_the_terminal() {
-    let mut c = Console::start();
+    let mut c = demo();
     c.wait("the customers of the demo", |s| s.contains("A1 Pharmacy"));
     c.signal("TERM");
     c.wait_exit(Duration::from_secs(2));
@@ -238,7 +90,7 @@ fn sigterm_ends_the_console_and_restores_the_terminal() {
 
 #[test]
 fn a_panic_restores_the_terminal_before_its_message() {
-    let mut c = Console::start_with(&["--demo"], &[("ELOGII_TUI_TEST_FAULT", "panic")]);
+    let mut c = Console::in_temp_home(&["--demo"], &[("ELOGII_TUI_TEST_FAULT", "panic")]);
     c.wait("the customers of the demo", |s| s.contains("A1 Pharmacy"));
     c.send("\x1b[24~"); // F12
     let status = c.wait_exit(Duration::from_secs(5));
@@ -250,7 +102,7 @@ fn a_panic_restores_the_terminal_before_its_message() {
 
 #[test]
 fn a_terminal_error_restores_the_terminal_and_says_why() {
-    let mut c = Console::start_with(&["--demo"], &[("ELOGII_TUI_TEST_FAULT", "error")]);
+    let mut c = Console::in_temp_home(&["--demo"], &[("ELOGII_TUI_TEST_FAULT", "error")]);
     c.wait("the customers of the demo", |s| s.contains("A1 Pharmacy"));
     c.send("\x1b[24~"); // F12
     let status = c.wait_exit(Duration::from_secs(5));
@@ -261,7 +113,7 @@ fn a_terminal_error_restores_the_terminal_and_says_why() {
 
 #[test]
 fn an_unreachable_api_is_a_status_line_not_a_crash() {
-    let mut c = Console::start_with(
+    let mut c = Console::in_temp_home(
         &["--base-url", "http://127.0.0.1:9"],
         &[("ELOGII_API_KEY", "test:000000000000000000000000:key")],
     );
@@ -270,7 +122,7 @@ fn an_unreachable_api_is_a_status_line_not_a_crash() {
     });
     let s = c.screen();
     assert!(
-        header(&s).contains("default") && header(&s).contains("Customers"),
+        header(&s).contains("default @ 127.0.0.1:9 · Customers"),
         "{s}"
     );
     c.send("q");

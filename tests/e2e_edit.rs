@@ -4,48 +4,18 @@
 //! schedule, send, check exactly those fields changed; quit with a staged edit
 //! and find it restored; take instructions back from `$EDITOR`.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::io::{BufRead, BufReader};
 use std::process::{Child as ProcChild, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use elogii_tui::domain::edit::{Edit, Entity, FieldPath, set_field};
-use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 use serde_json::{Value, json};
 
-const ROWS: u16 = 40;
-const COLS: u16 = 120;
+use common::{BIN, Console, Home};
+
 const KEY: &str = "sandbox:000000000000000000000000:demo";
-const BIN: &str = env!("CARGO_BIN_EXE_elogii-tui");
-
-/// A temporary home: config, data (the journal) and the emulator's state.
-struct Home {
-    dir: tempfile::TempDir,
-}
-
-impl Home {
-    fn new() -> Home {
-        Home {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn envs(&self) -> Vec<(String, PathBuf)> {
-        let h = self.path();
-        vec![
-            ("HOME".into(), h.to_path_buf()),
-            ("XDG_CONFIG_HOME".into(), h.join("config")),
-            ("XDG_DATA_HOME".into(), h.join("data")),
-            ("XDG_CACHE_HOME".into(), h.join("cache")),
-            ("XDG_STATE_HOME".into(), h.join("state")),
-        ]
-    }
-}
 
 /// `elogii-tui sandbox` on an ephemeral port, killed when dropped.
 struct Sandbox {
@@ -109,108 +79,28 @@ impl Drop for Sandbox {
     }
 }
 
-struct Console {
-    child: Box<dyn Child + Send + Sync>,
-    writer: Box<dyn Write + Send>,
-    parser: Arc<Mutex<vt100::Parser>>,
-    _master: Box<dyn MasterPty + Send>,
+/// The console against the sandbox, the customers loaded.
+fn start_console(home: &Home, sandbox: &Sandbox, extra_env: &[(&str, &str)]) -> Console {
+    let mut envs: Vec<(&str, &str)> = vec![("ELOGII_API_KEY", KEY)];
+    envs.extend_from_slice(extra_env);
+    let c = Console::spawn(home.path(), &["--base-url", &sandbox.url], &envs);
+    c.wait("the customers loaded", |s| {
+        s.lines()
+            .next()
+            .is_some_and(|h| h.contains(" customers · loaded"))
+    });
+    c
 }
 
-impl Console {
-    fn start(home: &Home, sandbox: &Sandbox, extra_env: &[(&str, &str)]) -> Console {
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        let mut cmd = CommandBuilder::new(BIN);
-        cmd.args(["--base-url", &sandbox.url]);
-        cmd.env_clear();
-        for (k, v) in home.envs() {
-            cmd.env(k, v);
-        }
-        cmd.env("ELOGII_API_KEY", KEY);
-        cmd.env("TERM", "xterm-256color");
-        cmd.env("LANG", "C.UTF-8");
-        if let Some(path) = std::env::var_os("PATH") {
-            cmd.env("PATH", path);
-        }
-        for (k, v) in extra_env {
-            cmd.env(k, v);
-        }
-        cmd.cwd(home.path());
-        let child = pair.slave.spawn_command(cmd).unwrap();
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let writer = pair.master.take_writer().unwrap();
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
-        let p = parser.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            loop {
-                match reader.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => p.lock().unwrap().process(&buf[..n]),
-                }
-            }
-        });
-        let c = Console {
-            child,
-            writer,
-            parser,
-            _master: pair.master,
-        };
-        c.wait("the customers loaded", |s| {
-            s.lines()
-                .next()
-                .is_some_and(|h| h.contains(" customers · loaded"))
-        });
-        c
-    }
-
-    fn screen(&self) -> String {
-        self.parser.lock().unwrap().screen().contents()
-    }
-
-    /// Waits (polling, with a deadline) until `cond` holds for the screen text.
-    fn wait(&self, what: &str, cond: impl Fn(&str) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let text = self.screen();
-            if cond(&text) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; screen:\n{text}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn send(&mut self, bytes: &str) {
-        self.writer.write_all(bytes.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
-    }
-
-    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            if Instant::now() >= deadline {
-                let _ = self.child.kill();
-                panic!("the console did not exit; screen:\n{}", self.screen());
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
+/// Key sequences of the editing tests.
+trait EditKeys {
     /// Opens the first customer's first location form, cursor on the first line.
+    fn open_first_location(&mut self, customer_name: &str);
+    /// Opens the editor on the current line, replaces its text, and stages with `end`.
+    fn replace(&mut self, text: &str, end: &str);
+}
+
+impl EditKeys for Console {
     fn open_first_location(&mut self, customer_name: &str) {
         self.send("\r");
         self.wait("the customer", |s| s.contains("1 location"));
@@ -220,21 +110,12 @@ impl Console {
         });
     }
 
-    /// Opens the editor on the current line, replaces its text, and stages with `end`.
     fn replace(&mut self, text: &str, end: &str) {
         self.send("e");
         self.wait("the editor", |s| s.contains("Esc  cancel"));
         self.send("\x15"); // Ctrl-u clears
         self.send(text);
         self.send(end);
-    }
-}
-
-impl Drop for Console {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-        }
     }
 }
 
@@ -261,7 +142,7 @@ fn edit_postcode_and_schedule_send_and_exactly_those_fields_change() {
         .to_string();
     let week = "Mo-Fr 08:00-17:00; Sa 09:00-12:00; Su off";
 
-    let mut c = Console::start(&home, &sandbox, &[]);
+    let mut c = start_console(&home, &sandbox, &[]);
     c.open_first_location(&name);
     // Postcode is the seventh line of the form.
     c.send(&"j".repeat(6));
@@ -316,8 +197,8 @@ fn edit_postcode_and_schedule_send_and_exactly_those_fields_change() {
 
     // Quit (nothing staged: no question), start again: nothing is restored.
     c.send("qqq");
-    assert!(c.wait_exit().success());
-    let mut c = Console::start(&home, &sandbox, &[]);
+    assert!(c.wait_exit(Duration::from_secs(10)).success());
+    let mut c = start_console(&home, &sandbox, &[]);
     let s = c.screen();
     assert!(!s.contains("Restored") && !s.contains("staged"), "{s}");
     assert!(
@@ -329,7 +210,7 @@ fn edit_postcode_and_schedule_send_and_exactly_those_fields_change() {
         s.contains("Nothing is staged.")
     });
     c.send("qq");
-    assert!(c.wait_exit().success());
+    assert!(c.wait_exit(Duration::from_secs(10)).success());
 }
 
 #[test]
@@ -339,7 +220,7 @@ fn a_staged_edit_survives_quitting_and_is_restored_with_its_mark() {
     let before = sandbox.customers(&home);
     first_location_customer(&before);
 
-    let mut c = Console::start(&home, &sandbox, &[]);
+    let mut c = start_console(&home, &sandbox, &[]);
     // The Postcode column of the first row.
     c.send(&"l".repeat(6));
     c.replace("QQ1 1QQ", "\r");
@@ -354,9 +235,9 @@ fn a_staged_edit_survives_quitting_and_is_restored_with_its_mark() {
     c.send("q");
     c.wait("the question again", |s| s.contains("Quit?"));
     c.send("y");
-    assert!(c.wait_exit().success());
+    assert!(c.wait_exit(Duration::from_secs(10)).success());
 
-    let mut c = Console::start(&home, &sandbox, &[]);
+    let mut c = start_console(&home, &sandbox, &[]);
     c.wait("the banner and the mark", |s| {
         s.contains("Restored 1 staged edit.") && s.contains("✎QQ1 1QQ") && s.contains("✎ 1 staged")
     });
@@ -365,7 +246,7 @@ fn a_staged_edit_survives_quitting_and_is_restored_with_its_mark() {
     c.send("q");
     c.wait("the question", |s| s.contains("Quit?"));
     c.send("y");
-    assert!(c.wait_exit().success());
+    assert!(c.wait_exit(Duration::from_secs(10)).success());
 }
 
 #[test]
@@ -388,7 +269,7 @@ fn instructions_come_back_from_the_editor_and_are_sent() {
     let name = target["name"].as_str().unwrap().to_string();
     let editor = script.to_str().unwrap().to_string();
 
-    let mut c = Console::start(&home, &sandbox, &[("EDITOR", &editor)]);
+    let mut c = start_console(&home, &sandbox, &[("EDITOR", &editor)]);
     c.open_first_location(&name);
     // Instructions is the fifth line from the bottom.
     c.send("G");
@@ -418,5 +299,5 @@ fn instructions_come_back_from_the_editor_and_are_sent() {
     expected["locations"][0]["instructions"] = json!("Ring twice\nUse the side door");
     assert_eq!(got, &expected);
     c.send("qqq");
-    assert!(c.wait_exit().success());
+    assert!(c.wait_exit(Duration::from_secs(10)).success());
 }

@@ -11,20 +11,20 @@
 //! The demo seeds tasks for today and the next six days, so the tests use
 //! the first weekday among them (a weekday has twelve routes).
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child as StdChild, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use jiff::ToSpan;
 use jiff::civil::{Date, Weekday};
-use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 use serde_json::Value;
 
-const ROWS: u16 = 40;
-const COLS: u16 = 120;
+use common::Console;
+
 const KEY: &str = "sandbox:000000000000000000000000:e2e-routes";
 
 fn bin() -> &'static str {
@@ -38,142 +38,6 @@ fn weekday() -> Date {
         .map(|n| today + n.days())
         .find(|d| !matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday))
         .unwrap_or(today)
-}
-
-struct Console {
-    child: Box<dyn Child + Send + Sync>,
-    writer: Box<dyn Write + Send>,
-    parser: Arc<Mutex<vt100::Parser>>,
-    _master: Box<dyn MasterPty + Send>,
-}
-
-impl Console {
-    fn start(home: &Path, args: &[&str], envs: &[(&str, &str)]) -> Console {
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        let mut cmd = CommandBuilder::new(bin());
-        for a in args {
-            cmd.arg(a);
-        }
-        cmd.env_clear();
-        cmd.env("HOME", home);
-        cmd.env("XDG_CONFIG_HOME", home.join("config"));
-        cmd.env("XDG_DATA_HOME", home.join("data"));
-        cmd.env("XDG_CACHE_HOME", home.join("cache"));
-        cmd.env("XDG_STATE_HOME", home.join("state"));
-        cmd.env("TERM", "xterm-256color");
-        cmd.env("LANG", "C.UTF-8");
-        if let Some(path) = std::env::var_os("PATH") {
-            cmd.env("PATH", path);
-        }
-        for (k, v) in envs {
-            cmd.env(k, v);
-        }
-        cmd.cwd(home);
-        let child = pair.slave.spawn_command(cmd).unwrap();
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let writer = pair.master.take_writer().unwrap();
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
-        let p = parser.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            loop {
-                match reader.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => p.lock().unwrap().process(&buf[..n]),
-                }
-            }
-        });
-        Console {
-            child,
-            writer,
-            parser,
-            _master: pair.master,
-        }
-    }
-
-    fn screen(&self) -> String {
-        self.parser.lock().unwrap().screen().contents()
-    }
-
-    fn lines(&self) -> Vec<String> {
-        self.screen().lines().map(str::to_string).collect()
-    }
-
-    /// Waits until `cond` holds for the screen text (20 s at most).
-    fn wait(&self, what: &str, cond: impl Fn(&str) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let text = self.screen();
-            if cond(&text) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; screen:\n{text}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn send(&mut self, bytes: &str) {
-        self.writer.write_all(bytes.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
-    }
-
-    /// Sends keys one after another (the console reads them in order).
-    fn keys(&mut self, keys: &[&str]) {
-        for k in keys {
-            self.send(k);
-        }
-    }
-
-    fn command(&mut self, text: &str) {
-        self.send(":");
-        self.wait("the command line", |s| {
-            s.lines()
-                .nth(ROWS as usize - 2)
-                .is_some_and(|l| l.starts_with(':'))
-        });
-        self.send(text);
-        self.send("\r");
-    }
-
-    fn wait_exit(&mut self, limit: Duration) {
-        let deadline = Instant::now() + limit;
-        loop {
-            if self.child.try_wait().unwrap().is_some() {
-                return;
-            }
-            if Instant::now() >= deadline {
-                let _ = self.child.kill();
-                panic!("the console did not exit; screen:\n{}", self.screen());
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    fn status_line(&self) -> String {
-        self.lines()
-            .get(ROWS as usize - 2)
-            .cloned()
-            .unwrap_or_default()
-    }
-}
-
-impl Drop for Console {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-        }
-    }
 }
 
 /// `HH:MM` tokens of a line.
@@ -233,7 +97,7 @@ fn open_worst_stop(c: &mut Console, day: Date) -> String {
 fn from_the_latest_route_to_a_staged_fix_seen_in_the_late_queue_and_restored() {
     let home = tempfile::tempdir().unwrap();
     let day = weekday();
-    let mut c = Console::start(home.path(), &["--demo"], &[]);
+    let mut c = Console::spawn(home.path(), &["--demo"], &[]);
     c.wait("the customers", |s| s.contains("customers · loaded"));
     let worst = open_worst_stop(&mut c, day);
     let eta = times(&worst)[0].to_string();
@@ -270,7 +134,7 @@ fn from_the_latest_route_to_a_staged_fix_seen_in_the_late_queue_and_restored() {
     c.wait_exit(Duration::from_secs(10));
     drop(c);
 
-    let mut c = Console::start(home.path(), &["--demo"], &[]);
+    let mut c = Console::spawn(home.path(), &["--demo"], &[]);
     c.wait("the restore banner", |s| {
         s.contains("1 staged") && s.contains("customers · loaded")
     });
@@ -348,7 +212,7 @@ fn read_only_sends_nothing_but_reads_whatever_keys_are_pressed() {
     let day = weekday();
     let (child, url) = start_emulator(day, home.path());
     let _emulator = Emulator(child);
-    let mut c = Console::start(
+    let mut c = Console::spawn(
         home.path(),
         &["--read-only", "--base-url", &url],
         &[("ELOGII_API_KEY", KEY)],

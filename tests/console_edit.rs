@@ -908,3 +908,106 @@ fn a_journal_error_is_shown_and_nothing_shows_as_staged() {
     assert_eq!(r.status(), "The journal refused: database is locked");
     assert!(r.m.undo.is_empty());
 }
+
+/// Claims `ids`, records them sent in the journal and tells the console, as
+/// the writer does for one run.
+fn send_all(r: &mut Rig, run: u64, ids: &[EditId]) {
+    let ev = |r: &mut Rig, e: WriterEvent| {
+        let cmds = update(&mut r.m, Msg::Writer(e));
+        r.pump(cmds)
+    };
+    ev(
+        r,
+        WriterEvent::RunStarted {
+            run,
+            edits: ids.len(),
+            recovering: 0,
+        },
+    );
+    let batch = format!("b{run}");
+    r.j.claim(&batch, &ids.iter().map(|id| (*id, 1)).collect::<Vec<_>>())
+        .unwrap();
+    let outcomes: Vec<(EditId, EditOutcome)> =
+        ids.iter().map(|id| (*id, EditOutcome::Sent)).collect();
+    r.j.record(
+        &outcomes
+            .iter()
+            .map(|(id, o)| (*id, 1, o.clone()))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    ev(r, WriterEvent::Edits { run, outcomes });
+    ev(
+        r,
+        WriterEvent::RunFinished {
+            run,
+            summary: RunSummary {
+                progress: Progress {
+                    edits_total: ids.len(),
+                    sent: ids.len(),
+                    ..Progress::default()
+                },
+                ..RunSummary::default()
+            },
+        },
+    );
+}
+
+#[test]
+fn sent_edits_leave_the_undo_stack_and_stay_listed_as_sent_for_the_session() {
+    let mut r = Rig::new(false);
+    r.m.customers_table.col = 6;
+    for i in 0..3 {
+        r.m.customers_table.selected = i;
+        r.edit(&format!("M{i} 9ZZ"), EditKey::Submit);
+    }
+    let ids = staged_ids(&r);
+    assert_eq!(ids.len(), 3);
+    send_all(&mut r, 1, &ids);
+    assert_eq!(r.status(), "Sent 3 edits to eLogii.");
+    // Undo right after the send: no journal error, and it says why.
+    r.act(Action::Undo);
+    assert_eq!(r.status(), "Nothing to undo: those edits were sent.");
+    assert!(r.m.undo.is_empty());
+
+    // Two more sends: the sent list keeps every one of the session.
+    for (run, i) in [(2, 3), (3, 4)] {
+        r.m.customers_table.selected = i;
+        r.edit(&format!("M{i} 9ZZ"), EditKey::Submit);
+        assert!(r.status().ends_with("W sends."), "{}", r.status());
+        let ids = staged_ids(&r);
+        send_all(&mut r, run, &ids);
+    }
+    r.act(Action::Staged);
+    let groups = elogii_tui::app::edit::staged_groups(&r.m);
+    let titles: Vec<&str> = groups.iter().map(|g| g.title.as_str()).collect();
+    assert_eq!(titles, vec!["Sent in this session · 5"]);
+
+    // Sent rows are history: e refuses to edit them.
+    r.act(Action::Top);
+    r.act(Action::Edit);
+    assert!(r.m.editor.is_none());
+    assert!(
+        r.status().contains("sent rows are history"),
+        "{}",
+        r.status()
+    );
+}
+
+#[test]
+fn editing_back_to_elogii_value_says_w_sends_only_when_something_is_staged() {
+    let mut r = Rig::new(false);
+    r.m.customers_table.col = 6;
+    r.edit("M0 9ZZ", EditKey::Submit);
+    r.edit("M0 1AA", EditKey::Submit);
+    assert_eq!(
+        r.status(),
+        "postCode is back to eLogii's value; the staged edit is gone."
+    );
+    r.m.customers_table.selected = 1;
+    r.edit("M1 9ZZ", EditKey::Submit);
+    r.m.customers_table.selected = 2;
+    r.edit("M2 9ZZ", EditKey::Submit);
+    r.edit("M2 1AA", EditKey::Submit);
+    assert!(r.status().ends_with("W sends."), "{}", r.status());
+}

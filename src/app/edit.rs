@@ -912,7 +912,12 @@ pub fn copy_day(model: &mut Model) -> Vec<Cmd> {
 /// `u`: undoes the last staging.
 pub fn undo(model: &mut Model) -> Vec<Cmd> {
     let Some(entry) = model.undo.pop() else {
-        model.set_status(StatusKind::Info, "Nothing to undo.");
+        let text = if model.undo_sent {
+            "Nothing to undo: those edits were sent."
+        } else {
+            "Nothing to undo."
+        };
+        model.set_status(StatusKind::Info, text);
         return Vec::new();
     };
     journal_cmd(model, JournalOp::Undo(entry))
@@ -1002,7 +1007,7 @@ pub fn journal_reply(model: &mut Model, reply: JournalReply) -> Vec<Cmd> {
                 (many, _) => format!("Staged {} edits.", many.len()),
             };
             let key = model.bindings.first(crate::app::msg::Action::Send);
-            let hint = if changed && !key.is_empty() {
+            let hint = if changed && !key.is_empty() && model.staging.pending() > 0 {
                 format!(" {key} sends.")
             } else {
                 String::new()
@@ -1252,7 +1257,6 @@ pub fn writer_event(model: &mut Model, event: WriterEvent) -> Vec<Cmd> {
             edits,
             recovering,
         } => {
-            model.staging.purge_sent();
             model.sending = Some(SendRun {
                 run,
                 ..SendRun::default()
@@ -1354,6 +1358,12 @@ type SentValues = BTreeMap<(Entity, String), Vec<(FieldPath, Option<Value>)>>;
 
 fn outcomes_in(model: &mut Model, outcomes: Vec<(EditId, EditOutcome)>) -> Vec<Cmd> {
     let mut sent: SentValues = BTreeMap::new();
+    let gone: Vec<EditId> = outcomes
+        .iter()
+        .filter(|(_, o)| matches!(o, EditOutcome::Sent | EditOutcome::AlreadyThere))
+        .map(|(id, _)| *id)
+        .collect();
+    forget_sent(model, &gone);
     for (id, outcome) in outcomes {
         let Some(r) = model.staging.get_mut(id) else {
             continue;
@@ -1388,6 +1398,25 @@ fn outcomes_in(model: &mut Model, outcomes: Vec<(EditId, EditOutcome)>) -> Vec<C
         return Vec::new();
     }
     apply_sent(model, sent)
+}
+
+/// Sent edits are history: the stagings that made them leave the undo stack
+/// (undoing them would ask the journal for edits it no longer holds).
+fn forget_sent(model: &mut Model, sent: &[EditId]) {
+    if sent.is_empty() {
+        return;
+    }
+    let before = model.undo.len();
+    model.undo.retain(|entry| {
+        !entry.results.iter().any(|r| match r {
+            StageResult::Added(id) | StageResult::Replaced { id, .. } => sent.contains(id),
+            StageResult::Reverted(p) => sent.contains(&p.id),
+            StageResult::Unchanged => false,
+        })
+    });
+    if model.undo.len() != before {
+        model.undo_sent = true;
+    }
 }
 
 /// Writes confirmed values into the loaded records, so the tables show what
@@ -1719,7 +1748,19 @@ pub fn staged_action(model: &mut Model, a: crate::app::msg::Action) -> Option<Ve
                 focus_yes: false,
             });
         }
-        Action::Edit | Action::Open => return Some(begin_edit(model)),
+        Action::Edit | Action::Open => {
+            if current
+                .and_then(|id| model.staging.get(id))
+                .is_some_and(|r| r.sent)
+            {
+                model.set_status(
+                    StatusKind::Info,
+                    "That edit was sent: sent rows are history. Edit the field on its record to change it again.",
+                );
+                return Some(Vec::new());
+            }
+            return Some(begin_edit(model));
+        }
         Action::KeepMine | Action::TakeTheirs => {
             let Some(row) = current.and_then(|id| model.staging.get(id)) else {
                 return Some(Vec::new());

@@ -391,7 +391,7 @@ pub struct StagedRow {
     /// The journal row.
     pub edit: PendingEdit,
     /// eLogii confirmed it in this session (no longer in the journal; shown
-    /// until the next send).
+    /// under "Sent in this session" until the console stops).
     pub sent: bool,
 }
 
@@ -741,6 +741,9 @@ pub struct Model {
     pub undo: Vec<UndoEntry>,
     /// Undone stagings that `Ctrl-r` stages again.
     pub redo: Vec<Vec<Edit>>,
+    /// Stagings left the undo stack because their edits were sent (so `u`
+    /// says why there is nothing to undo).
+    pub undo_sent: bool,
     /// The inline editor, when open.
     pub editor: Option<Editor>,
     /// A confirm dialog, when open.
@@ -821,6 +824,7 @@ impl Model {
             inflight: Vec::new(),
             undo: Vec::new(),
             redo: Vec::new(),
+            undo_sent: false,
             editor: None,
             confirm: None,
             sending: None,

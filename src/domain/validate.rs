@@ -5,6 +5,9 @@
 //!
 //! * text: as typed, trimmed; control characters other than newline and tab are
 //!   refused. A field that holds a number keeps being a number when the text is one.
+//! * postcodes (`postCode`): trimmed, inner spaces collapsed to one, upper-cased
+//!   (`bl1  3qt` → `BL1 3QT`); when that is the current value in the same
+//!   normal form, the current value is kept (no change).
 //! * names: text that must not be empty.
 //! * e-mail: `name@example.com`, or empty to clear it.
 //! * phone: digits, spaces, `+ ( ) - . /` and an optional extension
@@ -118,6 +121,15 @@ pub fn parse_input(
     }
     let t = text.trim();
     match field.kind() {
+        FieldKind::Text if field.name == "postCode" => {
+            let typed = normalise_postcode(t);
+            if let Some(Value::String(now)) = current
+                && normalise_postcode(now) == typed
+            {
+                return Ok(Value::String(now.clone()));
+            }
+            Ok(text_value(&typed, current))
+        }
         FieldKind::Text => Ok(text_value(t, current)),
         FieldKind::Name => {
             if t.is_empty() {
@@ -232,6 +244,15 @@ fn raw_windows(v: &Value) -> Option<Vec<(i64, i64)>> {
         .iter()
         .map(|w| Some((w.get("start")?.as_i64()?, w.get("end")?.as_i64()?)))
         .collect()
+}
+
+/// A postcode as eLogii should hold it: trimmed, inner whitespace collapsed to
+/// one space, upper-case (`" bl1   3qt "` → `"BL1 3QT"`).
+pub fn normalise_postcode(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_uppercase()
 }
 
 fn text_value(t: &str, current: Option<&Value>) -> Value {
@@ -628,6 +649,35 @@ mod tests {
         assert_eq!(
             parse_input(&FieldPath::top("tags"), "", None).unwrap(),
             json!([])
+        );
+    }
+
+    #[test]
+    fn postcodes_are_normalised() {
+        let p = loc("postCode");
+        assert_eq!(
+            parse_input(&p, " bl1   3qt\t", Some(&json!("BL1 1AA"))).unwrap(),
+            json!("BL1 3QT")
+        );
+        assert_eq!(parse_input(&p, "ls1 4dy", None).unwrap(), json!("LS1 4DY"));
+        // Normalising to the current value (in its normal form) is no change.
+        assert_eq!(
+            parse_input(&p, "bl1 3qt", Some(&json!("BL1 3QT"))).unwrap(),
+            json!("BL1 3QT")
+        );
+        assert_eq!(
+            parse_input(&p, "bl1 3qt", Some(&json!("bl1  3QT"))).unwrap(),
+            json!("bl1  3QT")
+        );
+        assert_eq!(parse_input(&p, "  ", None).unwrap(), json!(""));
+        // Other text fields keep their case and spaces.
+        assert_eq!(
+            parse_input(&loc("city"), "  st  ives ", None).unwrap(),
+            json!("st  ives")
+        );
+        assert_eq!(
+            validate_value(&p, &json!("m1  1ae")).unwrap(),
+            json!("M1 1AE")
         );
     }
 

@@ -22,7 +22,8 @@ use serde_json::Value;
 use crate::api::client::Client;
 use crate::api::error::ApiError;
 use crate::domain::edit::{
-    Edit, Entity, FieldPath, MOVE_CONFIRM_KM, display_value, get_field, record_id,
+    Edit, Entity, FieldPath, MOVE_CONFIRM_KM, display_value, get_field, record_id, record_label,
+    swapped_hint,
 };
 use crate::domain::sanitize::sanitize;
 use crate::domain::validate::validate_value;
@@ -75,7 +76,8 @@ pub enum StagedFormat {
     /// One line per edit, for people.
     #[default]
     Text,
-    /// `entity,record,field,value,old,state,message` (can be applied again).
+    /// An edits file that can be applied again; columns
+    /// entity,record,field,value,old,state,message,id,server (record is the _id).
     Csv,
 }
 
@@ -88,6 +90,9 @@ pub struct ApplyOptions {
     pub writer: WriterConfig,
     /// Write "sending 3/12 batches" progress to stderr.
     pub progress: bool,
+    /// Send pin moves of more than [`MOVE_CONFIRM_KM`] too (otherwise such
+    /// lines are held back and reported).
+    pub yes_moves: bool,
 }
 
 /// What `apply` did.
@@ -113,12 +118,22 @@ pub struct ApplyReport {
     pub overridden: usize,
     /// Pending edits from earlier runs (for the same server) still in the journal.
     pub earlier_pending: usize,
+    /// Lines held back because they move a pin more than [`MOVE_CONFIRM_KM`]
+    /// (without `yes_moves`).
+    pub held_moves: usize,
+    /// Schedule lines that close days which had hours (sent, with a warning).
+    pub closing_warnings: usize,
 }
 
 impl ApplyReport {
-    /// True when every line was valid and every change went through.
+    /// True when every line was valid, none was held back and every change
+    /// went through.
     pub fn ok(&self) -> bool {
-        self.invalid == 0 && self.failed == 0 && self.conflicts == 0 && self.kept == 0
+        self.invalid == 0
+            && self.held_moves == 0
+            && self.failed == 0
+            && self.conflicts == 0
+            && self.kept == 0
     }
 }
 
@@ -507,6 +522,43 @@ struct Valid {
     line: u64,
     record: String,
     edit: Edit,
+    /// The record's uid and name, kept in the journal for `staged`.
+    label: Option<String>,
+}
+
+/// "line 5: CUS-…: locations[CL-…].coordinates moves 8084.3 km, …": why a big
+/// pin move is held back, with a hint when latitude and longitude look swapped.
+fn held_move_text(v: &Valid, dry_run: bool) -> String {
+    let km = v.edit.moved_km().unwrap_or_default();
+    let mut text = format!(
+        "line {}: {}: {} moves the pin {km:.1} km, more than {MOVE_CONFIRM_KM} km, so it {} sent",
+        v.line,
+        v.record,
+        v.edit.field,
+        if dry_run { "would not be" } else { "was not" },
+    );
+    if let (Some(old), Some(new)) = (&v.edit.base, &v.edit.new)
+        && let Some(hint) = swapped_hint(old, new)
+    {
+        text.push_str(&format!(" ({hint})"));
+    }
+    text.push_str("; check it, or run apply again with --yes-moves to send it");
+    text
+}
+
+/// "line 7: Sa, Su had hours and will be closed" for a schedule line that
+/// leaves out days which had opening hours.
+fn closing_text(v: &Valid) -> Option<String> {
+    let days = v.edit.days_closed();
+    if days.is_empty() {
+        return None;
+    }
+    let names: Vec<&str> = days.iter().map(|d| d.short()).collect();
+    Some(format!(
+        "line {}: {} had hours and will be closed",
+        v.line,
+        names.join(", ")
+    ))
 }
 
 /// Reads an edits file (`-`: standard input), checks every line against
@@ -580,6 +632,7 @@ pub async fn apply(
                 line: l.line,
                 record: l.record.clone(),
                 edit,
+                label: record_label(record),
             }),
             Err(m) => errors.push(fail(m)),
         }
@@ -600,20 +653,26 @@ pub async fn apply(
     }
     let winners: HashSet<usize> = last.into_values().collect();
     let mut changes: Vec<Valid> = Vec::new();
+    let mut held: Vec<Valid> = Vec::new();
     for (i, v) in valid.into_iter().enumerate() {
         if !winners.contains(&i) {
             continue;
         }
         if v.edit.is_noop() {
             report.unchanged += 1;
+        } else if v.edit.is_big_move() && !options.yes_moves {
+            held.push(v);
         } else {
             changes.push(v);
         }
     }
     errors.sort_by_key(|e| e.line);
     report.invalid = errors.len();
+    report.held_moves = held.len();
     report.changes = changes.len();
     report.overridden = overrides.len();
+    let warnings: Vec<String> = changes.iter().filter_map(closing_text).collect();
+    report.closing_warnings = warnings.len();
 
     let notes = |out: &mut dyn Write| -> Result<(), HeadlessError> {
         for (later, earlier) in &overrides {
@@ -622,13 +681,24 @@ pub async fn apply(
                 &format!("line {later} overrides line {earlier} (same record and field)"),
             )?;
         }
-        for e in &errors {
-            let who = if e.record.is_empty() {
-                String::new()
-            } else {
-                format!("{}: ", e.record)
-            };
-            say(out, &format!("line {}: {who}{}", e.line, e.message))?;
+        let mut lines: Vec<(u64, String)> = errors
+            .iter()
+            .map(|e| {
+                let who = if e.record.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}: ", e.record)
+                };
+                (e.line, format!("line {}: {who}{}", e.line, e.message))
+            })
+            .collect();
+        lines.extend(
+            held.iter()
+                .map(|v| (v.line, held_move_text(v, options.dry_run))),
+        );
+        lines.sort_by_key(|(line, _)| *line);
+        for (_, text) in &lines {
+            say(out, text)?;
         }
         Ok(())
     };
@@ -644,17 +714,26 @@ pub async fn apply(
         for c in &changes {
             say(out, &change_text(&c.record, &c.edit))?;
         }
+        for w in &warnings {
+            say(out, w)?;
+        }
         notes(out)?;
         say(out, &apply_summary(&report, true))?;
         return Ok(report);
     }
 
+    for w in &warnings {
+        say(out, w)?;
+    }
     let origin = client.base_url().to_string();
-    let edits: Vec<Edit> = changes.iter().map(|c| c.edit.clone()).collect();
+    let edits: Vec<(Edit, Option<String>)> = changes
+        .iter()
+        .map(|c| (c.edit.clone(), c.label.clone()))
+        .collect();
     let staged = {
         let j = journal.clone();
         let origin = origin.clone();
-        tokio::task::spawn_blocking(move || j.stage_many(&origin, &edits))
+        tokio::task::spawn_blocking(move || j.stage_many_labelled(&origin, &edits))
             .await
             .map_err(|e| HeadlessError::Writer(e.to_string()))??
     };
@@ -839,6 +918,14 @@ fn apply_summary(r: &ApplyReport, dry_run: bool) -> String {
             plural(r.invalid, "line has", "lines have")
         ));
     }
+    if r.held_moves > 0 {
+        text.push_str(&format!(
+            "; {} a pin more than {MOVE_CONFIRM_KM} km and {} held back (--yes-moves sends {})",
+            plural(r.held_moves, "line moves", "lines move"),
+            if r.held_moves == 1 { "was" } else { "were" },
+            if r.held_moves == 1 { "it" } else { "them" },
+        ));
+    }
     text.push('.');
     text
 }
@@ -953,9 +1040,15 @@ pub async fn send(
     }
     header.push('.');
     say(out, &header)?;
+    let labels = {
+        let j = journal.clone();
+        tokio::task::spawn_blocking(move || j.labels())
+            .await
+            .map_err(|e| HeadlessError::Writer(e.to_string()))??
+    };
     let (outcomes, _) = run_writer(client, journal, config, None, progress).await?;
     for p in &pending {
-        let text = change_text(&p.edit.record_id, &p.edit);
+        let text = change_text(&record_name(p, &labels), &p.edit);
         let id = p.id;
         match outcomes.get(&p.id) {
             Some(EditOutcome::Sent | EditOutcome::AlreadyThere) => {
@@ -1003,18 +1096,55 @@ pub async fn send(
     Ok(report)
 }
 
-/// Lists the journal's pending edits with their ids and the server (base URL)
-/// they belong to; CSV cells are sanitised only when `to_terminal` (a file
-/// gets the values as they are). Returns the count.
+/// How lists name the record of a pending edit: the uid and name kept when it
+/// was staged (`CUS-A8QP5SPM Corner Shop`), else its `_id`.
+fn record_name(p: &PendingEdit, labels: &HashMap<EditId, String>) -> String {
+    labels
+        .get(&p.id)
+        .cloned()
+        .unwrap_or_else(|| p.edit.record_id.clone())
+}
+
+/// The server part of a base URL as the journal keeps it (no trailing `/`).
+pub fn origin_of(base_url: &str) -> String {
+    base_url.trim().trim_end_matches('/').to_string()
+}
+
+/// Lists the journal's pending edits (only those for the server `origin`
+/// when given) with their ids and the server (base URL) they belong to,
+/// naming records by uid and name when the journal has them; CSV cells are
+/// sanitised only when `to_terminal` (a file gets the values as they are).
+/// Returns the count.
 pub fn staged(
     journal: &Journal,
+    origin: Option<&str>,
     format: StagedFormat,
     to_terminal: bool,
     out: &mut dyn Write,
 ) -> Result<usize, HeadlessError> {
-    let pending = journal.pending(None)?;
+    let pending = journal.pending(origin)?;
+    let labels = journal.labels()?;
     match format {
-        StagedFormat::Text => staged_text(&pending, out)?,
+        StagedFormat::Text => {
+            if pending.is_empty()
+                && let Some(o) = origin
+            {
+                let others = journal.pending(None)?.len();
+                say(out, &format!("No pending edits for {o}."))?;
+                if others > 0 {
+                    say(
+                        out,
+                        &format!(
+                            "{} for other servers: `elogii-tui staged` without --base-url lists {}.",
+                            plural(others, "edit is", "edits are"),
+                            if others == 1 { "it" } else { "them" }
+                        ),
+                    )?;
+                }
+            } else {
+                staged_text(&pending, &labels, out)?
+            }
+        }
         StagedFormat::Csv => {
             let mut w = csv::Writer::from_writer(&mut *out);
             let clean = |s: String| -> String {
@@ -1050,13 +1180,13 @@ pub const STAGED_CSV_HEADER: [&str; 9] = [
     "entity", "record", "field", "value", "old", "state", "message", "id", "server",
 ];
 
-fn pending_line(p: &PendingEdit) -> String {
+fn pending_line(p: &PendingEdit, labels: &HashMap<EditId, String>) -> String {
     let mut text = format!(
         "{:<5} {:<8} {} {}",
         p.id.to_string(),
         p.state.name(),
         p.edit.entity,
-        change_text(&p.edit.record_id, &p.edit)
+        change_text(&record_name(p, labels), &p.edit)
     );
     if let Some(theirs) = &p.theirs {
         text.push_str(&format!(
@@ -1070,7 +1200,11 @@ fn pending_line(p: &PendingEdit) -> String {
     text
 }
 
-fn staged_text(pending: &[PendingEdit], out: &mut dyn Write) -> Result<(), HeadlessError> {
+fn staged_text(
+    pending: &[PendingEdit],
+    labels: &HashMap<EditId, String>,
+    out: &mut dyn Write,
+) -> Result<(), HeadlessError> {
     if pending.is_empty() {
         return say(out, "No pending edits.");
     }
@@ -1090,7 +1224,7 @@ fn staged_text(pending: &[PendingEdit], out: &mut dyn Write) -> Result<(), Headl
             ),
         )?;
         for p in pending {
-            say(out, &pending_line(p))?;
+            say(out, &pending_line(p, labels))?;
         }
     } else {
         say(
@@ -1107,7 +1241,7 @@ fn staged_text(pending: &[PendingEdit], out: &mut dyn Write) -> Result<(), Headl
                 &format!("{} for {o}:", plural(count(o), "edit", "edits")),
             )?;
             for p in pending.iter().filter(|p| p.origin == *o) {
-                say(out, &format!("  {}", pending_line(p)))?;
+                say(out, &format!("  {}", pending_line(p, labels)))?;
             }
         }
     }
@@ -1206,18 +1340,22 @@ impl DropReport {
 }
 
 /// Drops pending edits from the journal and says which (`dropped #12: …`).
+/// `--drop-failed` and `--drop-all` take only edits for the server `origin`
+/// when given (ids given with `--drop` are dropped whatever their server).
 /// `--drop-all` without `--yes` asks on `prompt` and reads the answer from
 /// `input` when `interactive` (stdin is a terminal), and is refused otherwise;
 /// it never drops silently.
 pub fn drop_staged(
     journal: &Journal,
+    origin: Option<&str>,
     args: &DropArgs,
     interactive: bool,
     input: &mut dyn BufRead,
     prompt: &mut dyn Write,
     out: &mut dyn Write,
 ) -> Result<DropReport, HeadlessError> {
-    let pending = journal.pending(None)?;
+    let pending = journal.pending(origin)?;
+    let labels = journal.labels()?;
     let mut report = DropReport::default();
     let mut targets: Vec<EditId> = Vec::new();
     if args.drop_all {
@@ -1271,7 +1409,7 @@ pub fn drop_staged(
                     &format!(
                         "dropped {id}: {} {} ({}{})",
                         p.edit.entity,
-                        change_text(&p.edit.record_id, &p.edit),
+                        change_text(&record_name(&p, &labels), &p.edit),
                         p.state.name(),
                         p.message
                             .as_deref()
@@ -1301,7 +1439,7 @@ pub fn drop_staged(
             Err(e) => return Err(e.into()),
         }
     }
-    let left = journal.pending(None)?.len();
+    let left = journal.pending(origin)?.len();
     say(
         out,
         &format!(
@@ -1441,6 +1579,7 @@ mod tests {
         let (mut prompt, mut out) = (Vec::new(), Vec::new());
         let r = drop_staged(
             j,
+            None,
             &args,
             interactive,
             &mut answer.as_bytes(),
@@ -1509,6 +1648,7 @@ mod tests {
         let mut out = Vec::new();
         let r = drop_staged(
             &j,
+            None,
             &args,
             false,
             &mut "".as_bytes(),

@@ -125,18 +125,28 @@ struct ApplyArgs {
     /// List every change (record → field: old → new) without staging or sending.
     #[arg(long)]
     dry_run: bool,
+    /// Send pin moves of more than 2 km too (without it such lines are held
+    /// back and reported, with a hint when latitude and longitude look swapped).
+    #[arg(long)]
+    yes_moves: bool,
     #[command(flatten)]
     conn: ConnFlags,
 }
 
 #[derive(Debug, Args)]
 struct StagedArgs {
-    /// Output format (csv: entity,record,field,value,old,state,message,id,server).
+    /// Output format.
     #[arg(long, value_enum, default_value_t = elogii_tui::headless::StagedFormat::Text)]
     format: elogii_tui::headless::StagedFormat,
     /// Profile whose journal to list.
     #[arg(long)]
     profile: Option<String>,
+    /// Only edits for this API host (and --drop-failed / --drop-all only drop those).
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Allow a plain http:// --base-url to a host other than this machine.
+    #[arg(long)]
+    allow_insecure_http: bool,
     /// Config file (for the default profile).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -433,6 +443,7 @@ mod write_path {
             dry_run: args.dry_run,
             writer: WriterConfig::default(),
             progress: std::io::stderr().is_terminal(),
+            yes_moves: args.yes_moves,
         };
         let mut out = std::io::stdout();
         let report = headless::apply(&client, &journal, &args.file, &options, &mut out).await?;
@@ -468,6 +479,11 @@ mod write_path {
             .profile
             .or_else(|| loaded.config.default_profile.clone())
             .unwrap_or_else(|| "default".to_string());
+        if let Some(url) = &args.base_url {
+            config::check_base_url(url, args.allow_insecure_http)?;
+        }
+        let origin = args.base_url.as_deref().map(headless::origin_of);
+        let origin = origin.as_deref();
         let (journal, _) = Journal::open_profile(&profile)?;
         let stdout = std::io::stdout();
         let to_terminal = stdout.is_terminal();
@@ -477,6 +493,7 @@ mod write_path {
             let interactive = stdin.is_terminal();
             let report = headless::drop_staged(
                 &journal,
+                origin,
                 &args.drop,
                 interactive,
                 &mut stdin.lock(),
@@ -489,7 +506,7 @@ mod write_path {
                 ExitCode::FAILURE
             });
         }
-        headless::staged(&journal, args.format, to_terminal, &mut out)?;
+        headless::staged(&journal, origin, args.format, to_terminal, &mut out)?;
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -332,7 +332,13 @@ async fn rejected_edits_stay_staged_and_the_staged_csv_can_be_applied_again() {
     let base = h.base_url();
     let out = run(
         dir.path(),
-        &["apply", file.to_str().unwrap(), "--base-url", &base],
+        &[
+            "apply",
+            file.to_str().unwrap(),
+            "--base-url",
+            &base,
+            "--yes-moves",
+        ],
     )
     .await;
     let stdout = text(&out);
@@ -354,6 +360,11 @@ async fn rejected_edits_stay_staged_and_the_staged_csv_can_be_applied_again() {
     let staged = run(dir.path(), &["staged", "--format", "csv"]).await;
     let csv = text(&staged);
     let id0 = c[0]["_id"].as_str().unwrap();
+    let label0 = format!(
+        "{} {}",
+        c[0]["uid"].as_str().unwrap(),
+        c[0]["name"].as_str().unwrap()
+    );
     assert_eq!(
         csv,
         format!(
@@ -363,7 +374,7 @@ async fn rejected_edits_stay_staged_and_the_staged_csv_can_be_applied_again() {
     let listed = run(dir.path(), &["staged"]).await;
     assert!(
         text(&listed).starts_with(&format!(
-            "1 pending edit for {base}:\n#1    failed   customer {id0} → contactName: "
+            "1 pending edit for {base}:\n#1    failed   customer {label0} → contactName: "
         )),
         "{}",
         text(&listed)
@@ -449,7 +460,14 @@ async fn location_fields_named_alone_mean_the_only_location_in_any_case() {
     let file = file.to_str().unwrap();
     let out = run(
         dir.path(),
-        &["apply", "--dry-run", file, "--base-url", &base],
+        &[
+            "apply",
+            "--dry-run",
+            file,
+            "--base-url",
+            &base,
+            "--yes-moves",
+        ],
     )
     .await;
     let stdout = text(&out);
@@ -516,7 +534,11 @@ async fn location_fields_named_alone_mean_the_only_location_in_any_case() {
     );
 
     // The real run writes the location's member.
-    let out = run(dir.path(), &["apply", file, "--base-url", &base]).await;
+    let out = run(
+        dir.path(),
+        &["apply", file, "--base-url", &base, "--yes-moves"],
+    )
+    .await;
     assert!(!out.status.success(), "bad lines make the status non-zero");
     assert!(text(&out).contains("6 sent, 0 failed"), "{}", text(&out));
     let after = by_id(&h);
@@ -730,8 +752,9 @@ async fn failed_edits_can_be_dropped_and_staged_shows_ids_and_server() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(
         text(&out).starts_with(&format!(
-            "dropped #2: customer {} → contactName: ",
-            c[1]["_id"].as_str().unwrap()
+            "dropped #2: customer {} {} → contactName: ",
+            uid(1),
+            c[1]["name"].as_str().unwrap()
         )),
         "{}",
         text(&out)
@@ -1025,7 +1048,12 @@ async fn apply_dash_reads_csv_or_json_lines_from_stdin() {
         serde_json::json!({"record": uid(1), "field": "coordinates", "value": [-1.5, 53.8]}),
         serde_json::json!({"record": uid(2), "field": "contactName", "value": "Jay"})
     );
-    let out = run_with_stdin(dir.path(), &["apply", "-", "--base-url", &base], &jsonl).await;
+    let out = run_with_stdin(
+        dir.path(),
+        &["apply", "-", "--base-url", &base, "--yes-moves"],
+        &jsonl,
+    )
+    .await;
     assert!(out.status.success(), "{}{}", text(&out), err_text(&out));
     assert!(text(&out).contains("2 sent, 0 failed"), "{}", text(&out));
     let after = by_id(&h);
@@ -1048,4 +1076,333 @@ async fn apply_dash_reads_csv_or_json_lines_from_stdin() {
         text(&out)
     );
     h.shutdown().await;
+}
+
+/// A location's `[lon, lat]`.
+fn lon_lat(c: &Value) -> (f64, f64) {
+    let p = &c["locations"][0]["coordinates"];
+    (p[0].as_f64().unwrap(), p[1].as_f64().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn big_pin_moves_are_held_back_unless_yes_moves_and_a_swap_is_suggested() {
+    let h = emulator(6).await;
+    let dir = tempfile::tempdir().unwrap();
+    let c = h.customers();
+    let uid = |i: usize| c[i]["uid"].as_str().unwrap().to_string();
+    let loc = |i: usize| c[i]["locations"][0]["uid"].as_str().unwrap().to_string();
+    let (lon0, lat0) = lon_lat(&c[0]);
+    let (lon3, lat3) = lon_lat(&c[3]);
+    let csv = [
+        "entity,record,field,value".to_string(),
+        // Longitude typed first: thousands of km away.
+        format!("customer,{},coordinates,\"{lon0}, {lat0}\"", uid(0)),
+        format!("customer,{},contactName,Ann Lee", uid(1)),
+        // Far, and not a swap.
+        format!("customer,{},coordinates,\"10.5, 10.5\"", uid(2)),
+        // A short move goes as before.
+        format!(
+            "customer,{},coordinates,\"{:.6}, {lon3}\"",
+            uid(3),
+            lat3 + 0.001
+        ),
+    ]
+    .join("\n");
+    let file = dir.path().join("moves.csv");
+    std::fs::write(&file, csv).unwrap();
+    let base = h.base_url();
+    let path = file.to_str().unwrap();
+    let args = |extra: &'static str| {
+        let mut a = vec!["apply", path, "--base-url", base.as_str()];
+        if !extra.is_empty() {
+            a.push(extra);
+        }
+        a
+    };
+
+    let dry = run(dir.path(), &args("--dry-run")).await;
+    let stdout = text(&dry);
+    assert!(!dry.status.success(), "held moves make the status non-zero");
+    assert!(stdout.starts_with("Dry run: 2 changes"), "{stdout}");
+    let held0 = format!(
+        "line 2: {}: locations[{}].coordinates moves the pin ",
+        uid(0),
+        loc(0)
+    );
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with(&held0))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        line.contains("more than 2 km, so it would not be sent (latitude and longitude swapped? ")
+            && line.contains(&format!("swapped? {lat0}, {lon0} would move it 0.0 km)"))
+            && line.ends_with("check it, or run apply again with --yes-moves to send it"),
+        "{line}"
+    );
+    let line4 = stdout
+        .lines()
+        .find(|l| l.starts_with(&format!("line 4: {}: ", uid(2))))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(line4.contains("moves the pin"), "{line4}");
+    assert!(!line4.contains("swapped"), "{line4}");
+    assert!(
+        stdout.contains(
+            "2 lines move a pin more than 2 km and were held back (--yes-moves sends them)."
+        ),
+        "{stdout}"
+    );
+
+    // The real run sends the rest and holds the two back.
+    let out = run(dir.path(), &args("")).await;
+    let stdout = text(&out);
+    assert!(!out.status.success());
+    assert!(stdout.contains(&held0), "{stdout}");
+    assert!(stdout.contains("so it was not sent"), "{stdout}");
+    assert!(
+        stdout.contains("2 sent, 0 failed, 0 conflicts, 0 left staged; 2 lines move a pin"),
+        "{stdout}"
+    );
+    let after = by_id(&h);
+    let id = |i: usize| c[i]["_id"].as_str().unwrap().to_string();
+    assert_eq!(after[&id(0)], c[0]);
+    assert_eq!(after[&id(2)], c[2]);
+    assert_eq!(after[&id(1)]["contactName"], "Ann Lee");
+    assert_ne!(after[&id(3)], c[3]);
+    assert_eq!(
+        text(&run(dir.path(), &["staged"]).await),
+        "No pending edits.\n"
+    );
+
+    // --yes-moves sends them.
+    let out = run(dir.path(), &args("--yes-moves")).await;
+    let stdout = text(&out);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("2 sent, 0 failed"), "{stdout}");
+    let after = by_id(&h);
+    assert_eq!(lon_lat(&after[&id(0)]), (lat0, lon0));
+    assert_eq!(lon_lat(&after[&id(2)]), (10.5, 10.5));
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_weekday_line_warns_that_weekend_hours_will_close() {
+    let h = emulator_with(4, |data| {
+        data.customers[0]["locations"][0]["schedule"] = serde_json::json!({
+            "Mon": {"timeWindows": [{"start": 480, "end": 1080}]},
+            "Sat": {"timeWindows": [{"start": 540, "end": 780}]},
+            "Sun": {"timeWindows": [{"start": 600, "end": 720}]}
+        });
+        data.customers[1]["locations"][0]["schedule"] = serde_json::json!({
+            "Mon": {"timeWindows": [{"start": 480, "end": 1080}]}
+        });
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let c = h.customers();
+    let uid = |i: usize| c[i]["uid"].as_str().unwrap().to_string();
+    let csv = format!(
+        "entity,record,field,value\ncustomer,{},schedule,Mo-Fr 08:00-18:00\ncustomer,{},schedule,Mo-Fr 08:00-18:00\n",
+        uid(0),
+        uid(1)
+    );
+    let file = dir.path().join("hours.csv");
+    std::fs::write(&file, csv).unwrap();
+    let base = h.base_url();
+    let warning = "line 2: Sa, Su had hours and will be closed\n";
+    let dry = run(
+        dir.path(),
+        &[
+            "apply",
+            "--dry-run",
+            file.to_str().unwrap(),
+            "--base-url",
+            &base,
+        ],
+    )
+    .await;
+    let stdout = text(&dry);
+    assert!(dry.status.success(), "{stdout}");
+    assert!(stdout.contains(warning), "{stdout}");
+    assert!(!stdout.contains("line 3:"), "{stdout}");
+    let out = run(
+        dir.path(),
+        &["apply", file.to_str().unwrap(), "--base-url", &base],
+    )
+    .await;
+    let stdout = text(&out);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains(warning), "{stdout}");
+    assert!(stdout.contains("2 sent"), "{stdout}");
+    let after = by_id(&h);
+    let schedule = &after[c[0]["_id"].as_str().unwrap()]["locations"][0]["schedule"];
+    assert_eq!(schedule["Fri"]["timeWindows"][0]["end"], 1080);
+    assert!(
+        schedule.get("Sat").is_none() && schedule.get("Sun").is_none(),
+        "{schedule}"
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postcodes_are_normalised_and_the_same_postcode_is_no_change() {
+    let h = emulator_with(4, |data| {
+        data.customers[1]["locations"][0]["postCode"] = "BL1 3QT".into();
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let c = h.customers();
+    let uid = |i: usize| c[i]["uid"].as_str().unwrap().to_string();
+    let csv = format!(
+        "entity,record,field,value\ncustomer,{},postCode,\"  bl1   3qt \"\ncustomer,{},postCode,bl1 3qt\n",
+        uid(0),
+        uid(1)
+    );
+    let file = dir.path().join("pc.csv");
+    std::fs::write(&file, csv).unwrap();
+    let out = run(
+        dir.path(),
+        &["apply", file.to_str().unwrap(), "--base-url", &h.base_url()],
+    )
+    .await;
+    let stdout = text(&out);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains(": ") && stdout.contains(" → BL1 3QT\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("1 sent, 0 failed, 0 conflicts, 0 left staged, 1 line already as asked."),
+        "{stdout}"
+    );
+    let after = by_id(&h);
+    let id = |i: usize| c[i]["_id"].as_str().unwrap().to_string();
+    assert_eq!(after[&id(0)]["locations"][0]["postCode"], "BL1 3QT");
+    assert_eq!(after[&id(1)], c[1]);
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staged_and_send_take_connection_flags_and_name_records_by_uid_and_name() {
+    let h = emulator(4).await;
+    h.faults()
+        .set("reject-field=contactName:REJECT".parse().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let c = h.customers();
+    let uid = |i: usize| c[i]["uid"].as_str().unwrap().to_string();
+    let name = |i: usize| c[i]["name"].as_str().unwrap().to_string();
+    let base = h.base_url();
+    let file = dir.path().join("e.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "record,field,value\n{},contactName,REJECT\n",
+            c[0]["_id"].as_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let out = run(
+        dir.path(),
+        &["apply", file.to_str().unwrap(), "--base-url", &base],
+    )
+    .await;
+    assert!(!out.status.success());
+
+    let label = format!("{} {}", uid(0), name(0));
+    let cfg = dir.path().join("cfg.toml");
+    std::fs::write(&cfg, "").unwrap();
+    for args in [
+        vec!["staged"],
+        vec!["staged", "--base-url", &base],
+        vec![
+            "staged",
+            "--profile",
+            "default",
+            "--base-url",
+            &format!("{base}/"),
+        ],
+        vec![
+            "staged",
+            "--allow-insecure-http",
+            "--base-url",
+            &base,
+            "--config",
+            cfg.to_str().unwrap(),
+        ],
+    ] {
+        let out = run(dir.path(), &args).await;
+        let listed = text(&out);
+        assert!(out.status.success(), "{args:?}: {listed}{}", err_text(&out));
+        assert!(
+            listed.contains(&format!("#1    failed   customer {label} → contactName: ")),
+            "{args:?}: {listed}"
+        );
+    }
+    let out = run(dir.path(), &["staged", "--base-url", "http://127.0.0.1:9"]).await;
+    assert!(out.status.success());
+    assert_eq!(
+        text(&out),
+        "No pending edits for http://127.0.0.1:9.\n1 edit is for other servers: `elogii-tui staged` without --base-url lists it.\n"
+    );
+    let out = run(dir.path(), &["staged", "--base-url", "http://example.com"]).await;
+    assert!(
+        !out.status.success(),
+        "plain http to another host is refused"
+    );
+    // CSV: the _id stays the record (it is an edits file).
+    let csv = text(&run(dir.path(), &["staged", "--format", "csv"]).await);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some(elogii_tui::headless::STAGED_CSV_HEADER.join(",").as_str())
+    );
+    let row = lines.next().unwrap();
+    assert!(
+        row.starts_with(&format!(
+            "customer,{},contactName,REJECT,",
+            c[0]["_id"].as_str().unwrap()
+        )),
+        "{row}"
+    );
+    assert!(row.ends_with(&format!(",1,{base}")), "{row}");
+
+    // send takes the connection flags after the subcommand too.
+    h.faults().set("".parse().unwrap());
+    let out = run(
+        dir.path(),
+        &[
+            "send",
+            "--config",
+            cfg.to_str().unwrap(),
+            "--base-url",
+            &base,
+            "--allow-insecure-http",
+        ],
+    )
+    .await;
+    let stdout = text(&out);
+    assert!(out.status.success(), "{stdout}{}", err_text(&out));
+    assert!(
+        stdout.contains(&format!("sent: {label} → contactName: ")),
+        "{stdout}"
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staged_help_gives_one_correct_csv_column_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(dir.path(), &["staged", "--help"]).await;
+    assert!(out.status.success());
+    let help = text(&out);
+    let columns = elogii_tui::headless::STAGED_CSV_HEADER.join(",");
+    assert_eq!(help.matches(&columns).count(), 1, "{help}");
+    assert_eq!(help.matches("entity,record,field").count(), 1, "{help}");
+    for flag in [
+        "--profile",
+        "--base-url",
+        "--config",
+        "--allow-insecure-http",
+    ] {
+        assert!(help.contains(flag), "{flag} missing:\n{help}");
+    }
 }

@@ -11,7 +11,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use super::schedule::{WeekHours, format_week_line, format_window};
+use super::schedule::{WeekHours, Weekday, format_week_line, format_window};
 use super::validate::{ValidationError, parse_input};
 use crate::api::types::Schedule;
 
@@ -377,6 +377,77 @@ impl Edit {
         }
         distance_km(self.base.as_ref()?, self.new.as_ref()?)
     }
+
+    /// True when a coordinates edit moves the pin more than [`MOVE_CONFIRM_KM`]
+    /// (so it needs the dispatcher's confirmation).
+    pub fn is_big_move(&self) -> bool {
+        self.moved_km().is_some_and(|km| km > MOVE_CONFIRM_KM)
+    }
+
+    /// For a schedule edit: the days that had opening hours before and have
+    /// none after (a week line names the whole week, so days it leaves out are
+    /// closed). Empty for other fields, and when the new value is `null` (no
+    /// hours known) or either side cannot be read as a schedule.
+    pub fn days_closed(&self) -> Vec<Weekday> {
+        if self.field.kind() != FieldKind::Schedule {
+            return Vec::new();
+        }
+        let week = |v: Option<&Value>| -> Option<WeekHours> {
+            match v? {
+                v @ Value::Object(_) => serde_json::from_value::<Schedule>(v.clone())
+                    .ok()
+                    .map(|s| WeekHours::from_schedule(&s)),
+                _ => None,
+            }
+        };
+        let (Some(old), Some(new)) = (week(self.base.as_ref()), week(self.new.as_ref())) else {
+            return Vec::new();
+        };
+        Weekday::ALL
+            .into_iter()
+            .filter(|d| !old.day(*d).is_empty() && new.day(*d).is_empty())
+            .collect()
+    }
+}
+
+/// A short name for a record in lists: its `uid` and its `name` (a task
+/// without a name: its `reference`), e.g. `CUS-A8QP5SPM Corner Shop`; `None`
+/// when it has neither.
+pub fn record_label(record: &Value) -> Option<String> {
+    let text = |key: &str| {
+        record
+            .get(key)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
+    let parts: Vec<&str> = [text("uid"), text("name").or_else(|| text("reference"))]
+        .into_iter()
+        .flatten()
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" "))
+}
+
+/// When a pin move is more than [`MOVE_CONFIRM_KM`] but swapping the new
+/// latitude and longitude would move it less, says so:
+/// `latitude and longitude swapped? 53.59, -2.43 would move it 0.4 km`.
+/// `old` and `new` are eLogii `[lon, lat]` values.
+pub fn swapped_hint(old: &Value, new: &Value) -> Option<String> {
+    let moved = distance_km(old, new)?;
+    if moved <= MOVE_CONFIRM_KM {
+        return None;
+    }
+    let (lon, lat) = lon_lat(new)?;
+    // Swapped: the typed longitude is the latitude.
+    let (s_lat, s_lon) = (lon, lat);
+    if !(-90.0..=90.0).contains(&s_lat) || !(-180.0..=180.0).contains(&s_lon) {
+        return None;
+    }
+    let swapped = serde_json::json!([s_lon, s_lat]);
+    let km = distance_km(old, &swapped)?;
+    (km <= MOVE_CONFIRM_KM).then(|| {
+        format!("latitude and longitude swapped? {s_lat}, {s_lon} would move it {km:.1} km")
+    })
 }
 
 /// The record's `_id`.
@@ -737,6 +808,81 @@ mod tests {
         let p = FieldPath::top("tags");
         assert_eq!(display_value(&p, Some(&tags)), "a, b c");
         assert_eq!(display_value(&FieldPath::top("name"), None), "");
+    }
+
+    #[test]
+    fn swapped_lat_lon_is_suggested() {
+        let old = json!([-2.4282, 53.5884]);
+        // Typed "-2.43, 53.59": latitude -2.43, longitude 53.59.
+        let new = json!([53.59, -2.43]);
+        let hint = swapped_hint(&old, &new).unwrap();
+        assert!(
+            hint.starts_with("latitude and longitude swapped? 53.59, -2.43 would move it 0."),
+            "{hint}"
+        );
+        let e = Edit {
+            entity: Entity::Customer,
+            record_id: "a".into(),
+            field: FieldPath::location("CL-1", "coordinates"),
+            base: Some(old.clone()),
+            new: Some(new),
+        };
+        assert!(e.is_big_move());
+        // A far move that is not a swap, and a short move: no hint.
+        assert_eq!(swapped_hint(&old, &json!([-0.1276, 51.5072])), None);
+        assert_eq!(swapped_hint(&old, &json!([-2.43, 53.59])), None);
+        assert_eq!(swapped_hint(&old, &json!("x")), None);
+        let near = Edit {
+            new: Some(json!([-2.43, 53.59])),
+            ..e
+        };
+        assert!(!near.is_big_move());
+    }
+
+    #[test]
+    fn schedule_edits_name_the_days_they_close() {
+        let c = customer();
+        let mut c = c;
+        c["locations"][0]["schedule"] = json!({
+            "Mon": {"timeWindows": [{"start": 480, "end": 1080}]},
+            "Sat": {"timeWindows": [{"start": 540, "end": 780}]},
+            "Sun": {"timeWindows": [{"start": 600, "end": 720}]}
+        });
+        let p = FieldPath::location("CL-PWZNXZCP", "schedule");
+        let e = Edit::from_input(Entity::Customer, &c, &p, "Mo-Fr 08:00-18:00").unwrap();
+        assert_eq!(e.days_closed(), vec![Weekday::Sat, Weekday::Sun]);
+        let e = Edit::from_input(
+            Entity::Customer,
+            &c,
+            &p,
+            "Mo-Fr 08:00-18:00; Sa-Su 10:00-12:00",
+        )
+        .unwrap();
+        assert!(e.days_closed().is_empty());
+        let e = Edit::from_input(Entity::Customer, &c, &p, "none").unwrap();
+        assert!(e.days_closed().is_empty());
+        let e = Edit::from_input(Entity::Customer, &c, &p, "Mo-Su off").unwrap();
+        assert_eq!(
+            e.days_closed(),
+            vec![Weekday::Mon, Weekday::Sat, Weekday::Sun]
+        );
+        // No schedule before: nothing is closed by the edit.
+        let p2 = FieldPath::location("CL-SECOND01", "schedule");
+        let e = Edit::from_input(Entity::Customer, &c, &p2, "Mo 09:00-10:00").unwrap();
+        assert!(e.days_closed().is_empty());
+    }
+
+    #[test]
+    fn records_are_labelled_by_uid_and_name() {
+        assert_eq!(
+            record_label(&customer()).as_deref(),
+            Some("CUS-AAAA1111 Corner Shop")
+        );
+        assert_eq!(
+            record_label(&json!({"uid": "T-AAAA1111", "reference": "SO1"})).as_deref(),
+            Some("T-AAAA1111 SO1")
+        );
+        assert_eq!(record_label(&json!({"_id": "x", "name": " "})), None);
     }
 
     #[test]

@@ -27,8 +27,9 @@ use crate::domain::edit::{Edit, Entity, FieldPath, LocationRef};
 /// Environment variable that moves the data directory (journal files).
 pub const ENV_DATA_DIR: &str = "ELOGII_TUI_DATA_DIR";
 
-/// Schema version kept in `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i64 = 1;
+/// Schema version kept in `PRAGMA user_version`. 1: `edits` and `history`;
+/// 2: `edits.label` (the record's uid and name, for lists).
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Sent edits older than this many days are dropped from `history` on open.
 const HISTORY_DAYS: i64 = 30;
@@ -379,6 +380,12 @@ impl Journal {
                 PRAGMA user_version = 1;",
             )?;
         }
+        if version < 2 {
+            tx.execute_batch(
+                "ALTER TABLE edits ADD COLUMN label TEXT;
+                 PRAGMA user_version = 2;",
+            )?;
+        }
         let cutoff = now_ms() - HISTORY_DAYS * 24 * 3600 * 1000;
         tx.execute("DELETE FROM history WHERE sent_at < ?1", [cutoff])?;
         tx.commit()?;
@@ -407,9 +414,21 @@ impl Journal {
 
     /// Stages one edit against `origin` (the API base URL); committed before it returns.
     pub fn stage(&self, origin: &str, edit: &Edit) -> Result<StageResult, JournalError> {
+        self.stage_labelled(origin, edit, None)
+    }
+
+    /// Like [`Journal::stage`], keeping `label` (the record's uid and name, see
+    /// [`crate::domain::edit::record_label`]) for lists; `None` keeps the label
+    /// a pending edit of the same field already has.
+    pub fn stage_labelled(
+        &self,
+        origin: &str,
+        edit: &Edit,
+        label: Option<&str>,
+    ) -> Result<StageResult, JournalError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let result = stage_in(&tx, origin, edit, now_ms())?;
+        let result = stage_in(&tx, origin, edit, label, now_ms())?;
         tx.commit()?;
         Ok(result)
     }
@@ -425,9 +444,39 @@ impl Journal {
         let now = now_ms();
         let mut out = Vec::with_capacity(edits.len());
         for edit in edits {
-            out.push(stage_in(&tx, origin, edit, now)?);
+            out.push(stage_in(&tx, origin, edit, None, now)?);
         }
         tx.commit()?;
+        Ok(out)
+    }
+
+    /// Like [`Journal::stage_many`], each edit with its record's label.
+    pub fn stage_many_labelled(
+        &self,
+        origin: &str,
+        edits: &[(Edit, Option<String>)],
+    ) -> Result<Vec<StageResult>, JournalError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let now = now_ms();
+        let mut out = Vec::with_capacity(edits.len());
+        for (edit, label) in edits {
+            out.push(stage_in(&tx, origin, edit, label.as_deref(), now)?);
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// The labels kept with pending edits (edits staged without one are not listed).
+    pub fn labels(&self) -> Result<std::collections::HashMap<EditId, String>, JournalError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare("SELECT id, label FROM edits WHERE label IS NOT NULL")?;
+        let rows = stmt.query_map([], |r| Ok((EditId(r.get(0)?), r.get::<_, String>(1)?)))?;
+        let mut out = std::collections::HashMap::new();
+        for row in rows {
+            let (id, label) = row?;
+            out.insert(id, label);
+        }
         Ok(out)
     }
 
@@ -599,6 +648,7 @@ fn stage_in(
     tx: &Transaction<'_>,
     origin: &str,
     edit: &Edit,
+    label: Option<&str>,
     now: i64,
 ) -> Result<StageResult, JournalError> {
     if matches!(edit.field.location, Some(LocationRef::Index(_))) {
@@ -623,8 +673,8 @@ fn stage_in(
         }
         tx.execute(
             "INSERT INTO edits (origin, entity, record_id, field, base, new, state, rev,
-                                staged_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'staged', 1, ?7, ?7)",
+                                staged_at, updated_at, label)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'staged', 1, ?7, ?7, ?8)",
             params![
                 origin,
                 edit.entity.name(),
@@ -632,7 +682,8 @@ fn stage_in(
                 field,
                 to_json(&edit.base),
                 to_json(&edit.new),
-                now
+                now,
+                label
             ],
         )?;
         return Ok(StageResult::Added(EditId(tx.last_insert_rowid())));
@@ -652,8 +703,9 @@ fn stage_in(
     }
     tx.execute(
         "UPDATE edits SET base = ?2, new = ?3, state = 'staged', batch = NULL, message = NULL,
-                theirs = NULL, rev = rev + 1, updated_at = ?4 WHERE id = ?1",
-        params![p.id.0, to_json(&base), to_json(&edit.new), now],
+                theirs = NULL, rev = rev + 1, updated_at = ?4, label = COALESCE(?5, label)
+         WHERE id = ?1",
+        params![p.id.0, to_json(&base), to_json(&edit.new), now, label],
     )?;
     Ok(StageResult::Replaced {
         id: p.id,
@@ -928,6 +980,61 @@ mod tests {
             Journal::open(&path),
             Err(JournalError::TooNew { .. })
         ));
+    }
+
+    #[test]
+    fn labels_are_kept_and_a_version_1_journal_is_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal-old.sqlite3");
+        {
+            // A journal as version 1 wrote it, with one pending edit.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(
+                "CREATE TABLE edits (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, origin TEXT NOT NULL,
+                    entity TEXT NOT NULL, record_id TEXT NOT NULL, field TEXT NOT NULL,
+                    base TEXT, new TEXT, state TEXT NOT NULL, batch TEXT, message TEXT,
+                    theirs TEXT, rev INTEGER NOT NULL DEFAULT 1, staged_at INTEGER NOT NULL,
+                    updated_at INTEGER NOT NULL, UNIQUE (origin, entity, record_id, field));
+                 CREATE TABLE history (id INTEGER PRIMARY KEY, origin TEXT NOT NULL,
+                    entity TEXT NOT NULL, record_id TEXT NOT NULL, field TEXT NOT NULL,
+                    base TEXT, new TEXT, batch TEXT, outcome TEXT NOT NULL,
+                    staged_at INTEGER NOT NULL, sent_at INTEGER NOT NULL);
+                 INSERT INTO edits (origin, entity, record_id, field, base, new, state,
+                    staged_at, updated_at)
+                 VALUES ('http://127.0.0.1:1', 'customer', 'old', 'name', '\"A\"', '\"B\"',
+                    'staged', 1, 1);
+                 PRAGMA user_version = 1;",
+            )
+            .unwrap();
+        }
+        let (j, counts) = Journal::open(&path).unwrap();
+        assert_eq!(counts.staged, 1);
+        let version: i64 = j
+            .lock()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        assert!(j.labels().unwrap().is_empty());
+        let f = FieldPath::top("contactName");
+        let id = j
+            .stage_labelled(
+                O,
+                &edit("new", f.clone(), json!("A"), json!("B")),
+                Some("CUS-AAAA1111 Corner Shop"),
+            )
+            .unwrap()
+            .id()
+            .unwrap();
+        // Re-staging without a label keeps it.
+        j.stage(O, &edit("new", f, json!("A"), json!("C"))).unwrap();
+        let labels = j.labels().unwrap();
+        assert_eq!(labels.len(), 1);
+        assert_eq!(labels[&id], "CUS-AAAA1111 Corner Shop");
+        drop(j);
+        // Opening again does not migrate twice.
+        let (j, _) = Journal::open(&path).unwrap();
+        assert_eq!(j.pending(None).unwrap().len(), 2);
     }
 
     #[test]

@@ -1065,3 +1065,109 @@ fn only_tasks_and_routes_show_the_date_in_the_header() {
     let h = elogii_tui::view::header_text(&m, 200);
     assert!(h.contains("Tasks · 2026-12-03 Thu"), "{h}");
 }
+
+/// Presses `r` and returns the customers reload's request id.
+fn reload_customers(m: &mut Model) -> u64 {
+    let cmds = act(m, Action::Reload);
+    match cmds.as_slice() {
+        [
+            Cmd::Load {
+                req,
+                kind: LoadKind::Customers,
+                ..
+            },
+        ] => *req,
+        other => panic!("expected a customers reload, got {other:?}"),
+    }
+}
+
+#[test]
+fn reload_on_a_customer_or_location_screen_stays_on_the_same_record() {
+    let mut m = model();
+    loaded_customers(&mut m, customers(5));
+    m.customers_table.selected = 2;
+    act(&mut m, Action::Open);
+    act(&mut m, Action::Open);
+    assert!(matches!(
+        m.screen(),
+        Some(Screen::Location {
+            cust: 2,
+            loc: 0,
+            ..
+        })
+    ));
+    // The reload comes back in another order: customer 2 is now at index 0.
+    let req = reload_customers(&mut m);
+    let mut list = customers(5);
+    list.reverse();
+    list.swap(0, 2);
+    update(&mut m, Msg::CustomersPage { req, page: list });
+    update(
+        &mut m,
+        Msg::Loaded {
+            req,
+            total: 5,
+            at: Timestamp::from_second(1_800_000_060).unwrap(),
+        },
+    );
+    assert_eq!(m.stack.len(), 2, "{:?}", m.stack);
+    assert!(
+        matches!(m.stack[0], Screen::Customer { cust: 0, .. }),
+        "{:?}",
+        m.stack
+    );
+    assert!(matches!(
+        m.screen(),
+        Some(Screen::Location {
+            cust: 0,
+            loc: 0,
+            ..
+        })
+    ));
+    let c = &m.customers.recs.get(0).unwrap().customer;
+    assert_eq!(
+        serde_json::to_value(c).unwrap()["_id"],
+        json!(format!("{:024x}", 2))
+    );
+
+    // A failed reload keeps the screens and the earlier data, said stale with its age.
+    let req = reload_customers(&mut m);
+    update(
+        &mut m,
+        Msg::LoadFailed {
+            req,
+            error: "connection refused".into(),
+        },
+    );
+    assert!(matches!(
+        m.screen(),
+        Some(Screen::Location {
+            cust: 0,
+            loc: 0,
+            ..
+        })
+    ));
+    assert_eq!(m.stack.len(), 2);
+    let header = elogii_tui::view::header_text(&m, 200);
+    assert!(header.contains("stale"), "{header}");
+    assert!(header.contains("loaded "), "{header}");
+
+    // The record is gone after the next reload: its screens close, saying so.
+    let req = reload_customers(&mut m);
+    let list: Vec<Customer> = customers(5)
+        .into_iter()
+        .filter(|c| serde_json::to_value(c).unwrap()["_id"] != json!(format!("{:024x}", 2)))
+        .collect();
+    update(&mut m, Msg::CustomersPage { req, page: list });
+    update(
+        &mut m,
+        Msg::Loaded {
+            req,
+            total: 4,
+            at: Timestamp::from_second(1_800_000_120).unwrap(),
+        },
+    );
+    assert!(m.stack.is_empty(), "{:?}", m.stack);
+    let status = m.status.as_ref().unwrap().text.clone();
+    assert!(status.contains("no longer on eLogii"), "{status}");
+}

@@ -198,6 +198,22 @@ pub struct Kept {
     pub routes: Option<Box<(RoutesData, TableState)>>,
 }
 
+/// Screens taken off the stack while the records they show reload, with the
+/// ids of those records (the reload may put them at other indices).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reopen {
+    /// The top view they were over.
+    pub top: TopView,
+    /// Stack height below them (they go back only onto the same stack).
+    pub base: usize,
+    /// The screens, bottom first.
+    pub screens: Vec<Screen>,
+    /// Old customer index → its `_id` and its locations' uids.
+    pub customers: HashMap<u32, (String, Vec<Option<String>>)>,
+    /// Old task index → its `_id`.
+    pub tasks: HashMap<u32, String>,
+}
+
 /// A screen stacked over the top view.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Screen {
@@ -776,6 +792,10 @@ pub struct Model {
     pub locking: Option<(u64, String)>,
     /// What was loaded before the reloads in progress.
     pub kept: Kept,
+    /// Screens over reloading customers, put back on the same records after.
+    pub reopen_customers: Option<Reopen>,
+    /// Screens over reloading tasks, put back on the same records after.
+    pub reopen_tasks: Option<Reopen>,
     /// Running inside tmux (`$TMUX` set), where OSC 52 needs `set-clipboard on`.
     pub tmux: bool,
     /// The tmux clipboard hint was shown this session.
@@ -841,6 +861,8 @@ impl Model {
             pending_open: None,
             locking: None,
             kept: Kept::default(),
+            reopen_customers: None,
+            reopen_tasks: None,
             tmux: false,
             tmux_hint_shown: false,
         }

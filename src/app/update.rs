@@ -16,7 +16,7 @@ use crate::app::late::{
 };
 use crate::app::model::{
     Confirm, ConfirmKind, CustomersData, InputKind, InputLine, Load, Model, Part, PendingOpen,
-    RoutesData, Screen, StatusKind, TableId, Target, TasksData, TopView,
+    Reopen, RoutesData, Screen, StatusKind, TableId, Target, TasksData, TopView,
 };
 use crate::app::msg::{Action, Cmd, LineEdit, LoadKind, Msg};
 use crate::app::table::{RowSource, Sort, TableState, derive, derive_among, widths_of};
@@ -441,6 +441,9 @@ fn start_load(model: &mut Model, kind: LoadKind) -> Cmd {
     };
     let date = match kind {
         LoadKind::Customers => {
+            if let Some(r) = take_screens(model, on_customers) {
+                model.reopen_customers = Some(r);
+            }
             let expected = expected(&model.customers.load);
             if matches!(model.customers.load, Load::Done { .. }) {
                 let old = std::mem::take(&mut model.customers);
@@ -463,12 +466,12 @@ fn start_load(model: &mut Model, kind: LoadKind) -> Cmd {
             for id in [TableId::Customers, TableId::Locations] {
                 model.table_mut(id).reset_rows();
             }
-            model
-                .stack
-                .retain(|s| !matches!(s, Screen::Customer { .. } | Screen::Location { .. }));
             None
         }
         LoadKind::Tasks => {
+            if let Some(r) = take_screens(model, on_tasks) {
+                model.reopen_tasks = Some(r);
+            }
             let same_date = model.tasks.date == Some(model.date);
             let expected = if same_date {
                 expected(&model.tasks.load)
@@ -491,7 +494,6 @@ fn start_load(model: &mut Model, kind: LoadKind) -> Cmd {
                 ..TasksData::default()
             };
             model.tasks_table.reset_rows();
-            model.stack.retain(|s| !matches!(s, Screen::Route { .. }));
             let _ = rebuild_routes(model);
             Some(model.date)
         }
@@ -535,6 +537,198 @@ fn start_load(model: &mut Model, kind: LoadKind) -> Cmd {
     };
     model.dirty = true;
     Cmd::Load { req, kind, date }
+}
+
+/// A screen showing loaded customers by index.
+fn on_customers(s: &Screen) -> bool {
+    matches!(
+        s,
+        Screen::Customer { .. }
+            | Screen::Location { .. }
+            | Screen::Form {
+                target: Target::Customer { .. } | Target::Location { .. },
+                ..
+            }
+    )
+}
+
+/// A screen showing loaded tasks (a route's stops, a task's form).
+fn on_tasks(s: &Screen) -> bool {
+    matches!(
+        s,
+        Screen::Route { .. }
+            | Screen::Form {
+                target: Target::Task { .. },
+                ..
+            }
+    )
+}
+
+fn text_id(f: &crate::api::types::Field<String>) -> Option<String> {
+    match f {
+        crate::api::types::Field::Value(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// Takes the screens from the first one that `shows` reloading records off
+/// the stack, with the ids of the records they show.
+fn take_screens(model: &mut Model, shows: fn(&Screen) -> bool) -> Option<Reopen> {
+    let base = model.stack.iter().position(shows)?;
+    let screens = model.stack.split_off(base);
+    let mut r = Reopen {
+        top: model.top,
+        base,
+        screens,
+        customers: std::collections::HashMap::new(),
+        tasks: std::collections::HashMap::new(),
+    };
+    for s in &r.screens {
+        let cust = match s {
+            Screen::Customer { cust, .. }
+            | Screen::Location { cust, .. }
+            | Screen::Form {
+                target: Target::Customer { cust } | Target::Location { cust, .. },
+                ..
+            } => Some(*cust),
+            _ => None,
+        };
+        if let Some(cust) = cust
+            && let Some(c) = model.customers.recs.get(cust as usize)
+            && let Some(id) = text_id(&c.customer.id)
+        {
+            let uids = c
+                .customer
+                .locations()
+                .iter()
+                .map(|l| text_id(&l.uid))
+                .collect();
+            r.customers.insert(cust, (id, uids));
+        }
+        if let Screen::Form {
+            target: Target::Task { task },
+            ..
+        } = s
+            && let Some(t) = model.tasks.recs.get(*task as usize)
+            && let Some(id) = text_id(&t.task.id)
+        {
+            r.tasks.insert(*task, id);
+        }
+    }
+    Some(r)
+}
+
+/// The screen on the same record after a reload, or what is gone.
+fn remap(model: &Model, r: &Reopen, s: Screen) -> Result<Screen, &'static str> {
+    let cust = |old: u32| -> Result<u32, &'static str> {
+        match r.customers.get(&old) {
+            None => Ok(old),
+            Some((id, _)) => model
+                .customers
+                .by_id
+                .get(id)
+                .copied()
+                .ok_or("That customer is no longer on eLogii"),
+        }
+    };
+    let loc = |old_cust: u32, new_cust: u32, old: u32| -> Result<u32, &'static str> {
+        let uid = r
+            .customers
+            .get(&old_cust)
+            .and_then(|(_, uids)| uids.get(old as usize).cloned().flatten());
+        let locs = model
+            .customers
+            .recs
+            .get(new_cust as usize)
+            .map(|c| c.customer.locations())
+            .unwrap_or_default();
+        match uid {
+            Some(uid) => locs
+                .iter()
+                .position(|l| text_id(&l.uid).as_deref() == Some(uid.as_str()))
+                .map(|i| i as u32)
+                .ok_or("That location is no longer on eLogii"),
+            None if (old as usize) < locs.len() => Ok(old),
+            None => Err("That location is no longer on eLogii"),
+        }
+    };
+    let target = |t: Target| -> Result<Target, &'static str> {
+        Ok(match t {
+            Target::Customer { cust: c } => Target::Customer { cust: cust(c)? },
+            Target::Location { cust: c, loc: l } => {
+                let n = cust(c)?;
+                Target::Location {
+                    cust: n,
+                    loc: loc(c, n, l)?,
+                }
+            }
+            Target::Task { task } => match r.tasks.get(&task) {
+                None => Target::Task { task },
+                Some(id) => Target::Task {
+                    task: model
+                        .tasks
+                        .by_id
+                        .get(id)
+                        .copied()
+                        .ok_or("That task is no longer on eLogii")?,
+                },
+            },
+        })
+    };
+    Ok(match s {
+        Screen::Customer { cust: c, table } => Screen::Customer {
+            cust: cust(c)?,
+            table,
+        },
+        Screen::Location {
+            cust: c,
+            loc: l,
+            field,
+        } => {
+            let n = cust(c)?;
+            Screen::Location {
+                cust: n,
+                loc: loc(c, n, l)?,
+                field,
+            }
+        }
+        Screen::Form { target: t, field } => Screen::Form {
+            target: target(t)?,
+            field,
+        },
+        Screen::Route { uid, table } => {
+            if model.route(&uid).is_none() {
+                return Err("That route is no longer on eLogii for this day");
+            }
+            Screen::Route { uid, table }
+        }
+        other => other,
+    })
+}
+
+/// Puts screens taken off for a reload back on the same records; closes the
+/// first whose record is gone (and those over it), saying so.
+fn put_back(model: &mut Model, r: Reopen) {
+    if r.top != model.top || r.base != model.stack.len() {
+        return; // the dispatcher moved on meanwhile
+    }
+    let screens = r.screens.clone();
+    for s in screens {
+        match remap(model, &r, s) {
+            Ok(s) => model.stack.push(s),
+            Err(what) => {
+                model.set_status(
+                    StatusKind::Warning,
+                    format!("{what}; its screen was closed."),
+                );
+                break;
+            }
+        }
+    }
+    for i in r.base..model.stack.len() {
+        derive_screen_at(model, i);
+    }
+    model.dirty = true;
 }
 
 fn back(model: &mut Model) -> Vec<Cmd> {
@@ -1896,6 +2090,9 @@ fn loaded(model: &mut Model, req: u64, at: jiff::Timestamp) -> Vec<Cmd> {
         done(&mut model.customers.load);
         model.kept.customers = None;
         rebuild_schedules(model);
+        if let Some(r) = model.reopen_customers.take() {
+            put_back(model, r);
+        }
         if let Some(want) = model.pending_open.take()
             && !try_open(model, &want)
         {
@@ -1910,9 +2107,15 @@ fn loaded(model: &mut Model, req: u64, at: jiff::Timestamp) -> Vec<Cmd> {
     } else if model.tasks.load.req() == Some(req) {
         done(&mut model.tasks.load);
         model.kept.tasks = None;
-        if model.tasks.recs.len() > ROUTES_REBUILD_LIMIT {
-            return rebuild_routes(model);
+        let cmds = if model.tasks.recs.len() > ROUTES_REBUILD_LIMIT {
+            rebuild_routes(model)
+        } else {
+            Vec::new()
+        };
+        if let Some(r) = model.reopen_tasks.take() {
+            put_back(model, r);
         }
+        return cmds;
     } else if model.routes.load.req() == Some(req) {
         done(&mut model.routes.load);
         model.kept.routes = None;
@@ -1936,7 +2139,12 @@ fn load_failed(model: &mut Model, req: u64, error: &str) -> Vec<Cmd> {
             model.locations_table = locations;
             rebuild_schedules(model);
             cmds.extend(rebuild_routes(model));
+            if let Some(mut r) = model.reopen_customers.take() {
+                r.customers.clear(); // the earlier records are back at their indices
+                put_back(model, r);
+            }
         }
+        model.reopen_customers = None;
         "customers"
     } else if model.tasks.load.req() == Some(req) {
         model.tasks.load = failed;
@@ -1945,7 +2153,12 @@ fn load_failed(model: &mut Model, req: u64, error: &str) -> Vec<Cmd> {
             model.tasks = TasksData { stale, ..data };
             model.tasks_table = table;
             cmds.extend(rebuild_routes(model));
+            if let Some(mut r) = model.reopen_tasks.take() {
+                r.tasks.clear(); // the earlier records are back at their indices
+                put_back(model, r);
+            }
         }
+        model.reopen_tasks = None;
         "tasks"
     } else if model.routes.load.req() == Some(req) {
         model.routes.load = failed;

@@ -111,7 +111,11 @@ fn filter(c: &mut Criterion) {
                 update(&mut m, Msg::Edit(LineEdit::Insert('s')));
                 m
             },
-            |mut m| black_box(update(&mut m, Msg::Edit(LineEdit::Insert('h')))),
+            // The model is handed back so dropping it is not timed.
+            |mut m| {
+                let cmds = update(&mut m, Msg::Edit(LineEdit::Insert('h')));
+                black_box((m, cmds))
+            },
             criterion::BatchSize::LargeInput,
         )
     });
@@ -153,7 +157,10 @@ fn filter(c: &mut Criterion) {
     group.bench_function("apply_result", |b| {
         b.iter_batched(
             || (m.clone(), result.clone()),
-            |(mut m, r)| black_box(update(&mut m, r)),
+            |(mut m, r)| {
+                let cmds = update(&mut m, r);
+                black_box((m, cmds))
+            },
             criterion::BatchSize::LargeInput,
         )
     });

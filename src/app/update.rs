@@ -1925,8 +1925,17 @@ fn copy(model: &mut Model) -> Vec<Cmd> {
         model.set_status(StatusKind::Info, "Nothing to copy here.");
         return Vec::new();
     };
-    if text.is_empty() {
-        model.set_status(StatusKind::Info, "The cell is empty: nothing copied.");
+    // "not set" stands for no value: there is nothing to copy.
+    if text.trim().is_empty() || text == "not set" || text == "not set (null)" {
+        let what = if matches!(
+            view::base_screen(model),
+            Some(Screen::Location { .. } | Screen::Form { .. })
+        ) {
+            "The field is empty"
+        } else {
+            "The cell is empty"
+        };
+        model.set_status(StatusKind::Info, format!("{what}: nothing copied."));
         return Vec::new();
     }
     let shown = truncate_to_width(&text, 40).into_owned();

@@ -1011,3 +1011,206 @@ fn editing_back_to_elogii_value_says_w_sends_only_when_something_is_staged() {
     r.edit("M2 1AA", EditKey::Submit);
     assert!(r.status().ends_with("W sends."), "{}", r.status());
 }
+
+/// The commands the console gives when the writer reports `outcomes`.
+fn outcomes(r: &mut Rig, run: u64, outcomes: Vec<(EditId, EditOutcome)>) -> Vec<Cmd> {
+    r.j.record(
+        &outcomes
+            .iter()
+            .map(|(id, o)| (*id, 1, o.clone()))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let cmds = update(&mut r.m, Msg::Writer(WriterEvent::Edits { run, outcomes }));
+    r.pump(cmds)
+}
+
+#[test]
+fn after_a_send_the_rows_show_the_records_as_elogii_has_them_now() {
+    let mut r = Rig::new(false);
+    // Sorted by name, descending: customer 2 is the third row.
+    r.m.customers_table.col = 0;
+    r.act(Action::SortDesc);
+    r.act(Action::Top);
+    r.act(Action::MoveDown);
+    r.act(Action::MoveDown);
+    assert_eq!(r.m.customers_table.selected_row(), Some(2));
+    r.m.customers_table.col = 6;
+    r.edit("M2 9ZZ", EditKey::Submit);
+    let ids = staged_ids(&r);
+    // Its location form is open while the edit goes out.
+    r.act(Action::Open);
+    r.act(Action::Open);
+    assert!(matches!(
+        r.m.screen(),
+        Some(Screen::Location { cust: 2, .. })
+    ));
+    let stack = r.m.stack.clone();
+    update(
+        &mut r.m,
+        Msg::Writer(WriterEvent::RunStarted {
+            run: 1,
+            edits: 1,
+            recovering: 0,
+        }),
+    );
+    r.j.claim("b1", &[(ids[0], 1)]).unwrap();
+    let cmds = outcomes(&mut r, 1, vec![(ids[0], EditOutcome::Sent)]);
+    // The console asks for the record again by _id.
+    let id2 = format!("{:024x}", 2);
+    let req = match cmds.as_slice() {
+        [Cmd::Reread { req, entity, ids }] => {
+            assert_eq!(*entity, Entity::Customer);
+            assert_eq!(ids, &vec![id2.clone()]);
+            *req
+        }
+        other => panic!("{other:?}"),
+    };
+    // Meanwhile someone renamed the customer and changed the city on eLogii;
+    // the writer merged the postcode into that record.
+    let mut fresh = serde_json::to_value(customer(2)).unwrap();
+    fresh["name"] = json!("Customer 002 (Trafford)");
+    fresh["locations"][0]["city"] = json!("Sale");
+    fresh["locations"][0]["postCode"] = json!("M2 9ZZ");
+    // An answer to some other request changes nothing.
+    let mut other = fresh.clone();
+    other["name"] = json!("Stale");
+    update(
+        &mut r.m,
+        Msg::Reread {
+            req: req + 100,
+            entity: Entity::Customer,
+            result: Ok(vec![other]),
+        },
+    );
+    let src = r.m.source(elogii_tui::app::model::TableId::Customers);
+    assert_eq!(src.cell(2, 0), "Customer 002");
+    assert_eq!(src.cell(2, 6), "M2 9ZZ", "the sent value shows at once");
+    update(
+        &mut r.m,
+        Msg::Reread {
+            req,
+            entity: Entity::Customer,
+            result: Ok(vec![fresh.clone()]),
+        },
+    );
+    let src = r.m.source(elogii_tui::app::model::TableId::Customers);
+    assert_eq!(src.cell(2, 0), "Customer 002 (Trafford)");
+    assert_eq!(src.cell(2, 6), "M2 9ZZ");
+    assert_eq!(src.cell(2, 7), "Sale");
+    // Same screens, same record; the form shows the new city.
+    assert_eq!(r.m.stack, stack);
+    let Some(Screen::Location { cust, loc, .. }) = r.m.screen().cloned() else {
+        panic!()
+    };
+    let rows = form_rows(&r.m, elogii_tui::app::model::Target::Location { cust, loc }).unwrap();
+    assert_eq!(
+        rows.iter().find(|x| x.label == "City").unwrap().value,
+        "Sale"
+    );
+    // Back on the list, still sorted, the cursor is on the same customer.
+    r.act(Action::Quit);
+    r.act(Action::Quit);
+    assert_eq!(r.m.customers_table.selected_row(), Some(2));
+    assert!(r.m.rereads.is_empty());
+    // A second answer to the same request is dropped (the record may have
+    // changed again since).
+    let mut late = fresh;
+    late["name"] = json!("Older");
+    update(
+        &mut r.m,
+        Msg::Reread {
+            req,
+            entity: Entity::Customer,
+            result: Ok(vec![late]),
+        },
+    );
+    let src = r.m.source(elogii_tui::app::model::TableId::Customers);
+    assert_eq!(src.cell(2, 0), "Customer 002 (Trafford)");
+}
+
+#[test]
+fn a_record_read_back_with_another_location_keeps_the_screens_on_the_same_location() {
+    let mut r = Rig::new(false);
+    r.m.customers_table.selected = 1;
+    r.m.customers_table.col = 6;
+    r.edit("M1 9ZZ", EditKey::Submit);
+    let ids = staged_ids(&r);
+    r.act(Action::Open);
+    r.act(Action::Open);
+    r.j.claim("b1", &[(ids[0], 1)]).unwrap();
+    let cmds = outcomes(&mut r, 1, vec![(ids[0], EditOutcome::Sent)]);
+    let [Cmd::Reread { req, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    // On eLogii a new location was put first.
+    let mut fresh = serde_json::to_value(customer(1)).unwrap();
+    let mut first = fresh["locations"][0].clone();
+    first["uid"] = json!("CL-NEW00001");
+    first["name"] = json!("Depot gate");
+    fresh["locations"][0]["postCode"] = json!("M1 9ZZ");
+    fresh["locations"].as_array_mut().unwrap().insert(0, first);
+    update(
+        &mut r.m,
+        Msg::Reread {
+            req: *req,
+            entity: Entity::Customer,
+            result: Ok(vec![fresh]),
+        },
+    );
+    // The form is still on CL-00000001, now the second location.
+    assert!(
+        matches!(
+            r.m.screen(),
+            Some(Screen::Location {
+                cust: 1,
+                loc: 1,
+                ..
+            })
+        ),
+        "{:?}",
+        r.m.stack
+    );
+    let rows = form_rows(
+        &r.m,
+        elogii_tui::app::model::Target::Location { cust: 1, loc: 1 },
+    )
+    .unwrap();
+    assert_eq!(
+        rows.iter().find(|x| x.label == "UID").unwrap().value,
+        "CL-00000001"
+    );
+    // The locations view has one row more, in customer order.
+    assert_eq!(r.m.customers.locs.len(), 6);
+    let src = r.m.source(elogii_tui::app::model::TableId::Locations);
+    let names: Vec<String> = (0..6).map(|i| src.cell(i, 1).into_owned()).collect();
+    assert!(names.iter().any(|n| n.contains("Depot gate")), "{names:?}");
+    // A failed read-back says so and keeps the sent values.
+    let ids2 = {
+        r.act(Action::Quit);
+        r.act(Action::Quit);
+        r.m.customers_table.selected = 3;
+        r.edit("M3 9ZZ", EditKey::Submit);
+        staged_ids(&r)
+    };
+    r.j.claim("b2", &[(ids2[0], 1)]).unwrap();
+    let cmds = outcomes(&mut r, 2, vec![(ids2[0], EditOutcome::Sent)]);
+    let [Cmd::Reread { req, .. }] = cmds.as_slice() else {
+        panic!("{cmds:?}")
+    };
+    update(
+        &mut r.m,
+        Msg::Reread {
+            req: *req,
+            entity: Entity::Customer,
+            result: Err("eLogii answered 503".into()),
+        },
+    );
+    assert!(
+        r.status().contains("could not be read back"),
+        "{}",
+        r.status()
+    );
+    let src = r.m.source(elogii_tui::app::model::TableId::Customers);
+    assert_eq!(src.cell(3, 6), "M3 9ZZ");
+}

@@ -1397,7 +1397,27 @@ fn outcomes_in(model: &mut Model, outcomes: Vec<(EditId, EditOutcome)>) -> Vec<C
     if sent.is_empty() {
         return Vec::new();
     }
-    apply_sent(model, sent)
+    let mut ids: BTreeMap<Entity, Vec<String>> = BTreeMap::new();
+    for (entity, id) in sent.keys() {
+        ids.entry(*entity).or_default().push(id.clone());
+    }
+    let mut cmds = apply_sent(model, sent);
+    for (entity, ids) in ids {
+        cmds.push(reread(model, entity, ids));
+    }
+    cmds
+}
+
+/// Asks for `ids` again by `_id`: the writer sent each as the record it had
+/// just read with the edits applied, which may hold other changes made on
+/// eLogii meanwhile; the rows then show the record as eLogii has it.
+fn reread(model: &mut Model, entity: Entity, ids: Vec<String>) -> Cmd {
+    let req = model.next_req;
+    model.next_req += 1;
+    for id in &ids {
+        model.rereads.insert((entity, id.clone()), req);
+    }
+    Cmd::Reread { req, entity, ids }
 }
 
 /// Sent edits are history: the stagings that made them leave the undo stack
@@ -1465,25 +1485,31 @@ fn apply_sent(model: &mut Model, sent: SentValues) -> Vec<Cmd> {
     if tasks.is_empty() {
         return cmds;
     }
-    {
-        let d = &mut model.tasks;
-        let texts: Vec<(usize, String)> = tasks
-            .iter()
-            .map(|(i, t)| (*i, task_search(t, &mut d.widths)))
-            .collect();
-        d.search.replace_many(texts);
-        d.recs.replace_many(
-            tasks
-                .into_iter()
-                .map(|(i, t)| (i, crate::app::data::TaskRec::new(t)))
-                .collect(),
-        );
-    }
+    replace_tasks(model, tasks);
     cmds.extend(crate::app::update::tasks_changed(model));
     cmds
 }
 
-fn replace_customers(model: &mut Model, list: Vec<(usize, Customer)>) {
+/// Puts tasks in place of the loaded ones at the same indices (their filter
+/// texts too); the caller rebuilds what depends on them.
+pub(crate) fn replace_tasks(model: &mut Model, list: Vec<(usize, Task)>) {
+    let d = &mut model.tasks;
+    let texts: Vec<(usize, String)> = list
+        .iter()
+        .map(|(i, t)| (*i, task_search(t, &mut d.widths)))
+        .collect();
+    d.search.replace_many(texts);
+    d.recs.replace_many(
+        list.into_iter()
+            .map(|(i, t)| (i, crate::app::data::TaskRec::new(t)))
+            .collect(),
+    );
+}
+
+/// Puts customers in place of the loaded ones at the same indices (their
+/// filter texts and their locations' too). Each keeps its number of
+/// locations; the caller rebuilds the locations when that changed.
+pub(crate) fn replace_customers(model: &mut Model, list: Vec<(usize, Customer)>) {
     let d = &mut model.customers;
     let texts: Vec<(usize, String)> = list
         .iter()

@@ -18,9 +18,10 @@ use crate::api::client::Client;
 use crate::app::model::TableId;
 use crate::app::msg::{Cmd, JournalDone, JournalOp, JournalReply, LoadKind, Msg};
 use crate::app::table::derive_among;
+use crate::domain::edit::Entity;
 use crate::sync::batch::{EditId, EditOutcome, EditState, PendingEdit};
 use crate::sync::journal::{Journal, JournalError, StageResult};
-use crate::sync::writer::{WriterEvent, WriterHandle};
+use crate::sync::writer::{WriterConfig, WriterEvent, WriterHandle, read_where_in};
 
 /// Runs commands in the background and sends their results as messages.
 pub struct Effects {
@@ -191,8 +192,36 @@ impl Effects {
                 ids,
                 lock,
             } => self.lock(req, uid, ids, lock),
+            Cmd::Reread { req, entity, ids } => self.reread(req, entity, ids),
             Cmd::Copy(_) | Cmd::Redraw | Cmd::ExternalEditor { .. } => {}
         }
+    }
+
+    fn reread(&mut self, req: u64, entity: Entity, ids: Vec<String>) {
+        let tx = self.tx.clone();
+        let Some(client) = self.client.clone() else {
+            let _ = tx.send(Msg::Reread {
+                req,
+                entity,
+                result: Err("there is no connection to eLogii".into()),
+            });
+            return;
+        };
+        let task = tokio::spawn(async move {
+            let result = read_where_in(&client, &WriterConfig::default(), entity, "_id", &ids)
+                .await
+                .map_err(|e| {
+                    tracing::warn!(error = %e, ?entity, "reading sent records back failed");
+                    e.to_string()
+                });
+            let _ = tx.send(Msg::Reread {
+                req,
+                entity,
+                result,
+            });
+        });
+        self.tasks.retain(|h| !h.is_finished());
+        self.tasks.push(task.abort_handle());
     }
 
     fn lock(&mut self, req: u64, uid: String, ids: Vec<String>, lock: bool) {

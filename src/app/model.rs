@@ -800,6 +800,9 @@ pub struct Model {
     pub tmux: bool,
     /// The tmux clipboard hint was shown this session.
     pub tmux_hint_shown: bool,
+    /// Records being read again after a send: the latest request for each
+    /// (an older answer for the same record is dropped).
+    pub rereads: HashMap<(Entity, String), u64>,
 }
 
 impl Model {
@@ -865,6 +868,7 @@ impl Model {
             reopen_tasks: None,
             tmux: false,
             tmux_hint_shown: false,
+            rereads: HashMap::new(),
         }
     }
 

@@ -5,10 +5,12 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use jiff::civil::Date;
 
+use serde_json::Value;
+
 use crate::api::types::{Customer, Location, Route, Task};
 use crate::app::model::TableId;
 use crate::app::table::{RowSource, Spec};
-use crate::domain::edit::Edit;
+use crate::domain::edit::{Edit, Entity};
 use crate::sync::batch::{EditId, PendingEdit};
 use crate::sync::journal::{Resolution, StageResult};
 use crate::sync::writer::WriterEvent;
@@ -343,6 +345,15 @@ pub enum Msg {
     Writer(WriterEvent),
     /// Sending could not start.
     SendRefused(String),
+    /// Records read again by `_id` (after a send), as eLogii has them now.
+    Reread {
+        /// Request id (from [`Cmd::Reread`]).
+        req: u64,
+        /// Customers or tasks.
+        entity: Entity,
+        /// The records, or why they could not be read (one sentence).
+        result: Result<Vec<Value>, String>,
+    },
     /// `$EDITOR` returned.
     ExternalEdited {
         /// The editor session it belongs to.
@@ -417,6 +428,17 @@ pub enum Cmd {
         /// The edits.
         ids: Option<Vec<EditId>>,
     },
+    /// Read these records again by `_id` (answered by [`Msg::Reread`]): after
+    /// a send the writer may have merged the edits into a newer record, so
+    /// the rows take the record as eLogii now has it.
+    Reread {
+        /// Request id to tag the answer with.
+        req: u64,
+        /// Customers or tasks.
+        entity: Entity,
+        /// Their `_id`s.
+        ids: Vec<String>,
+    },
     /// Suspend the console and edit `text` in `$EDITOR` (answered by
     /// [`Msg::ExternalEdited`]); handled by the loop, which owns the terminal.
     ExternalEditor {
@@ -470,6 +492,12 @@ impl std::fmt::Debug for Cmd {
                 .field("action", action)
                 .finish(),
             Cmd::Send { ids } => f.debug_struct("Send").field("ids", ids).finish(),
+            Cmd::Reread { req, entity, ids } => f
+                .debug_struct("Reread")
+                .field("req", req)
+                .field("entity", entity)
+                .field("ids", ids)
+                .finish(),
             Cmd::ExternalEditor { token, text } => f
                 .debug_struct("ExternalEditor")
                 .field("token", token)

@@ -20,6 +20,7 @@ use crate::app::model::{
 };
 use crate::app::msg::{Action, Cmd, LineEdit, LoadKind, Msg};
 use crate::app::table::{RowSource, Sort, TableState, derive, derive_among, widths_of};
+use crate::domain::edit::Entity;
 use crate::domain::sanitize::{replacement_for, sanitize, truncate_to_width};
 use crate::view;
 
@@ -139,6 +140,11 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             edit::send_refused(model, &why);
             Vec::new()
         }
+        Msg::Reread {
+            req,
+            entity,
+            result,
+        } => reread(model, req, entity, result),
         Msg::ExternalEdited { token, result } => {
             edit::external_edited(model, token, result);
             Vec::new()
@@ -2050,6 +2056,145 @@ pub fn tasks_changed(model: &mut Model) -> Vec<Cmd> {
     }
     cmds.extend(rebuild_routes(model));
     cmds
+}
+
+/// Records read again after a send arrived: each takes the place of the
+/// loaded one (same index), so the cursor, the screens over it and the
+/// filters stay where they were. Answers older than the latest request for a
+/// record are dropped.
+fn reread(
+    model: &mut Model,
+    req: u64,
+    entity: Entity,
+    result: Result<Vec<serde_json::Value>, String>,
+) -> Vec<Cmd> {
+    let asked: std::collections::HashSet<String> = model
+        .rereads
+        .iter()
+        .filter(|((e, _), r)| *e == entity && **r == req)
+        .map(|((_, id), _)| id.clone())
+        .collect();
+    if asked.is_empty() {
+        return Vec::new();
+    }
+    model.rereads.retain(|_, r| *r != req);
+    let records = match result {
+        Ok(records) => records,
+        Err(e) => {
+            model.dirty = true;
+            let what = match entity {
+                Entity::Customer => "customers",
+                Entity::Task => "tasks",
+            };
+            let key = model.bindings.first(Action::Reload);
+            model.set_status(
+                StatusKind::Warning,
+                format!(
+                    "Sent, but the {what} could not be read back ({}); their rows show the sent values. {key} reloads.",
+                    truncate_to_width(&sanitize(e.trim_end_matches('.')), 80)
+                ),
+            );
+            return Vec::new();
+        }
+    };
+    let mine = |v: &serde_json::Value| -> Option<String> {
+        let id = v.get("_id")?.as_str()?;
+        asked.contains(id).then(|| id.to_string())
+    };
+    model.dirty = true;
+    match entity {
+        Entity::Customer => {
+            let mut list = Vec::new();
+            let mut reshaped = false;
+            for v in records {
+                let Some(id) = mine(&v) else { continue };
+                let Some(&i) = model.customers.by_id.get(&id) else {
+                    continue;
+                };
+                let Ok(c) = serde_json::from_value::<crate::api::types::Customer>(v) else {
+                    continue;
+                };
+                let uids = |c: &crate::api::types::Customer| -> Vec<Option<String>> {
+                    c.locations().iter().map(|l| text_id(&l.uid)).collect()
+                };
+                if model
+                    .customers
+                    .recs
+                    .get(i as usize)
+                    .map(|r| uids(&r.customer))
+                    != Some(uids(&c))
+                {
+                    reshaped = true;
+                }
+                list.push((i as usize, c));
+            }
+            if list.is_empty() {
+                return Vec::new();
+            }
+            if !reshaped {
+                edit::replace_customers(model, list);
+                return customers_changed(model);
+            }
+            // Locations came or went: the screens on these customers find
+            // their location again by uid, the locations view is rebuilt.
+            let reopen = take_screens(model, on_customers);
+            let selected = model
+                .locations_table
+                .selected_row()
+                .and_then(|r| model.customers.locs.get(r))
+                .and_then(|r| {
+                    let c = &model.customers.recs.get(r.cust as usize)?.customer;
+                    Some((r.cust, text_id(&c.locations().get(r.loc as usize)?.uid)))
+                });
+            edit::replace_customers(model, list);
+            let d = &mut model.customers;
+            let (locs, texts) = location_rows(&d.recs, 0, &mut d.loc_widths);
+            d.locs = locs.into_iter().collect();
+            d.loc_search = crate::app::table::TextStore::default();
+            d.loc_search.push_chunk(texts);
+            let mut cmds = rederive(model, TableId::Locations);
+            if let Some((cust, uid)) = selected {
+                let found = (0..model.customers.locs.len()).find(|&k| {
+                    model.customers.locs.get(k).is_some_and(|r| {
+                        r.cust == cust
+                            && model
+                                .customers
+                                .recs
+                                .get(cust as usize)
+                                .and_then(|c| c.customer.locations().get(r.loc as usize))
+                                .is_some_and(|l| text_id(&l.uid) == uid)
+                    })
+                });
+                let t = &mut model.locations_table;
+                if let Some(pos) = found.and_then(|k| t.rows.iter().position(|&r| r as usize == k))
+                {
+                    t.selected = pos;
+                }
+            }
+            if let Some(r) = reopen {
+                put_back(model, r);
+            }
+            cmds.extend(customers_changed(model));
+            cmds
+        }
+        Entity::Task => {
+            let mut list = Vec::new();
+            for v in records {
+                let Some(id) = mine(&v) else { continue };
+                let Some(&i) = model.tasks.by_id.get(&id) else {
+                    continue;
+                };
+                if let Ok(t) = serde_json::from_value::<crate::api::types::Task>(v) {
+                    list.push((i as usize, t));
+                }
+            }
+            if list.is_empty() {
+                return Vec::new();
+            }
+            edit::replace_tasks(model, list);
+            tasks_changed(model)
+        }
+    }
 }
 
 /// Rebuilds routes from the tasks and `GET /routes` of the current dates.

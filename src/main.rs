@@ -213,13 +213,101 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 async fn run(cli: Cli) -> Result<ExitCode> {
+    let top = cli.conn;
     match cli.command {
-        Some(Command::Sandbox(args)) => run_sandbox(args).await,
-        Some(Command::Export(args)) => run_export(args).await,
-        Some(Command::Apply(args)) => write_path::run_apply(args, cli.read_only).await,
-        Some(Command::Staged(args)) => write_path::run_staged(args),
-        Some(Command::Send(args)) => write_path::run_send(args, cli.read_only).await,
-        None => run_console(cli.conn, cli.read_only).await,
+        Some(Command::Sandbox(args)) => {
+            if let Some(flag) = top.first_set() {
+                bail!(
+                    "{flag} chooses what the console, export, apply and send talk to; \
+                     the sandbox is the emulator itself (see elogii-tui sandbox --help)"
+                );
+            }
+            run_sandbox(args).await
+        }
+        Some(Command::Export(mut args)) => {
+            args.conn = top.merged_into(args.conn)?;
+            run_export(args).await
+        }
+        Some(Command::Apply(mut args)) => {
+            args.conn = top.merged_into(args.conn)?;
+            write_path::run_apply(args, cli.read_only).await
+        }
+        Some(Command::Staged(mut args)) => {
+            if top.demo {
+                // The console's demo keeps its journal under the profile name "demo".
+                args.profile = merge_one("--profile", Some("demo".to_string()), args.profile)
+                    .context(
+                        "--demo lists the demo's journal; give --profile or --demo, not both",
+                    )?;
+            }
+            args.profile = merge_one("--profile", top.profile, args.profile)?;
+            args.base_url = merge_one("--base-url", top.base_url, args.base_url)?;
+            args.config = merge_one("--config", top.config, args.config)?;
+            args.allow_insecure_http |= top.allow_insecure_http;
+            write_path::run_staged(args)
+        }
+        Some(Command::Send(mut args)) => {
+            args.conn = top.merged_into(args.conn)?;
+            write_path::run_send(args, cli.read_only).await
+        }
+        None => run_console(top, cli.read_only).await,
+    }
+}
+
+/// One connection flag given before and/or after the subcommand: either place
+/// works; two different values are refused rather than one silently winning.
+fn merge_one<T: PartialEq + std::fmt::Debug>(
+    flag: &str,
+    before: Option<T>,
+    after: Option<T>,
+) -> Result<Option<T>> {
+    match (before, after) {
+        (Some(a), Some(b)) if a != b => bail!(
+            "{flag} is given twice with different values ({a:?} before the command, {b:?} after it); give it once"
+        ),
+        (a, b) => Ok(b.or(a)),
+    }
+}
+
+impl ConnFlags {
+    /// The first connection flag set on the command line, by its name.
+    fn first_set(&self) -> Option<&'static str> {
+        if self.demo {
+            Some("--demo")
+        } else if self.profile.is_some() {
+            Some("--profile")
+        } else if self.base_url.is_some() {
+            Some("--base-url")
+        } else if self.allow_insecure_http {
+            Some("--allow-insecure-http")
+        } else if self.config.is_some() {
+            Some("--config")
+        } else {
+            None
+        }
+    }
+
+    /// These flags (given before the subcommand) joined with the subcommand's own.
+    fn merged_into(self, sub: ConnFlags) -> Result<ConnFlags> {
+        let merged = ConnFlags {
+            demo: self.demo || sub.demo,
+            profile: merge_one("--profile", self.profile, sub.profile)?,
+            base_url: merge_one("--base-url", self.base_url, sub.base_url)?,
+            allow_insecure_http: self.allow_insecure_http || sub.allow_insecure_http,
+            config: merge_one("--config", self.config, sub.config)?,
+        };
+        if merged.demo
+            && let Some(other) = [
+                merged.profile.as_ref().map(|_| "--profile"),
+                merged.base_url.as_ref().map(|_| "--base-url"),
+            ]
+            .into_iter()
+            .flatten()
+            .next()
+        {
+            bail!("--demo cannot be used with {other}: the demo runs its own emulator");
+        }
+        Ok(merged)
     }
 }
 

@@ -173,3 +173,36 @@ fn wrong_key_is_one_sentence_and_never_echoes_the_key() {
     );
     assert!(!stderr(&o).contains("wrong-secret-key"));
 }
+
+#[test]
+fn connection_flags_work_before_the_subcommand_too() {
+    // Before the fix, a --base-url in front of `export` was silently dropped
+    // and the default host used instead.
+    let o = run(bin().env("ELOGII_API_KEY", "k").args([
+        "--base-url",
+        "http://127.0.0.1:9",
+        "export",
+        "customers",
+    ]));
+    assert_one_clear_sentence(&o, "could not reach http://127.0.0.1:9");
+    // `staged` takes them too: a plain-http host elsewhere is refused, not ignored.
+    let o = run(bin().args(["--base-url", "http://example.invalid", "staged"]));
+    assert_one_clear_sentence(&o, "plain http");
+    // The same flag in both places with two values is refused, naming it.
+    let o = run(bin().env("ELOGII_API_KEY", "k").args([
+        "--base-url",
+        "http://127.0.0.1:9",
+        "export",
+        "customers",
+        "--base-url",
+        "http://127.0.0.1:10",
+    ]));
+    assert_one_clear_sentence(&o, "--base-url is given twice");
+    // A connection flag means nothing to the emulator: say so instead of ignoring it.
+    let o = run(bin().args(["--demo", "sandbox", "--listen", "127.0.0.1:0"]));
+    assert_one_clear_sentence(&o, "the sandbox is the emulator itself");
+    // --demo in front of export reaches the demo.
+    let o = run(bin().args(["--demo", "export", "routes", "--format", "csv"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).lines().count() > 1);
+}

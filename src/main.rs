@@ -235,10 +235,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Staged(mut args)) => {
             if top.demo {
                 // The console's demo keeps its journal under the profile name "demo".
-                args.profile = merge_one("--profile", Some("demo".to_string()), args.profile)
-                    .context(
-                        "--demo lists the demo's journal; give --profile or --demo, not both",
-                    )?;
+                if args.profile.as_deref().is_some_and(|p| p != "demo") {
+                    bail!("--demo lists the demo's journal: give --demo or --profile, not both");
+                }
+                args.profile = Some("demo".to_string());
             }
             args.profile = merge_one("--profile", top.profile, args.profile)?;
             args.base_url = merge_one("--base-url", top.base_url, args.base_url)?;

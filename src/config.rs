@@ -8,6 +8,9 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use crate::api::client::{ApiPaths, AuthScheme, ClientConfig, DEFAULT_BASE_URL};
+use crate::domain::edit::MOVE_CONFIRM_KM;
+use crate::domain::lateness::DEFAULT_AT_RISK_MARGIN;
+use crate::sync::writer::WriterConfig;
 
 /// Environment variable that overrides the API key of any profile.
 pub const ENV_API_KEY: &str = "ELOGII_API_KEY";
@@ -31,6 +34,96 @@ pub struct Config {
     /// Console settings (theme, mouse, key bindings).
     #[serde(default)]
     pub ui: UiConfig,
+    /// Checks on edits before they are staged.
+    #[serde(default)]
+    pub editing: EditingConfig,
+    /// How staged edits are sent.
+    #[serde(default)]
+    pub send: SendConfig,
+}
+
+/// `[editing]`: checks on edits before they are staged.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EditingConfig {
+    /// A pin moved further than this many km asks first in the console and is
+    /// held back by `apply` without `--yes-moves` (default 2, 0.01–1000).
+    pub move_confirm_km: Option<f64>,
+}
+
+/// `[send]`: how the writer batches and retries.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendConfig {
+    /// Items per `updateMany` call (default 50, 1–500).
+    pub batch_size: Option<usize>,
+    /// `updateMany` calls in flight at once (default 3, 1–16).
+    pub in_flight: Option<usize>,
+    /// Tries per request before an edit is left staged with the error (default 8, 1–50).
+    pub max_attempts: Option<u32>,
+}
+
+impl Config {
+    /// The writer's settings: defaults with `[send]` applied.
+    pub fn writer_config(&self) -> WriterConfig {
+        let mut w = WriterConfig::default();
+        if let Some(n) = self.send.batch_size {
+            w.batch_size = n;
+        }
+        if let Some(n) = self.send.in_flight {
+            w.concurrency = n;
+        }
+        if let Some(n) = self.send.max_attempts {
+            w.max_attempts = n;
+        }
+        w
+    }
+
+    /// The pin-move distance that asks first, in km.
+    pub fn move_confirm_km(&self) -> f64 {
+        self.editing.move_confirm_km.unwrap_or(MOVE_CONFIRM_KM)
+    }
+
+    /// Minutes before a window closes within which an on-time stop is at risk.
+    pub fn at_risk_minutes(&self) -> i64 {
+        self.ui.at_risk_minutes.unwrap_or(DEFAULT_AT_RISK_MARGIN)
+    }
+
+    /// Settings out of their range, each as "send.batch_size = 0: …".
+    fn check_ranges(&self) -> Result<(), String> {
+        fn within<T: PartialOrd + std::fmt::Display + Copy>(
+            name: &str,
+            value: Option<T>,
+            low: T,
+            high: T,
+        ) -> Result<(), String> {
+            match value {
+                Some(v) if !(v >= low && v <= high) => {
+                    Err(format!("{name} = {v} is out of range: use {low} to {high}"))
+                }
+                _ => Ok(()),
+            }
+        }
+        within("send.batch_size", self.send.batch_size, 1, 500)?;
+        within("send.in_flight", self.send.in_flight, 1, 16)?;
+        within("send.max_attempts", self.send.max_attempts, 1, 50)?;
+        within(
+            "editing.move_confirm_km",
+            self.editing.move_confirm_km,
+            0.01,
+            1000.0,
+        )?;
+        within("ui.at_risk_minutes", self.ui.at_risk_minutes, 0, 240)?;
+        for (name, p) in &self.profiles {
+            within(
+                &format!("profiles.{name}.page_size"),
+                p.page_size,
+                1,
+                10_000,
+            )?;
+        }
+        Ok(())
+    }
 }
 
 /// One eLogii organisation to talk to.
@@ -65,6 +158,9 @@ pub struct UiConfig {
     /// Key bindings: action name → key list, e.g. `move_down = ["j", "Down"]`.
     #[serde(default)]
     pub keys: BTreeMap<String, Vec<String>>,
+    /// A stop on time with fewer minutes than this left in its window is at
+    /// risk (default 10, 0–240; `:risk N` changes it for the session).
+    pub at_risk_minutes: Option<i64>,
 }
 
 /// Problems with the configuration, each one sentence a person can act on.
@@ -149,6 +245,12 @@ pub fn load(path: Option<&Path>) -> Result<Loaded, ConfigError> {
         path: path.clone(),
         reason: describe_toml_error(&text, &e),
     })?;
+    config
+        .check_ranges()
+        .map_err(|reason| ConfigError::Invalid {
+            path: path.clone(),
+            reason,
+        })?;
     let mut warnings = Vec::new();
     if let Some(w) = permission_warning(&path) {
         warnings.push(w);
@@ -441,5 +543,47 @@ mod tests {
         assert_eq!(load(Some(&p)).unwrap().warnings.len(), 1);
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
         assert!(load(Some(&p)).unwrap().warnings.is_empty());
+    }
+
+    #[test]
+    fn send_and_editing_settings_apply_and_out_of_range_is_refused() {
+        let l = loaded(
+            "[send]\nbatch_size = 7\nin_flight = 2\n[editing]\nmove_confirm_km = 0.5\n[ui]\nat_risk_minutes = 25\n",
+        );
+        let w = l.config.writer_config();
+        assert_eq!((w.batch_size, w.concurrency), (7, 2));
+        assert_eq!(w.max_attempts, WriterConfig::default().max_attempts);
+        assert_eq!(l.config.move_confirm_km(), 0.5);
+        assert_eq!(l.config.at_risk_minutes(), 25);
+        let d = Config::default();
+        assert_eq!(d.writer_config(), WriterConfig::default());
+        assert_eq!(d.move_confirm_km(), MOVE_CONFIRM_KM);
+        assert_eq!(d.at_risk_minutes(), DEFAULT_AT_RISK_MARGIN);
+
+        let dir = tempfile::tempdir().unwrap();
+        for (text, says) in [
+            (
+                "[send]\nin_flight = 0\n",
+                "send.in_flight = 0 is out of range",
+            ),
+            (
+                "[editing]\nmove_confirm_km = -1.0\n",
+                "editing.move_confirm_km = -1 is out of range",
+            ),
+            (
+                "[editing]\nmove_confirm_km = nan\n",
+                "editing.move_confirm_km = NaN",
+            ),
+            ("[ui]\nat_risk_minutes = 999\n", "ui.at_risk_minutes = 999"),
+            (
+                "[profiles.a]\npage_size = 0\n",
+                "profiles.a.page_size = 0 is out of range",
+            ),
+        ] {
+            let path = dir.path().join("c.toml");
+            std::fs::write(&path, text).unwrap();
+            let e = load(Some(&path)).unwrap_err().to_string();
+            assert!(e.contains(says), "{text}: {e}");
+        }
     }
 }

@@ -82,7 +82,7 @@ pub enum StagedFormat {
 }
 
 /// How `apply` runs.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ApplyOptions {
     /// Only list the changes; stage and send nothing.
     pub dry_run: bool,
@@ -90,9 +90,23 @@ pub struct ApplyOptions {
     pub writer: WriterConfig,
     /// Write "sending 3/12 batches" progress to stderr.
     pub progress: bool,
-    /// Send pin moves of more than [`MOVE_CONFIRM_KM`] too (otherwise such
+    /// Send pin moves of more than `move_limit_km` too (otherwise such
     /// lines are held back and reported).
     pub yes_moves: bool,
+    /// A pin move further than this is held back ([`MOVE_CONFIRM_KM`] by default).
+    pub move_limit_km: f64,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        Self {
+            dry_run: false,
+            writer: WriterConfig::default(),
+            progress: false,
+            yes_moves: false,
+            move_limit_km: MOVE_CONFIRM_KM,
+        }
+    }
 }
 
 /// What `apply` did.
@@ -118,7 +132,7 @@ pub struct ApplyReport {
     pub overridden: usize,
     /// Pending edits from earlier runs (for the same server) still in the journal.
     pub earlier_pending: usize,
-    /// Lines held back because they move a pin more than [`MOVE_CONFIRM_KM`]
+    /// Lines held back because they move a pin more than the limit
     /// (without `yes_moves`).
     pub held_moves: usize,
     /// Schedule lines that close days which had hours (sent, with a warning).
@@ -492,6 +506,11 @@ fn shown(field: &FieldPath, v: Option<&Value>) -> String {
 }
 
 fn change_text(record: &str, edit: &Edit) -> String {
+    change_text_with(record, edit, MOVE_CONFIRM_KM)
+}
+
+/// [`change_text`] with the pin-move limit in force.
+fn change_text_with(record: &str, edit: &Edit, limit_km: f64) -> String {
     let mut text = format!(
         "{record} → {}: {} → {}",
         edit.field,
@@ -500,8 +519,8 @@ fn change_text(record: &str, edit: &Edit) -> String {
     );
     if let Some(km) = edit.moved_km() {
         text.push_str(&format!(" (moves {km:.1} km"));
-        if km > MOVE_CONFIRM_KM {
-            text.push_str(&format!(", more than {MOVE_CONFIRM_KM} km: check it"));
+        if km > limit_km {
+            text.push_str(&format!(", more than {limit_km} km: check it"));
         }
         text.push(')');
     }
@@ -528,17 +547,17 @@ struct Valid {
 
 /// "line 5: CUS-…: locations[CL-…].coordinates moves 8084.3 km, …": why a big
 /// pin move is held back, with a hint when latitude and longitude look swapped.
-fn held_move_text(v: &Valid, dry_run: bool) -> String {
+fn held_move_text(v: &Valid, dry_run: bool, limit_km: f64) -> String {
     let km = v.edit.moved_km().unwrap_or_default();
     let mut text = format!(
-        "line {}: {}: {} moves the pin {km:.1} km, more than {MOVE_CONFIRM_KM} km, so it {} sent",
+        "line {}: {}: {} moves the pin {km:.1} km, more than {limit_km} km, so it {} sent",
         v.line,
         v.record,
         v.edit.field,
         if dry_run { "would not be" } else { "was not" },
     );
     if let (Some(old), Some(new)) = (&v.edit.base, &v.edit.new)
-        && let Some(hint) = swapped_hint(old, new)
+        && let Some(hint) = swapped_hint(old, new, limit_km)
     {
         text.push_str(&format!(" ({hint})"));
     }
@@ -660,7 +679,7 @@ pub async fn apply(
         }
         if v.edit.is_noop() {
             report.unchanged += 1;
-        } else if v.edit.is_big_move() && !options.yes_moves {
+        } else if v.edit.is_big_move(options.move_limit_km) && !options.yes_moves {
             held.push(v);
         } else {
             changes.push(v);
@@ -692,10 +711,12 @@ pub async fn apply(
                 (e.line, format!("line {}: {who}{}", e.line, e.message))
             })
             .collect();
-        lines.extend(
-            held.iter()
-                .map(|v| (v.line, held_move_text(v, options.dry_run))),
-        );
+        lines.extend(held.iter().map(|v| {
+            (
+                v.line,
+                held_move_text(v, options.dry_run, options.move_limit_km),
+            )
+        }));
         lines.sort_by_key(|(line, _)| *line);
         for (_, text) in &lines {
             say(out, text)?;
@@ -712,13 +733,16 @@ pub async fn apply(
             ),
         )?;
         for c in &changes {
-            say(out, &change_text(&c.record, &c.edit))?;
+            say(
+                out,
+                &change_text_with(&c.record, &c.edit, options.move_limit_km),
+            )?;
         }
         for w in &warnings {
             say(out, w)?;
         }
         notes(out)?;
-        say(out, &apply_summary(&report, true))?;
+        say(out, &apply_summary(&report, true, options.move_limit_km))?;
         return Ok(report);
     }
 
@@ -767,7 +791,7 @@ pub async fn apply(
 
     for (c, id) in changes.iter().zip(&ids) {
         let Some(id) = id else { continue };
-        let text = change_text(&c.record, &c.edit);
+        let text = change_text_with(&c.record, &c.edit, options.move_limit_km);
         match outcomes.get(id) {
             Some(EditOutcome::Sent | EditOutcome::AlreadyThere) => {
                 report.sent += 1;
@@ -820,7 +844,7 @@ pub async fn apply(
         )?;
     }
     notes(out)?;
-    say(out, &apply_summary(&report, false))?;
+    say(out, &apply_summary(&report, false, options.move_limit_km))?;
     let after = {
         let j = journal.clone();
         tokio::task::spawn_blocking(move || j.pending(Some(&origin)))
@@ -889,7 +913,7 @@ fn outcome_text(sent: usize, failed: usize, conflicts: usize, kept: usize) -> St
     parts.join(", ")
 }
 
-fn apply_summary(r: &ApplyReport, dry_run: bool) -> String {
+fn apply_summary(r: &ApplyReport, dry_run: bool, limit_km: f64) -> String {
     let mut parts = Vec::new();
     if dry_run {
         parts.push(format!(
@@ -920,7 +944,7 @@ fn apply_summary(r: &ApplyReport, dry_run: bool) -> String {
     }
     if r.held_moves > 0 {
         text.push_str(&format!(
-            "; {} a pin more than {MOVE_CONFIRM_KM} km and {} held back (--yes-moves sends {})",
+            "; {} a pin more than {limit_km} km and {} held back (--yes-moves sends {})",
             plural(r.held_moves, "line moves", "lines move"),
             if r.held_moves == 1 { "was" } else { "were" },
             if r.held_moves == 1 { "it" } else { "them" },

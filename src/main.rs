@@ -496,7 +496,6 @@ mod write_path {
     use elogii_tui::config::{self, Connection};
     use elogii_tui::headless::{self, ApplyOptions};
     use elogii_tui::sync::journal::Journal;
-    use elogii_tui::sync::writer::WriterConfig;
 
     use super::{ApplyArgs, SendArgs, StagedArgs, connect};
 
@@ -527,11 +526,14 @@ mod write_path {
         }
         let client = Client::new(conn.client.clone())?;
         let journal = open_journal(&conn, args.conn.demo)?;
+        // `connect` has read and checked the file already.
+        let settings = config::load(args.conn.config.as_deref())?.config;
         let options = ApplyOptions {
             dry_run: args.dry_run,
-            writer: WriterConfig::default(),
+            writer: settings.writer_config(),
             progress: std::io::stderr().is_terminal(),
             yes_moves: args.yes_moves,
+            move_limit_km: settings.move_confirm_km(),
         };
         let mut out = std::io::stdout();
         let report = headless::apply(&client, &journal, &args.file, &options, &mut out).await?;
@@ -552,7 +554,9 @@ mod write_path {
         let journal = open_journal(&conn, args.conn.demo)?;
         let mut out = std::io::stdout();
         let progress = std::io::stderr().is_terminal();
-        let config = WriterConfig::default();
+        let config = config::load(args.conn.config.as_deref())?
+            .config
+            .writer_config();
         let report = headless::send(&client, &journal, &config, progress, &mut out).await?;
         Ok(if report.ok() {
             ExitCode::SUCCESS

@@ -1406,3 +1406,77 @@ async fn staged_help_gives_one_correct_csv_column_list() {
         assert!(help.contains(flag), "{flag} missing:\n{help}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_config_file_sets_the_pin_move_limit_and_the_batch_size() {
+    let h = emulator(4).await;
+    let dir = tempfile::tempdir().unwrap();
+    let c = h.customers();
+    let uid = |i: usize| c[i]["uid"].as_str().unwrap().to_string();
+    let (lon0, lat0) = lon_lat(&c[0]);
+    // About 110 m north: under the default 2 km, over a 50 m limit.
+    let csv = [
+        "entity,record,field,value".to_string(),
+        format!(
+            "customer,{},coordinates,\"{:.6}, {lon0}\"",
+            uid(0),
+            lat0 + 0.001
+        ),
+        format!("customer,{},contactName,Ann Lee", uid(1)),
+        format!("customer,{},contactName,Bo Chen", uid(2)),
+        format!("customer,{},contactName,Cy Diaz", uid(3)),
+    ]
+    .join("\n");
+    let file = dir.path().join("fixes.csv");
+    std::fs::write(&file, csv).unwrap();
+    std::fs::write(
+        dir.path().join("no-config.toml"),
+        "[editing]\nmove_confirm_km = 0.05\n\n[send]\nbatch_size = 1\n",
+    )
+    .unwrap();
+    let base = h.base_url();
+    h.reset_stats();
+    let out = run(
+        dir.path(),
+        &["apply", file.to_str().unwrap(), "--base-url", &base],
+    )
+    .await;
+    let stdout = text(&out);
+    assert!(
+        !out.status.success(),
+        "the held move fails the run: {stdout}"
+    );
+    assert!(
+        stdout.contains("moves the pin 0.1 km, more than 0.05 km, so it was not sent"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("3 sent, 0 failed"), "{stdout}");
+    // One item a call: three updateMany calls for three customers.
+    assert_eq!(
+        h.stats().count("POST /customers/updateMany"),
+        3,
+        "{:?}",
+        h.stats()
+    );
+
+    // A value out of range is one sentence naming the setting, and nothing is sent.
+    std::fs::write(
+        dir.path().join("no-config.toml"),
+        "[send]\nbatch_size = 0\n",
+    )
+    .unwrap();
+    h.reset_stats();
+    let out = run(
+        dir.path(),
+        &["apply", file.to_str().unwrap(), "--base-url", &base],
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("send.batch_size = 0 is out of range: use 1 to 500"),
+        "{stderr}"
+    );
+    assert_eq!(h.stats().total(), 0);
+    h.shutdown().await;
+}

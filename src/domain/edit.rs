@@ -378,10 +378,10 @@ impl Edit {
         distance_km(self.base.as_ref()?, self.new.as_ref()?)
     }
 
-    /// True when a coordinates edit moves the pin more than [`MOVE_CONFIRM_KM`]
-    /// (so it needs the dispatcher's confirmation).
-    pub fn is_big_move(&self) -> bool {
-        self.moved_km().is_some_and(|km| km > MOVE_CONFIRM_KM)
+    /// True when a coordinates edit moves the pin more than `limit_km`
+    /// ([`MOVE_CONFIRM_KM`] unless configured), so it needs confirmation.
+    pub fn is_big_move(&self, limit_km: f64) -> bool {
+        self.moved_km().is_some_and(|km| km > limit_km)
     }
 
     /// For a schedule edit: the days that had opening hours before and have
@@ -428,13 +428,13 @@ pub fn record_label(record: &Value) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join(" "))
 }
 
-/// When a pin move is more than [`MOVE_CONFIRM_KM`] but swapping the new
+/// When a pin move is more than `limit_km` but swapping the new
 /// latitude and longitude would move it less, says so:
 /// `latitude and longitude swapped? 53.59, -2.43 would move it 0.4 km`.
 /// `old` and `new` are eLogii `[lon, lat]` values.
-pub fn swapped_hint(old: &Value, new: &Value) -> Option<String> {
+pub fn swapped_hint(old: &Value, new: &Value, limit_km: f64) -> Option<String> {
     let moved = distance_km(old, new)?;
-    if moved <= MOVE_CONFIRM_KM {
+    if moved <= limit_km {
         return None;
     }
     let (lon, lat) = lon_lat(new)?;
@@ -445,7 +445,7 @@ pub fn swapped_hint(old: &Value, new: &Value) -> Option<String> {
     }
     let swapped = serde_json::json!([s_lon, s_lat]);
     let km = distance_km(old, &swapped)?;
-    (km <= MOVE_CONFIRM_KM).then(|| {
+    (km <= limit_km).then(|| {
         format!("latitude and longitude swapped? {s_lat}, {s_lon} would move it {km:.1} km")
     })
 }
@@ -815,7 +815,7 @@ mod tests {
         let old = json!([-2.4282, 53.5884]);
         // Typed "-2.43, 53.59": latitude -2.43, longitude 53.59.
         let new = json!([53.59, -2.43]);
-        let hint = swapped_hint(&old, &new).unwrap();
+        let hint = swapped_hint(&old, &new, MOVE_CONFIRM_KM).unwrap();
         assert!(
             hint.starts_with("latitude and longitude swapped? 53.59, -2.43 would move it 0."),
             "{hint}"
@@ -827,16 +827,22 @@ mod tests {
             base: Some(old.clone()),
             new: Some(new),
         };
-        assert!(e.is_big_move());
+        assert!(e.is_big_move(MOVE_CONFIRM_KM));
         // A far move that is not a swap, and a short move: no hint.
-        assert_eq!(swapped_hint(&old, &json!([-0.1276, 51.5072])), None);
-        assert_eq!(swapped_hint(&old, &json!([-2.43, 53.59])), None);
-        assert_eq!(swapped_hint(&old, &json!("x")), None);
+        assert_eq!(
+            swapped_hint(&old, &json!([-0.1276, 51.5072]), MOVE_CONFIRM_KM),
+            None
+        );
+        assert_eq!(
+            swapped_hint(&old, &json!([-2.43, 53.59]), MOVE_CONFIRM_KM),
+            None
+        );
+        assert_eq!(swapped_hint(&old, &json!("x"), MOVE_CONFIRM_KM), None);
         let near = Edit {
             new: Some(json!([-2.43, 53.59])),
             ..e
         };
-        assert!(!near.is_big_move());
+        assert!(!near.is_big_move(MOVE_CONFIRM_KM));
     }
 
     #[test]

@@ -9,12 +9,13 @@
 use elogii_tui::api::types::{Customer, Location, Route, Task};
 use elogii_tui::app::data::task_order;
 use elogii_tui::app::effects::{derive_now, run_journal_op};
-use elogii_tui::app::model::{ConfirmKind, Model, Part, Screen, StatusKind, TopView};
+use elogii_tui::app::model::{ConfirmKind, Model, Part, Screen, StatusKind, Target, TopView};
 use elogii_tui::app::msg::{Action, Cmd, ConfirmKey, EditKey, JournalOp, LineEdit, LoadKind, Msg};
 use elogii_tui::app::run::model_for;
 use elogii_tui::app::update::{start, update};
 use elogii_tui::config::UiConfig;
-use elogii_tui::domain::lateness::Verdict;
+use elogii_tui::domain::edit::Entity;
+use elogii_tui::domain::lateness::{Verdict, WindowSource};
 use elogii_tui::domain::schedule::Weekday;
 use elogii_tui::sandbox::seed::{SeedData, demo};
 use elogii_tui::sync::journal::Journal;
@@ -182,6 +183,14 @@ impl Rig {
             .iter()
             .map(|&i| self.m.routes.recs[i as usize].uid.clone())
             .collect()
+    }
+
+    fn status(&self) -> String {
+        self.m
+            .status
+            .as_ref()
+            .map(|s| s.text.clone())
+            .unwrap_or_default()
     }
 
     fn screen_text(&mut self, w: u16, h: u16) -> String {
@@ -385,7 +394,7 @@ fn a_route_shows_its_stops_against_their_windows() {
 }
 
 #[test]
-fn the_late_queue_leads_to_the_location_and_shows_the_staged_fix() {
+fn the_late_queue_leads_to_the_task_windows_it_was_judged_by_and_shows_the_staged_fix() {
     let mut r = Rig::new(false);
     r.routes();
     r.command("late");
@@ -398,20 +407,36 @@ fn the_late_queue_leads_to_the_location_and_shows_the_staged_fix() {
     assert_eq!(keys, sorted);
     assert!(matches!(r.m.screen(), Some(Screen::Late { .. })));
     let worst = q[0].clone();
-    // Enter: the location form of the worst stop, on Monday's hours.
+    // Its window is the task's own: the queue says so, and Enter opens the
+    // task's form on its windows (not the location's hours).
+    assert_eq!(worst.lateness.source, WindowSource::Task);
+    let text = r.screen_text(120, 40);
+    assert!(text.contains(" From "), "{text}");
+    assert!(
+        text.lines()
+            .nth(3)
+            .is_some_and(|l| l.split_whitespace().any(|w| w == "task")),
+        "{text}"
+    );
     r.act(Action::Open);
     match r.m.screen() {
-        Some(Screen::Location { .. }) => {}
+        Some(Screen::Form {
+            target: Target::Task { task },
+            ..
+        }) => {
+            assert_eq!(*task, worst.task)
+        }
         other => panic!("{other:?}"),
     }
     let cell = elogii_tui::app::edit::current_cell(&r.m).unwrap();
-    assert_eq!(cell.field.name, "schedule");
-    assert_eq!(
-        cell.record_id,
-        worst.customer_id.clone().unwrap(),
-        "the stop's customer"
+    assert_eq!(cell.field.name, "timeWindows");
+    assert_eq!(cell.entity, Entity::Task);
+    assert!(
+        r.status().contains("task's own time windows"),
+        "{}",
+        r.status()
     );
-    // Stage Monday 09:00-15:00.
+    // Stage windows 09:00-15:00.
     let mut cmds = update(&mut r.m, Msg::Action(Action::Edit));
     cmds.extend(update(&mut r.m, Msg::Editor(EditKey::Clear)));
     cmds.extend(update(&mut r.m, Msg::Paste("09:00-15:00".into())));
@@ -445,6 +470,56 @@ fn the_late_queue_leads_to_the_location_and_shows_the_staged_fix() {
     assert_eq!(r.m.routes.date, Some(date(2026, 12, 8)));
     r.act(Action::PrevDay);
     assert_eq!(r.m.late.len(), q.len());
+}
+
+#[test]
+fn a_late_stop_judged_by_opening_hours_opens_its_location_on_that_day() {
+    let mut r = Rig::new(false);
+    // T-BXQXELC5 (Asda Pharmacy) loses its own windows: the location's
+    // Monday hours judge it, and it stays at risk.
+    for t in r.seed.tasks.iter_mut() {
+        if t["uid"] == "T-BXQXELC5" {
+            t["timeWindows"] = serde_json::json!([]);
+        }
+    }
+    r.routes();
+    r.command("late");
+    let q = r.m.late.clone();
+    let at = q
+        .iter()
+        .position(|s| s.task_uid == "T-BXQXELC5")
+        .expect("still in the queue");
+    assert_eq!(q[at].lateness.source, WindowSource::Schedule);
+    assert!(
+        q.iter()
+            .enumerate()
+            .all(|(i, s)| i == at || s.lateness.source == WindowSource::Task)
+    );
+    let src = r.m.late_src();
+    use elogii_tui::app::table::RowSource;
+    assert_eq!(src.cell(at, view::late::FROM_COL), "hours");
+    assert_eq!(src.cell(0, view::late::FROM_COL), "task");
+    let text = r.screen_text(120, 40);
+    let line = text
+        .lines()
+        .find(|l| l.contains("Asda Pharmacy"))
+        .expect("the stop's row");
+    assert!(line.contains(" hours "), "{line}");
+    // Enter: the location's form, cursor on Monday's hours.
+    let Some(Screen::Late { table }) = r.m.stack.last_mut() else {
+        panic!()
+    };
+    table.selected = table.rows.iter().position(|&i| i as usize == at).unwrap();
+    r.act(Action::Open);
+    assert!(
+        matches!(r.m.screen(), Some(Screen::Location { .. })),
+        "{:?}",
+        r.m.screen()
+    );
+    let cell = elogii_tui::app::edit::current_cell(&r.m).unwrap();
+    assert_eq!(cell.field.name, "schedule");
+    assert_eq!(cell.part, Part::Day(Weekday::Mon));
+    assert_eq!(Some(cell.record_id), q[at].customer_id);
 }
 
 #[test]

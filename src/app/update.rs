@@ -21,6 +21,7 @@ use crate::app::model::{
 use crate::app::msg::{Action, Cmd, LineEdit, LoadKind, Msg};
 use crate::app::table::{RowSource, Sort, TableState, derive, derive_among, widths_of};
 use crate::domain::edit::Entity;
+use crate::domain::lateness::WindowSource;
 use crate::domain::sanitize::{replacement_for, sanitize, truncate_to_width};
 use crate::view;
 
@@ -833,18 +834,43 @@ fn open(model: &mut Model) -> Vec<Cmd> {
             }
         }
         Some(Screen::Late { table }) => {
-            let task = table
+            let stop = table
                 .selected_row()
                 .and_then(|row| model.late.get(row))
-                .map(|s| s.task);
-            match task {
-                Some(task) => return open_location_of(model, task),
+                .map(|s| (s.task, s.lateness.source));
+            match stop {
+                // The window to fix is where it came from.
+                Some((task, WindowSource::Task)) => open_task_windows(model, task),
+                Some((task, _)) => return open_location_of(model, task),
                 None => model.set_status(StatusKind::Info, "No stop here."),
             }
         }
         Some(Screen::Help { .. }) | Some(Screen::Staged { .. }) => {}
     }
     Vec::new()
+}
+
+/// Enter on a late stop judged by the task's own `timeWindows`: the task's
+/// form, cursor on its windows.
+fn open_task_windows(model: &mut Model, task: u32) {
+    let target = Target::Task { task };
+    let Some(rows) = edit::form_rows(model, target) else {
+        model.set_status(StatusKind::Info, "That task is no longer loaded.");
+        return;
+    };
+    let field = rows
+        .iter()
+        .position(|r| {
+            r.cell
+                .as_ref()
+                .is_some_and(|c| c.field.name == "timeWindows")
+        })
+        .unwrap_or(0);
+    model.stack.push(Screen::Form { target, field });
+    model.set_status(
+        StatusKind::Info,
+        "This stop is judged by the task's own time windows, not the location's opening hours.",
+    );
 }
 
 /// Enter on a stop: its customer location's form, cursor on the schedule day

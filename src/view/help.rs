@@ -70,7 +70,7 @@ pub fn lines(model: &Model) -> Vec<(String, String)> {
         Some(Screen::Late { .. }) => {
             add(
                 b.label(Action::Open),
-                "the stop's customer location, to fix its hours",
+                "fix the stop's window where it came from (the From column): task → the task form on its time windows; hours → the customer location's opening hours",
             );
             add(b.label(Action::OpenRoute), "the stop in its route");
         }

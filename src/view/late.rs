@@ -29,6 +29,7 @@ pub const COLUMNS: &[Column] = &[
     Column::num("Stop", 4, 4),
     Column::text("ETA", 5, 8),
     Column::text("Window", 11, 24),
+    Column::text("From", 5, 5),
     Column::text("Customer", 12, 32),
     Column::text("Postcode", 8, 9),
     Column::text("Driver", 10, 20),
@@ -38,6 +39,18 @@ pub const COLUMNS: &[Column] = &[
 pub const OFFSET_COL: usize = 1;
 /// Index of the stop number column.
 pub const STOP_COL: usize = 3;
+/// Index of the column saying where the window came from.
+pub const FROM_COL: usize = 6;
+
+/// Where a stop's window came from, as the queue says it: the task's own
+/// `timeWindows` (`task`) or the location's opening hours (`hours`).
+pub fn source_text(source: WindowSource) -> &'static str {
+    match source {
+        WindowSource::Task => "task",
+        WindowSource::Schedule => "hours",
+        WindowSource::None => "",
+    }
+}
 
 /// Text of one cell (sanitised).
 pub fn cell(s: &LateStop, staged: Option<Mark>, col: usize) -> Cow<'_, str> {
@@ -55,19 +68,16 @@ pub fn cell(s: &LateStop, staged: Option<Mark>, col: usize) -> Cow<'_, str> {
                 .map(|&(a, b)| format_window(a, b))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let mut w = if l.source == WindowSource::Schedule {
-                format!("{w} (hours)")
-            } else {
-                w
-            };
+            let mut w = w;
             if let Verdict::AtRisk { slack } = l.verdict {
                 w.push_str(&format!(" ({slack} min left)"));
             }
             Cow::Owned(w)
         }
-        6 => sanitize(&s.name),
-        7 => sanitize(&s.postcode),
-        8 => sanitize(&s.driver),
+        FROM_COL => Cow::Borrowed(source_text(l.source)),
+        7 => sanitize(&s.name),
+        8 => sanitize(&s.postcode),
+        9 => sanitize(&s.driver),
         _ => Cow::Borrowed(""),
     }
 }

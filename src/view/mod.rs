@@ -705,7 +705,7 @@ pub fn hints(model: &Model) -> Vec<(String, &'static str)> {
             ],
             Some(Screen::Late { .. }) => vec![
                 (Action::Help, "help"),
-                (Action::Open, "fix location"),
+                (Action::Open, "fix window"),
                 (Action::OpenRoute, "route"),
                 (Action::GoBack, "back"),
                 (Action::Send, "send"),

@@ -1214,3 +1214,83 @@ fn a_record_read_back_with_another_location_keeps_the_screens_on_the_same_locati
     let src = r.m.source(elogii_tui::app::model::TableId::Customers);
     assert_eq!(src.cell(3, 6), "M3 9ZZ");
 }
+
+/// The screen as text (rows joined with newlines).
+fn screen_text(m: &mut Model, w: u16, h: u16) -> String {
+    update(m, Msg::Resize(w, h));
+    let area = ratatui::layout::Rect::new(0, 0, w, h);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    elogii_tui::view::draw(m, &mut buf, area);
+    (0..h)
+        .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn read_only_shows_edits_left_sending_as_unconfirmed_and_drops_them_locally() {
+    // An earlier console staged two edits and died while sending the first.
+    let j = Journal::open_in_memory().unwrap();
+    let f = FieldPath::location("CL-00000002", "postCode");
+    let record = serde_json::to_value(customer(2)).unwrap();
+    let e = elogii_tui::domain::edit::Edit::from_input(Entity::Customer, &record, &f, "M2 7XX")
+        .unwrap();
+    j.stage(ORIGIN, &e).unwrap();
+    let record = serde_json::to_value(customer(3)).unwrap();
+    let f3 = FieldPath::location("CL-00000003", "postCode");
+    let e3 = elogii_tui::domain::edit::Edit::from_input(Entity::Customer, &record, &f3, "M3 7XX")
+        .unwrap();
+    j.stage(ORIGIN, &e3).unwrap();
+    let ids: Vec<EditId> = j.pending(None).unwrap().iter().map(|p| p.id).collect();
+    j.claim("b-dead", &[(ids[0], 1)]).unwrap();
+
+    let mut r = Rig::new(true);
+    r.j = j;
+    r.pump(vec![Cmd::Journal {
+        op: 0,
+        action: JournalOp::Reload { banner: true },
+    }]);
+    // Not "being sent": nothing here will send or check it.
+    assert!(r.status().contains("1 is unconfirmed"), "{}", r.status());
+    assert!(
+        !r.status().contains("checked against eLogii"),
+        "{}",
+        r.status()
+    );
+    let row = r.m.staging.get(ids[0]).unwrap();
+    assert_eq!(row.state_name(), "unconfirmed");
+    assert_eq!(Mark::of(row), Mark::Unconfirmed);
+    assert_eq!(
+        staged_cell(&r.m, None, 2, 6),
+        Some(("M2 7XX".into(), Mark::Unconfirmed))
+    );
+    assert_eq!(
+        elogii_tui::app::edit::sync_text(&r.m),
+        "✎ 1 staged, ◌ 1 unconfirmed"
+    );
+    // The staged list says so, never "sending".
+    r.act(Action::Staged);
+    let text = screen_text(&mut r.m, 120, 30);
+    assert!(text.contains("◌ unconfirmed"), "{text}");
+    assert!(text.contains("Unconfirmed · 1"), "{text}");
+    assert!(!text.contains("sending"), "{text}");
+    // d drops it: it asks, says what dropping means, and only the journal
+    // changes (no command leaves for eLogii).
+    let order = staged_order(&r.m);
+    let at = order.iter().position(|id| *id == ids[0]).unwrap();
+    for _ in 0..at {
+        r.act(Action::MoveDown);
+    }
+    r.act(Action::DropEdit);
+    let c = r.m.confirm.clone().expect("asks first");
+    assert!(matches!(&c.kind, ConfirmKind::Drop(v) if v == &vec![ids[0]]));
+    assert!(c.text.contains("unconfirmed"), "{}", c.text);
+    assert!(c.text.contains("nothing is sent"), "{}", c.text);
+    let rest = r.confirm(ConfirmKey::Yes);
+    assert!(rest.is_empty(), "{rest:?}");
+    assert_eq!(r.status(), "Dropped 1 staged edit.");
+    assert_eq!(staged_ids(&r), vec![ids[1]]);
+    assert!(r.m.staging.get(ids[0]).is_none());
+    assert_eq!(r.m.staging.unconfirmed(), 0);
+    assert!(staged_cell(&r.m, None, 2, 6).is_none());
+}

@@ -39,6 +39,8 @@ pub enum Mark {
     Staged,
     /// In a batch that went out: `⇡`.
     Sending,
+    /// Left in a batch by a console that stopped, not checked (read-only): `◌`.
+    Unconfirmed,
     /// eLogii confirmed it: `✓`.
     Sent,
     /// eLogii refused it: `✗`.
@@ -53,6 +55,9 @@ impl Mark {
         if row.sent {
             return Mark::Sent;
         }
+        if row.unconfirmed {
+            return Mark::Unconfirmed;
+        }
         match row.edit.state {
             EditState::Staged => Mark::Staged,
             EditState::Sending => Mark::Sending,
@@ -66,6 +71,7 @@ impl Mark {
         match self {
             Mark::Staged => '✎',
             Mark::Sending => '⇡',
+            Mark::Unconfirmed => '◌',
             Mark::Sent => '✓',
             Mark::Failed => '✗',
             Mark::Conflict => '≠',
@@ -1037,9 +1043,26 @@ pub fn journal_reply(model: &mut Model, reply: JournalReply) -> Vec<Cmd> {
             model.journal = JournalStatus::Ready;
             model.staging.replace(pending);
             if banner {
-                let counts = model.staging.counts();
+                let mut counts = model.staging.counts();
+                let unconfirmed = model.staging.unconfirmed();
+                counts.sending -= unconfirmed.min(counts.sending);
+                counts.staged += unconfirmed;
                 if let Some(text) = counts.restored_message() {
-                    model.set_status(StatusKind::Info, format!("{}.", capital(&text)));
+                    let mut text = format!("{}.", capital(&text));
+                    if unconfirmed > 0 {
+                        let key = model.bindings.first(crate::app::msg::Action::DropEdit);
+                        text.push_str(&format!(
+                            " {unconfirmed} {} unconfirmed: being sent when the console stopped, not checked while read-only (:staged lists {}{}).",
+                            if unconfirmed == 1 { "is" } else { "are" },
+                            if unconfirmed == 1 { "it" } else { "them" },
+                            if key.is_empty() {
+                                String::new()
+                            } else {
+                                format!("; {key} drops one here")
+                            }
+                        ));
+                    }
+                    model.set_status(StatusKind::Info, text);
                 }
             }
         }
@@ -1225,7 +1248,17 @@ pub fn confirm_key(model: &mut Model, key: ConfirmKey) -> Vec<Cmd> {
             model.quit = true;
             Vec::new()
         }
-        ConfirmKind::Drop(ids) => journal_cmd(model, JournalOp::Discard(ids)),
+        ConfirmKind::Drop(ids) => {
+            let unconfirmed = ids
+                .iter()
+                .any(|id| model.staging.get(*id).is_some_and(|r| r.unconfirmed));
+            let op = if unconfirmed {
+                JournalOp::Forget(ids)
+            } else {
+                JournalOp::Discard(ids)
+            };
+            journal_cmd(model, op)
+        }
         ConfirmKind::Move { edit, step } => {
             model.editor = None;
             let mut cmds = stage(model, vec![edit], false);
@@ -1581,7 +1614,10 @@ pub fn staged_groups(model: &Model) -> Vec<Group> {
     for entity in [Entity::Customer, Entity::Task] {
         let mut records: Vec<(&str, Vec<EditId>)> = Vec::new();
         for r in model.staging.iter().filter(|r| {
-            !r.sent && r.edit.state != EditState::Conflict && r.edit.edit.entity == entity
+            !r.sent
+                && !r.unconfirmed
+                && r.edit.state != EditState::Conflict
+                && r.edit.edit.entity == entity
         }) {
             let rid = r.edit.edit.record_id.as_str();
             match records.iter_mut().find(|(id, _)| *id == rid) {
@@ -1612,10 +1648,25 @@ pub fn staged_groups(model: &Model) -> Vec<Group> {
             });
         }
     }
+    let unconfirmed: Vec<EditId> = model
+        .staging
+        .iter()
+        .filter(|r| !r.sent && r.unconfirmed)
+        .map(|r| r.edit.id)
+        .collect();
+    if !unconfirmed.is_empty() {
+        groups.push(Group {
+            title: format!(
+                "Unconfirmed · {}: being sent when an earlier console stopped; eLogii may have them (read-only: not checked)",
+                unconfirmed.len()
+            ),
+            rows: unconfirmed,
+        });
+    }
     let conflicts: Vec<EditId> = model
         .staging
         .iter()
-        .filter(|r| !r.sent && r.edit.state == EditState::Conflict)
+        .filter(|r| !r.sent && !r.unconfirmed && r.edit.state == EditState::Conflict)
         .map(|r| r.edit.id)
         .collect();
     if !conflicts.is_empty() {
@@ -1754,18 +1805,25 @@ pub fn staged_action(model: &mut Model, a: crate::app::msg::Action) -> Option<Ve
                 model.set_status(StatusKind::Info, "That edit was sent already.");
                 return Some(Vec::new());
             }
-            if row.edit.state == EditState::Sending {
+            if row.edit.state == EditState::Sending && !row.unconfirmed {
                 model.set_status(
                     StatusKind::Info,
                     "That edit is being sent; wait for eLogii's answer.",
                 );
                 return Some(Vec::new());
             }
-            let text = format!(
-                "Drop the staged edit {} → {}? eLogii keeps its value.",
-                record_label(model, row.edit.edit.entity, &row.edit.edit.record_id),
-                change_text(&row.edit.edit)
-            );
+            let who = record_label(model, row.edit.edit.entity, &row.edit.edit.record_id);
+            let text = if row.unconfirmed {
+                format!(
+                    "Drop the unconfirmed edit {who} → {}? It was being sent when an earlier console stopped, so eLogii may have it already. Dropping only forgets it here; nothing is sent.",
+                    change_text(&row.edit.edit)
+                )
+            } else {
+                format!(
+                    "Drop the staged edit {who} → {}? eLogii keeps its value.",
+                    change_text(&row.edit.edit)
+                )
+            };
             let id = row.edit.id;
             model.confirm = Some(Confirm {
                 kind: ConfirmKind::Drop(vec![id]),
@@ -1822,12 +1880,19 @@ pub fn sync_text(model: &Model) -> String {
         return t;
     }
     let c: Counts = model.staging.counts();
+    let unconfirmed = model.staging.unconfirmed();
     let mut parts = Vec::new();
-    if c.staged + c.sending > 0 {
+    if c.staged + c.sending > unconfirmed {
         parts.push(format!(
             "{} {} staged",
             Mark::Staged.glyph(),
-            c.staged + c.sending
+            c.staged + c.sending - unconfirmed
+        ));
+    }
+    if unconfirmed > 0 {
+        parts.push(format!(
+            "{} {unconfirmed} unconfirmed",
+            Mark::Unconfirmed.glyph()
         ));
     }
     if c.failed > 0 {

@@ -423,6 +423,25 @@ pub fn run_journal_op(journal: &Journal, origin: &str, op: u64, action: JournalO
                 touched = touched_after(journal, &ids)?;
                 Ok(JournalDone::Discarded(n))
             }
+            JournalOp::Forget(ids) => {
+                let mut n = 0;
+                for id in &ids {
+                    if let Some(p) = journal.get(*id)?
+                        && p.state == EditState::Sending
+                    {
+                        journal.record(&[(
+                            p.id,
+                            p.rev,
+                            EditOutcome::StillStaged("dropped while unconfirmed".into()),
+                        )])?;
+                    }
+                    if journal.discard(*id)?.is_some() {
+                        n += 1;
+                    }
+                }
+                touched = touched_after(journal, &ids)?;
+                Ok(JournalDone::Discarded(n))
+            }
             JournalOp::Resolve(id, how) => {
                 journal.resolve_conflict(id, how)?;
                 touched = touched_after(journal, &[id])?;

@@ -409,13 +409,19 @@ pub struct StagedRow {
     /// eLogii confirmed it in this session (no longer in the journal; shown
     /// under "Sent in this session" until the console stops).
     pub sent: bool,
+    /// Left `sending` by a console that stopped, and nothing here will check
+    /// it (read-only: no writer): eLogii may or may not have it. It can be
+    /// dropped from the journal; it is never shown as being sent.
+    pub unconfirmed: bool,
 }
 
 impl StagedRow {
-    /// `staged`, `sending`, `sent`, `failed` or `conflict`.
+    /// `staged`, `sending`, `unconfirmed`, `sent`, `failed` or `conflict`.
     pub fn state_name(&self) -> &'static str {
         if self.sent {
             "sent"
+        } else if self.unconfirmed {
+            "unconfirmed"
         } else {
             self.edit.state.name()
         }
@@ -428,9 +434,28 @@ impl StagedRow {
 pub struct Staging {
     rows: BTreeMap<EditId, StagedRow>,
     by_record: HashMap<(Entity, String), Vec<EditId>>,
+    no_writer: bool,
 }
 
 impl Staging {
+    /// An empty list; `no_writer` (read-only): edits the journal holds as
+    /// `sending` are shown as unconfirmed, since nothing will check them.
+    pub fn new(no_writer: bool) -> Staging {
+        Staging {
+            no_writer,
+            ..Staging::default()
+        }
+    }
+
+    /// Edits left `sending` by a console that stopped, which nothing here
+    /// checks (read-only).
+    pub fn unconfirmed(&self) -> usize {
+        self.rows
+            .values()
+            .filter(|r| !r.sent && r.unconfirmed)
+            .count()
+    }
+
     /// Every row, oldest first (sent ones included).
     pub fn iter(&self) -> impl Iterator<Item = &StagedRow> {
         self.rows.values()
@@ -526,7 +551,15 @@ impl Staging {
         if !ids.contains(&id) {
             ids.push(id);
         }
-        self.rows.insert(id, StagedRow { edit, sent: false });
+        let unconfirmed = self.no_writer && edit.state == EditState::Sending;
+        self.rows.insert(
+            id,
+            StagedRow {
+                edit,
+                sent: false,
+                unconfirmed,
+            },
+        );
     }
 
     fn unindex(&mut self, id: EditId, key: &(Entity, String)) {
@@ -843,7 +876,7 @@ impl Model {
             dirty: true,
             quit: false,
             journal: JournalStatus::Opening,
-            staging: Staging::default(),
+            staging: Staging::new(opts.read_only),
             inflight: Vec::new(),
             undo: Vec::new(),
             redo: Vec::new(),

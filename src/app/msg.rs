@@ -190,6 +190,10 @@ pub enum JournalOp {
     Undo(UndoEntry),
     /// Drop pending edits.
     Discard(Vec<EditId>),
+    /// Drop pending edits, unconfirmed ones too: an edit left `sending` by a
+    /// console that stopped is released, then dropped (read-only: nothing
+    /// else will ever settle it).
+    Forget(Vec<EditId>),
     /// Settle a conflict.
     Resolve(EditId, Resolution),
     /// Read every pending edit again.

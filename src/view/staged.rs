@@ -98,10 +98,15 @@ pub fn render(
         return;
     }
     let c = model.staging.counts();
+    let unconfirmed = model.staging.unconfirmed();
+    let sending = if unconfirmed > 0 {
+        format!("{unconfirmed} unconfirmed")
+    } else {
+        format!("{} sending", c.sending)
+    };
     let head = format!(
-        "Staged edits · {} staged, {} sending, {} failed, {} conflict{}",
+        "Staged edits · {} staged, {sending}, {} failed, {} conflict{}",
         c.staged,
-        c.sending,
         c.failed,
         c.conflict,
         if c.conflict == 1 { "" } else { "s" }
@@ -130,6 +135,7 @@ pub fn render(
         return;
     }
     let all = lines(model);
+    let state_w = if unconfirmed > 0 { 11 } else { 8 };
     if all.is_empty() {
         put(
             buf,
@@ -168,7 +174,7 @@ pub fn render(
                 let tick = if marked.contains(id) { "[x]" } else { "[ ]" };
                 let e = &row.edit.edit;
                 let head = format!(
-                    "{tick} {} {:<8} {} › {}: ",
+                    "{tick} {} {:<state_w$} {} › {}: ",
                     Mark::of(row).glyph(),
                     row.state_name(),
                     truncate_to_width(&record_label(model, e.entity, &e.record_id), 28),

@@ -695,6 +695,106 @@ fn read_only_refuses_every_write_key_and_says_so_in_the_header() {
     assert_eq!(r.m.staging.pending(), 0);
 }
 
+/// What each screen's hint bar and help offer.
+fn offered(r: &mut Rig) -> Vec<(String, Vec<String>, Vec<String>)> {
+    let mut out = Vec::new();
+    let mut look = |r: &mut Rig, name: &str| {
+        let hints: Vec<String> = view::hints(&r.m)
+            .into_iter()
+            .map(|(k, l)| format!("{k} {l}"))
+            .collect();
+        let help: Vec<String> = view::help::lines(&r.m)
+            .into_iter()
+            .map(|(k, w)| format!("{k} {w}"))
+            .collect();
+        out.push((name.to_string(), hints, help));
+    };
+    r.command("customers");
+    look(r, "customers");
+    r.act(Action::Open);
+    look(r, "customer");
+    r.act(Action::Open);
+    look(r, "location");
+    r.act(Action::GoBack);
+    r.act(Action::EditForm);
+    look(r, "customer form");
+    r.m.stack.clear();
+    r.routes();
+    look(r, "routes");
+    r.act(Action::Open);
+    look(r, "route");
+    r.command("late");
+    look(r, "late");
+    r.act(Action::Open);
+    look(r, "task form");
+    r.command("staged");
+    look(r, "staged");
+    out
+}
+
+#[test]
+fn read_only_offers_no_key_or_command_that_would_only_be_refused() {
+    let writes = [
+        "W send",
+        "e edit",
+        "L lock",
+        "u undo",
+        "c day→Mo-Fr",
+        "Space mark",
+        "m keep mine",
+    ];
+    let help_writes = [
+        "W send",
+        "L lock",
+        "e edit",
+        "c copy this day",
+        "u Ctrl-r undo",
+        "m a conflict: send mine",
+        ":send ",
+        ":lock ",
+        ":unlock ",
+        ":undo ",
+        ":redo ",
+    ];
+    // With writes on, the screens do offer them.
+    let mut r = Rig::new(false);
+    let all_hints: Vec<String> = offered(&mut r)
+        .into_iter()
+        .flat_map(|(_, h, help)| h.into_iter().chain(help))
+        .collect();
+    for w in writes.iter().chain(help_writes.iter()) {
+        assert!(
+            all_hints.iter().any(|h| h.starts_with(w)),
+            "{w} is offered somewhere: {all_hints:?}"
+        );
+    }
+    // Read-only: none of them anywhere, and the help says why.
+    let mut r = Rig::new(true);
+    for (screen, hints, help) in offered(&mut r) {
+        for w in writes {
+            assert!(
+                !hints.iter().any(|h| h.starts_with(w)),
+                "{screen}: the hint bar offers {w}: {hints:?}"
+            );
+        }
+        for w in help_writes {
+            assert!(
+                !help.iter().any(|h| h.starts_with(w)),
+                "{screen}: the help offers {w}: {help:?}"
+            );
+        }
+        assert!(help[0].starts_with("READ-ONLY"), "{screen}: {help:?}");
+        assert!(!hints.is_empty(), "{screen}");
+    }
+    // The staged list and the forms say it in their own lines too.
+    let text = r.screen_text(120, 40);
+    assert!(text.contains("read-only: nothing is sent"), "{text}");
+    assert!(!text.contains("W send"), "{text}");
+    r.act(Action::GoBack);
+    let text = r.screen_text(120, 40);
+    assert!(text.contains("Task — read-only, Esc goes back"), "{text}");
+}
+
 #[test]
 fn snapshots_of_routes_a_route_and_the_late_queue() {
     for (w, h) in [(120u16, 40u16), (80, 24)] {

@@ -479,6 +479,29 @@ fn refusal(model: &Model) -> Option<String> {
     }
 }
 
+/// Staging is off for the whole session: read-only, or the journal could
+/// not be opened (while it opens, keys are still offered).
+pub fn staging_off(model: &Model) -> bool {
+    model.read_only || matches!(model.journal, JournalStatus::Failed(_))
+}
+
+/// True when the key would only be refused now (it stages, sends or locks
+/// and that is off): the hint bar and the help leave it out.
+pub fn action_off(model: &Model, a: crate::app::msg::Action) -> bool {
+    use crate::app::msg::Action;
+    match a {
+        Action::Edit
+        | Action::Undo
+        | Action::Redo
+        | Action::CopyDay
+        | Action::Send
+        | Action::ToggleMark
+        | Action::KeepMine => staging_off(model),
+        Action::Lock => model.read_only,
+        _ => false,
+    }
+}
+
 /// `e`: edits the cell under the cursor.
 pub fn begin_edit(model: &mut Model) -> Vec<Cmd> {
     if let Some(why) = refusal(model) {
@@ -1629,23 +1652,34 @@ pub fn staged_groups(model: &Model) -> Vec<Group> {
             Entity::Customer => "customers",
             Entity::Task => "tasks",
         };
+        // Read-only: nothing becomes a call; one group an entity.
+        let size = if model.read_only { usize::MAX } else { size };
         let chunks = records.len().div_ceil(size);
         for (k, chunk) in records.chunks(size).enumerate() {
             let rows: Vec<EditId> = chunk
                 .iter()
                 .flat_map(|(_, ids)| ids.iter().copied())
                 .collect();
-            groups.push(Group {
-                title: format!(
+            let title = if model.read_only {
+                format!(
+                    "{} · {} record{} · {} edit{} (read-only: not sent)",
+                    capital(path),
+                    chunk.len(),
+                    plural(chunk.len()),
+                    rows.len(),
+                    plural(rows.len())
+                )
+            } else {
+                format!(
                     "POST /{path}/updateMany  call {} of {chunks} · {} record{} · {} edit{}",
                     k + 1,
                     chunk.len(),
                     plural(chunk.len()),
                     rows.len(),
                     plural(rows.len())
-                ),
-                rows,
-            });
+                )
+            };
+            groups.push(Group { title, rows });
         }
     }
     let unconfirmed: Vec<EditId> = model
@@ -1854,6 +1888,12 @@ pub fn staged_action(model: &mut Model, a: crate::app::msg::Action) -> Option<Ve
                     StatusKind::Info,
                     "Only a conflict is settled with keep mine / take theirs.",
                 );
+                return Some(Vec::new());
+            }
+            if a == Action::KeepMine
+                && let Some(why) = refusal(model)
+            {
+                model.set_status(StatusKind::Error, why);
                 return Some(Vec::new());
             }
             let how = if a == Action::KeepMine {

@@ -95,7 +95,11 @@ pub fn render(model: &Model, target: Target, field: usize, buf: &mut Buffer, are
                 area.x + 1,
                 area.y,
                 area.width.saturating_sub(1),
-                &format!("{title} — e or Enter edits a line, Esc goes back"),
+                &if crate::app::edit::action_off(model, crate::app::msg::Action::Edit) {
+                    format!("{title} — read-only, Esc goes back")
+                } else {
+                    format!("{title} — e or Enter edits a line, Esc goes back")
+                },
                 t.title,
             );
             let inner = Rect {

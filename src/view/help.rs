@@ -4,6 +4,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::{Block, Clear, Widget};
 
+use crate::app::edit::action_off;
 use crate::app::model::{Model, Screen, StatusKind, TopView};
 use crate::app::msg::Action;
 use crate::domain::sanitize::display_width;
@@ -21,7 +22,14 @@ pub fn lines(model: &Model) -> Vec<(String, String)> {
             _ => y,
         }
     };
+    let off = |a: Action| action_off(model, a);
     let mut out: Vec<(String, String)> = Vec::new();
+    if model.read_only {
+        out.push((
+            "READ-ONLY".into(),
+            "staging, sending and route locks are off (--read-only, or the profile's read_only); their keys and commands are not listed".into(),
+        ));
+    }
     let mut add = |keys: String, what: &str| {
         if !keys.is_empty() {
             out.push((keys, what.to_string()));
@@ -76,8 +84,9 @@ pub fn lines(model: &Model) -> Vec<(String, String)> {
         }
         _ => {}
     }
-    if matches!(screen, Some(Screen::Route { .. }))
-        || (screen.is_none() && model.top == TopView::Routes)
+    if !off(Action::Lock)
+        && (matches!(screen, Some(Screen::Route { .. }))
+            || (screen.is_none() && model.top == TopView::Routes))
     {
         add(
             b.label(Action::Lock),
@@ -100,35 +109,56 @@ pub fn lines(model: &Model) -> Vec<(String, String)> {
     }
     add(b.label(Action::Copy), "copy the value under the cursor");
     if let Some(Screen::Staged { .. }) = screen {
-        add(
-            b.label(Action::Send),
-            "send the marked edits, or all (asks first)",
-        );
-        add(b.label(Action::ToggleMark), "mark / unmark an edit");
+        if !off(Action::Send) {
+            add(
+                b.label(Action::Send),
+                "send the marked edits, or all (asks first)",
+            );
+            add(b.label(Action::ToggleMark), "mark / unmark an edit");
+        }
         add(
             b.label(Action::DropEdit),
-            "drop the staged edit (asks first)",
+            if model.read_only {
+                "drop the edit here, unconfirmed ones too (asks first; nothing is sent)"
+            } else {
+                "drop the staged edit (asks first)"
+            },
         );
-        add(b.label(Action::Edit), "edit the new value again");
-        add(b.label(Action::KeepMine), "a conflict: send mine anyway");
+        if !off(Action::Edit) {
+            add(b.label(Action::Edit), "edit the new value again");
+            add(b.label(Action::KeepMine), "a conflict: send mine anyway");
+        }
         add(
             b.label(Action::TakeTheirs),
             "a conflict: keep eLogii's value",
         );
     } else {
-        add(
-            b.label(Action::Edit),
-            "edit the cell in place (Enter stages, Esc cancels, Tab next)",
-        );
-        add(b.label(Action::EditForm), "the whole record as a form");
-        if matches!(screen, Some(Screen::Location { .. })) {
-            add(b.label(Action::CopyDay), "copy this day's hours to Mo–Fr");
+        if !off(Action::Edit) {
+            add(
+                b.label(Action::Edit),
+                "edit the cell in place (Enter stages, Esc cancels, Tab next)",
+            );
         }
         add(
-            both(Action::Undo, Action::Redo),
-            "undo / redo the last staged edit",
+            b.label(Action::EditForm),
+            if off(Action::Edit) {
+                "the whole record as a form (to read)"
+            } else {
+                "the whole record as a form"
+            },
         );
-        add(b.label(Action::Send), "send the staged edits (asks first)");
+        if matches!(screen, Some(Screen::Location { .. })) && !off(Action::CopyDay) {
+            add(b.label(Action::CopyDay), "copy this day's hours to Mo–Fr");
+        }
+        if !off(Action::Undo) {
+            add(
+                both(Action::Undo, Action::Redo),
+                "undo / redo the last staged edit",
+            );
+        }
+        if !off(Action::Send) {
+            add(b.label(Action::Send), "send the staged edits (asks first)");
+        }
     }
     if screen.is_none() {
         add(
@@ -166,6 +196,14 @@ pub fn lines(model: &Model) -> Vec<(String, String)> {
     out.push((String::new(), String::new()));
     out.push(("Commands".into(), String::new()));
     for c in crate::app::update::COMMANDS {
+        let refused = match c.name {
+            "send" | "undo" | "redo" => off(Action::Send),
+            "lock" | "unlock" => off(Action::Lock),
+            _ => false,
+        };
+        if refused {
+            continue;
+        }
         let mut what = if c.args.is_empty() {
             c.what.to_string()
         } else {

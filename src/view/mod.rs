@@ -725,7 +725,9 @@ pub fn hints(model: &Model) -> Vec<(String, &'static str)> {
             Some(Screen::Help { .. }) => Vec::new(),
         },
     };
+    // A key that would only be refused (read-only) is not offered.
     list.into_iter()
+        .filter(|(a, _)| !crate::app::edit::action_off(model, *a))
         .map(|(a, l)| (k(a), l))
         .filter(|(key, _)| !key.is_empty())
         .collect()

@@ -6,7 +6,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
-use crate::app::edit::{Mark, field_label, record_label, staged_groups};
+use crate::app::edit::{Mark, action_off, field_label, record_label, staged_groups};
 use crate::app::model::{Model, StagedRow};
 use crate::domain::edit::display_value;
 use crate::domain::sanitize::{display_width, sanitize, truncate_to_width};
@@ -114,15 +114,35 @@ pub fn render(
     put(buf, area.x + 1, area.y, area.width - 1, &head, t.title);
     let b = &model.bindings;
     use crate::app::msg::Action;
-    let keys = format!(
-        "{} send (marked with {} or all) · {} drop · {} edit · {} keep mine · {} take theirs",
+    let send = format!(
+        "{} send (marked with {} or all)",
         b.first(Action::Send),
-        b.first(Action::ToggleMark),
-        b.first(Action::DropEdit),
-        b.first(Action::Edit),
-        b.first(Action::KeepMine),
-        b.first(Action::TakeTheirs)
+        b.first(Action::ToggleMark)
     );
+    let keys: Vec<String> = [
+        (Action::Send, send),
+        (
+            Action::DropEdit,
+            format!("{} drop", b.first(Action::DropEdit)),
+        ),
+        (Action::Edit, format!("{} edit", b.first(Action::Edit))),
+        (
+            Action::KeepMine,
+            format!("{} keep mine", b.first(Action::KeepMine)),
+        ),
+        (
+            Action::TakeTheirs,
+            format!("{} take theirs", b.first(Action::TakeTheirs)),
+        ),
+    ]
+    .into_iter()
+    .filter(|(a, _)| !b.first(*a).is_empty() && !action_off(model, *a))
+    .map(|(_, text)| text)
+    .collect();
+    let mut keys = keys.join(" · ");
+    if model.read_only {
+        keys = format!("read-only: nothing is sent · {keys}");
+    }
     if area.height > 1 {
         put(buf, area.x + 1, area.y + 1, area.width - 1, &keys, t.dim);
     }
@@ -142,7 +162,14 @@ pub fn render(
             body.x + 1,
             body.y,
             body.width - 1,
-            "Nothing is staged. Edit a cell with e; staged edits are listed here.",
+            &if action_off(model, Action::Edit) {
+                "Nothing is staged.".to_string()
+            } else {
+                format!(
+                    "Nothing is staged. Edit a cell with {}; staged edits are listed here.",
+                    b.first(Action::Edit)
+                )
+            },
             t.dim,
         );
         return;

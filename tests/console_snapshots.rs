@@ -551,6 +551,42 @@ fn location_form_with_a_schedule_error_80x24() {
 }
 
 #[test]
+fn a_record_form_error_is_drawn_under_the_field_that_failed_80x24_and_40x12() {
+    for (w, h) in [(80u16, 24u16), (40, 12)] {
+        let mut m = full_model(&UiConfig::default());
+        journal_holds(&mut m, vec![]);
+        act(&mut m, &[Action::EditForm]);
+        for _ in 0..6 {
+            act(&mut m, &[Action::MoveDown]);
+        }
+        act(&mut m, &[Action::Edit]);
+        type_in(&mut m, "pharmacy.example");
+        assert!(update(&mut m, Msg::Editor(EditKey::Submit)).is_empty());
+        assert!(m.editor.as_ref().unwrap().error.is_some());
+        let term = render(&mut m, w, h);
+        let lines = screen_lines(&term);
+        let at = lines
+            .iter()
+            .position(|l| l.trim_start().starts_with("Email"))
+            .unwrap_or_else(|| panic!("the Email line at {w}x{h}: {lines:#?}"));
+        let value_x = lines[at].find("pharmacy.example").expect("the editor");
+        // The message starts on the next line, in the value column, with
+        // nothing over a label; the next field (Tags) comes after it.
+        let next = &lines[at + 1];
+        assert_eq!(next.find('✗'), Some(value_x), "{w}x{h}: {lines:#?}");
+        assert!(next[..value_x].trim().is_empty(), "{w}x{h}: {lines:#?}");
+        let tags = lines
+            .iter()
+            .position(|l| l.trim_start().starts_with("Tags"));
+        if let Some(tags) = tags {
+            assert!(tags > at + 1, "{w}x{h}: {lines:#?}");
+            assert!(lines[at + 1..tags].iter().all(|l| !l.contains("Tags")));
+        }
+        insta::assert_snapshot!(format!("form_error_{w}x{h}"), term.backend());
+    }
+}
+
+#[test]
 fn staged_list_with_every_state_and_marks_in_tables_120x40() {
     let mut m = full_model(&UiConfig::default());
     journal_holds(&mut m, four_edits());

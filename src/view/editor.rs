@@ -22,6 +22,18 @@ pub fn cell_rect(cell: Rect, bounds: Rect) -> Rect {
     Rect::new(x, cell.y, width, 1)
 }
 
+/// Draws the editor's text in `rect` (no message).
+pub fn draw_text(ed: &Editor, buf: &mut Buffer, rect: Rect) {
+    let rect = rect.intersection(buf.area);
+    if rect.width == 0 || rect.height == 0 {
+        return;
+    }
+    for y in rect.top()..rect.bottom() {
+        fill(buf, rect.x, y, rect.width, ratatui::style::Style::new());
+    }
+    (&ed.text).render(rect, buf);
+}
+
 /// Draws the editor in `rect` and its message on the line below (above when
 /// `rect` touches the bottom of `bounds`).
 pub fn draw(model: &Model, ed: &Editor, buf: &mut Buffer, rect: Rect, bounds: Rect) {
@@ -30,10 +42,7 @@ pub fn draw(model: &Model, ed: &Editor, buf: &mut Buffer, rect: Rect, bounds: Re
         return;
     }
     let t = &model.theme;
-    for y in rect.top()..rect.bottom() {
-        fill(buf, rect.x, y, rect.width, ratatui::style::Style::new());
-    }
-    (&ed.text).render(rect, buf);
+    draw_text(ed, buf, rect);
     let Some(error) = &ed.error else {
         return;
     };

@@ -7,15 +7,39 @@ use ratatui::style::Style;
 
 use crate::app::edit::{FormRow, form_rows, staged_style};
 use crate::app::model::{Model, Target};
-use crate::domain::sanitize::display_width;
+use crate::domain::sanitize::{display_width, truncate_to_width};
 use crate::view::editor;
-use crate::view::widgets::{fill, put, put_padded};
+use crate::view::widgets::{fill, put, put_padded, wrap};
 
 /// Lines a multi-line editor takes at most.
 pub const EDITOR_LINES: u16 = 6;
 
-/// Draws form lines with the cursor on `cursor`; the open editor (if any) is
-/// drawn over the cursor's value.
+/// Lines an editor's message may always take under the field (more when
+/// half the form is more).
+pub const ERROR_LINES: usize = 3;
+
+/// The open editor's message as lines `width` wide (at most `max`, the
+/// last cut with `…` when longer).
+fn error_lines(model: &Model, width: u16, max: usize) -> Vec<String> {
+    let Some(error) = model.editor.as_ref().and_then(|e| e.error.as_ref()) else {
+        return Vec::new();
+    };
+    let width = (width as usize).max(1);
+    let mut lines = wrap(&format!("✗ {error}"), width);
+    if lines.len() > max {
+        lines.truncate(max);
+        if let Some(last) = lines.last_mut() {
+            let cut = truncate_to_width(last, width.saturating_sub(1)).into_owned();
+            *last = format!("{}…", cut.trim_end_matches('…'));
+        }
+    }
+    lines
+}
+
+/// Draws form lines with the cursor on `cursor`. The open editor (if any) is
+/// drawn over the cursor's value, and the reason its text cannot be staged
+/// right under it, in the value column of the field being edited; the
+/// fields below move down to make room (nothing is drawn over them).
 pub fn draw_form(buf: &mut Buffer, area: Rect, rows: &[FormRow], cursor: usize, model: &Model) {
     if area.height == 0 || area.width == 0 {
         return;
@@ -28,17 +52,30 @@ pub fn draw_form(buf: &mut Buffer, area: Rect, rows: &[FormRow], cursor: usize, 
         .unwrap_or(0)
         .min(area.width as usize / 3) as u16;
     let h = area.height as usize;
-    // Room for a multi-line editor and its message under the cursor.
-    let below = match &model.editor {
-        Some(ed) if ed.multiline => EDITOR_LINES as usize + 1,
-        Some(_) => 2,
-        None => 1,
-    }
-    .min(h);
-    let offset = (cursor + below).saturating_sub(h);
     let vx = area.x + label_w + 2;
     let vw = area.width.saturating_sub(label_w + 2);
-    for (line, (k, row)) in rows.iter().enumerate().skip(offset).take(h).enumerate() {
+    // Lines the cursor's field takes: the editor's text, then its message.
+    let (ed_lines, errors) = match &model.editor {
+        Some(ed) if cursor < rows.len() => {
+            let lines = if ed.multiline {
+                (ed.text.lines().len() + 1).clamp(2, EDITOR_LINES as usize)
+            } else {
+                1
+            };
+            let max = (h / 2).max(ERROR_LINES).min(h.saturating_sub(lines));
+            (lines, error_lines(model, vw, max))
+        }
+        _ => (1, Vec::new()),
+    };
+    let extra = ed_lines - 1 + errors.len();
+    // Display line of row `k` (rows under the cursor's field move down).
+    let line_of = |k: usize| if k > cursor { k + extra } else { k };
+    // Scroll so the whole block of the cursor's field shows, its first line first.
+    let offset = (cursor + 1 + extra).saturating_sub(h).min(cursor);
+    for (k, row) in rows.iter().enumerate() {
+        let Some(line) = line_of(k).checked_sub(offset).filter(|&l| l < h) else {
+            continue;
+        };
         let y = area.y + line as u16;
         let selected = k == cursor;
         let vstyle = if selected {
@@ -65,18 +102,22 @@ pub fn draw_form(buf: &mut Buffer, area: Rect, rows: &[FormRow], cursor: usize, 
             }
         }
     }
-    if let Some(ed) = &model.editor
-        && cursor >= offset
-        && cursor < offset + h
-    {
-        let y = area.y + (cursor - offset) as u16;
-        let lines = if ed.multiline {
-            (ed.text.lines().len() as u16 + 1).clamp(2, EDITOR_LINES)
-        } else {
-            1
-        };
-        let rect = Rect::new(vx, y, vw, lines.min(area.bottom() - y));
-        editor::draw(model, ed, buf, rect, area);
+    let Some(ed) = &model.editor else {
+        return;
+    };
+    let Some(first) = line_of(cursor).checked_sub(offset).filter(|&l| l < h) else {
+        return;
+    };
+    let y = area.y + first as u16;
+    let lines = (ed_lines as u16).min(area.bottom() - y);
+    editor::draw_text(ed, buf, Rect::new(vx, y, vw, lines));
+    for (i, text) in errors.iter().enumerate() {
+        let ey = y + (ed_lines + i) as u16;
+        if ey >= area.bottom() {
+            break;
+        }
+        fill(buf, area.x, ey, area.width, Style::new());
+        put_padded(buf, vx, ey, vw, text, theme.error);
     }
 }
 

@@ -763,3 +763,216 @@ fn sorting_by_postcode_shows_the_whole_title_and_the_direction() {
     let lines = screen_lines(&render(&mut m, 80, 24));
     assert!(lines[1].contains("Postcode▼"), "{}", lines[1]);
 }
+
+// ---------------------------------------------------------------------------
+// Dialogs and help at small sizes
+
+/// The cells from `x0` up to (not including) `x1` on row `y` as text, a wide
+/// character once (its second cell left out).
+fn cells(term: &Terminal<TestBackend>, y: u16, x0: u16, x1: u16) -> String {
+    let buf = term.backend().buffer();
+    let mut line = String::new();
+    let mut x = x0;
+    while x < x1 {
+        let sym = buf[(x, y)].symbol();
+        line.push_str(sym);
+        x += display_width_of(sym).max(1) as u16;
+    }
+    line
+}
+
+/// The dialog box on screen: top and bottom rows, left and right columns.
+fn dialog_box(term: &Terminal<TestBackend>) -> Option<(u16, u16, u16, u16)> {
+    let buf = term.backend().buffer();
+    let (w, h) = (buf.area.width, buf.area.height);
+    let find = |ch: &str| {
+        (0..h)
+            .flat_map(|y| (0..w).map(move |x| (x, y)))
+            .find(|&(x, y)| buf[(x, y)].symbol() == ch)
+    };
+    let (left, top) = find("┌")?;
+    let (right, _) = (left..w)
+        .map(|x| (x, top))
+        .find(|&(x, y)| buf[(x, y)].symbol() == "┐")?;
+    let bottom = (top..h).find(|&y| buf[(left, y)].symbol() == "└")?;
+    Some((top, bottom, left, right))
+}
+
+/// Checks the confirm dialog: the box is whole, its buttons show, and every
+/// word shown is a word of the question (or ends with `…`).
+fn check_dialog(m: &Model, term: &Terminal<TestBackend>, w: u16, h: u16) {
+    let c = m.confirm.as_ref().expect("a dialog");
+    let all = screen_lines(term).join("\n");
+    let (top, bottom, left, right) =
+        dialog_box(term).unwrap_or_else(|| panic!("a box at {w}x{h}:\n{all}"));
+    assert!(top < bottom && left < right, "{w}x{h}:\n{all}");
+    assert_eq!(
+        term.backend().buffer()[(right, bottom)].symbol(),
+        "┘",
+        "the box is whole at {w}x{h}:\n{all}"
+    );
+    let row = |y: u16| cells(term, y, left + 1, right);
+    let buttons = row(bottom - 1);
+    assert!(
+        buttons.contains("Cancel") || buttons.contains("[n]"),
+        "Cancel shows at {w}x{h}:\n{all}"
+    );
+    assert!(buttons.contains("[y") || buttons.contains(c.yes), "{all}");
+    if w >= 40 {
+        assert!(
+            buttons.contains("Cancel") && buttons.contains(c.yes),
+            "{all}"
+        );
+    }
+    let words: Vec<&str> = c.text.split_whitespace().collect();
+    for y in top + 1..bottom - 1 {
+        for token in row(y).split_whitespace() {
+            let whole = words.contains(&token);
+            let cut = token == "…" || token.strip_suffix('…').is_some_and(|t| words.contains(&t));
+            assert!(whole || cut, "{token:?} is cut at {w}x{h}:\n{all}");
+        }
+    }
+}
+
+/// Puts a dialog on a model.
+type Setup = Box<dyn Fn(&mut Model)>;
+
+/// Opens each dialog on a fresh model; (name, setup).
+fn dialogs() -> Vec<(&'static str, Setup)> {
+    vec![
+        (
+            "send",
+            Box::new(|m: &mut Model| act(m, &[Action::Send])) as Setup,
+        ),
+        ("quit", Box::new(|m: &mut Model| act(m, &[Action::Quit]))),
+        (
+            "quit_while_sending",
+            Box::new(|m: &mut Model| {
+                update(
+                    m,
+                    Msg::Writer(WriterEvent::RunStarted {
+                        run: 1,
+                        edits: 3,
+                        recovering: 0,
+                    }),
+                );
+                act(m, &[Action::Quit]);
+            }),
+        ),
+        (
+            "lock",
+            Box::new(|m: &mut Model| {
+                run_command(m, "routes");
+                act(m, &[Action::Lock]);
+            }),
+        ),
+        (
+            "conflict",
+            Box::new(|m: &mut Model| {
+                act(m, &[Action::Staged]);
+                let order = elogii_tui::app::edit::staged_order(m);
+                let at = order.iter().position(|id| *id == EditId(4)).unwrap();
+                for _ in 0..at {
+                    act(m, &[Action::MoveDown]);
+                }
+                act(m, &[Action::DropEdit]);
+            }),
+        ),
+    ]
+}
+
+#[test]
+fn dialogs_wrap_and_keep_their_buttons_at_any_size_40x12() {
+    for (name, setup) in dialogs() {
+        let mut m = full_model(&UiConfig::default());
+        journal_holds(&mut m, four_edits());
+        setup(&mut m);
+        assert!(m.confirm.is_some(), "{name} opens a dialog");
+        for (w, h) in [
+            (40u16, 12u16),
+            (20, 5),
+            (120, 40),
+            (120, 12),
+            (40, 10),
+            (60, 14),
+            (30, 8),
+            (25, 6),
+            (80, 24),
+        ] {
+            let term = render(&mut m, w, h);
+            check_dialog(&m, &term, w, h);
+            if (w, h) == (40, 12) {
+                insta::assert_snapshot!(format!("{name}_confirm_40x12"), term.backend());
+            }
+            if (w, h) == (20, 5) && name == "send" {
+                insta::assert_snapshot!("send_confirm_20x5", term.backend());
+            }
+        }
+    }
+    // The conflict's dialog says what eLogii has.
+    let mut m = full_model(&UiConfig::default());
+    journal_holds(&mut m, four_edits());
+    dialogs()[4].1(&mut m);
+    let text = &m.confirm.as_ref().unwrap().text;
+    assert!(text.contains("Manchester City Centre"), "{text}");
+    // Below the smallest size the console draws, the question still shows
+    // (it waits for y or n); nothing panics down to 1x1.
+    for (w, h) in [(1u16, 1u16), (5, 2), (12, 3), (39, 9)] {
+        let lines = screen_lines(&render(&mut m, w, h));
+        let all = lines.join("\n");
+        assert!(
+            all.contains("Cancel") || all.contains("[n]") || w < 3,
+            "{w}x{h}:\n{all}"
+        );
+    }
+}
+
+#[test]
+fn help_at_40x12_puts_keys_on_their_own_lines_and_cuts_nothing() {
+    let mut m = full_model(&UiConfig::default());
+    act(&mut m, &[Action::Help]);
+    let term = render(&mut m, 40, 12);
+    insta::assert_snapshot!("help_40x12", term.backend());
+    let lines = view::help::display_lines(&m, false, 40);
+    let keys = view::help::lines(&m);
+    // Every key and every word of the help is there whole, in order.
+    for (key, _) in keys.iter().filter(|(k, _)| !k.is_empty()) {
+        assert!(lines.iter().any(|(k, _)| k == key), "{key} whole");
+    }
+    let shown: Vec<&str> = lines
+        .iter()
+        .flat_map(|(_, t)| t.split_whitespace())
+        .collect();
+    let all: Vec<&str> = keys
+        .iter()
+        .flat_map(|(_, t)| t.split_whitespace())
+        .collect();
+    assert_eq!(shown, all, "no word is cut or lost");
+    for (_, t) in &lines {
+        assert!(display_width_of(t) <= 30, "{t:?} fits beside the margin");
+    }
+    // Scrolling to the end shows the last command, inside the pop-up.
+    for _ in 0..lines.len() {
+        update(&mut m, Msg::Action(Action::MoveDown));
+    }
+    let term = render(&mut m, 40, 12);
+    let all = screen_lines(&term).join("\n");
+    assert!(all.contains(":quit!"), "{all}");
+    let (top, bottom, _, right) = dialog_box(&term).expect("the pop-up");
+    assert!(top >= 1 && bottom <= 9 && right < 40, "{all}");
+    // The messages pop-up too, with a long message.
+    m.set_status(
+        elogii_tui::app::model::StatusKind::Error,
+        "the journal /home/dispatcher/.local/share/elogii-tui/journal-default.sqlite3 could not be opened: permission denied",
+    );
+    update(&mut m, Msg::Action(Action::Quit));
+    run_command(&mut m, "messages");
+    let lines = view::help::display_lines(&m, true, 40);
+    assert!(lines.iter().any(|(k, t)| k == "error" && t.is_empty()));
+    assert!(lines.iter().all(|(_, t)| display_width_of(t) <= 30));
+    insta::assert_snapshot!("messages_40x12", render(&mut m, 40, 12).backend());
+}
+
+fn display_width_of(s: &str) -> usize {
+    elogii_tui::domain::sanitize::display_width(s)
+}

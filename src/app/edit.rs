@@ -1847,7 +1847,18 @@ pub fn staged_action(model: &mut Model, a: crate::app::msg::Action) -> Option<Ve
                 return Some(Vec::new());
             }
             let who = record_label(model, row.edit.edit.entity, &row.edit.edit.record_id);
-            let text = if row.unconfirmed {
+            let text = if row.edit.state == EditState::Conflict {
+                let theirs = display_value(&row.edit.edit.field, row.edit.theirs.as_ref());
+                let theirs = if theirs.is_empty() {
+                    "(empty)".to_string()
+                } else {
+                    short(&theirs)
+                };
+                format!(
+                    "Drop the conflicting edit {who} → {}? eLogii has {theirs} now and keeps it.",
+                    change_text(&row.edit.edit)
+                )
+            } else if row.unconfirmed {
                 format!(
                     "Drop the unconfirmed edit {who} → {}? It was being sent when an earlier console stopped, so eLogii may have it already. Dropping only forgets it here; nothing is sent.",
                     change_text(&row.edit.edit)

@@ -2,14 +2,14 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::widgets::{Block, Clear, Widget};
+use ratatui::widgets::{Block, Widget};
 
 use crate::app::edit::action_off;
 use crate::app::model::{Model, Screen, StatusKind, TopView};
 use crate::app::msg::Action;
 use crate::domain::sanitize::display_width;
 use crate::view::base_screen;
-use crate::view::widgets::{put, put_padded, wrap};
+use crate::view::widgets::{clear_for_popup, put, put_padded, wrap};
 
 /// Keys and what they do on the screen under the help.
 pub fn lines(model: &Model) -> Vec<(String, String)> {
@@ -243,9 +243,32 @@ pub fn display_lines(model: &Model, messages: bool, area_width: u16) -> Vec<(Str
         lines(model)
     };
     let inner = popup_width(area_width).saturating_sub(4) as usize;
-    let key_w = key_width(&items, inner);
-    let text_w = inner.saturating_sub(key_w + 2).max(1);
+    let widest = items
+        .iter()
+        .filter(|(_, w)| !w.is_empty())
+        .map(|(k, _)| display_width(k))
+        .max()
+        .unwrap_or(0);
     let mut out = Vec::new();
+    if widest + 2 + MIN_TEXT_WIDTH > inner {
+        // Narrow: each key on a line of its own, what it does under it.
+        let text_w = inner.saturating_sub(2).max(1);
+        for (key, what) in items {
+            if !key.is_empty() {
+                out.push((key, String::new()));
+            }
+            if !what.is_empty() {
+                out.extend(
+                    wrap(&what, text_w)
+                        .into_iter()
+                        .map(|line| (String::new(), line)),
+                );
+            }
+        }
+        return out;
+    }
+    let key_w = widest.min(inner / 2);
+    let text_w = inner.saturating_sub(key_w + 2).max(1);
     for (key, what) in items {
         for (i, line) in wrap(&what, text_w).into_iter().enumerate() {
             out.push((if i == 0 { key.clone() } else { String::new() }, line));
@@ -254,13 +277,20 @@ pub fn display_lines(model: &Model, messages: bool, area_width: u16) -> Vec<(Str
     out
 }
 
+/// Narrowest text column beside the keys; narrower pop-ups put each key
+/// on a line of its own.
+const MIN_TEXT_WIDTH: usize = 28;
+
 fn popup_width(area_width: u16) -> u16 {
     area_width.saturating_sub(4).min(100)
 }
 
-fn key_width(items: &[(String, String)], inner: usize) -> usize {
-    items
+/// Width of the key column: the widest key that has text beside it (none
+/// when keys stand on lines of their own).
+fn key_width(lines: &[(String, String)], inner: usize) -> usize {
+    lines
         .iter()
+        .filter(|(k, w)| !k.is_empty() && !w.is_empty())
         .map(|(k, _)| display_width(k))
         .max()
         .unwrap_or(0)
@@ -313,18 +343,13 @@ pub fn render(model: &Model, scroll: usize, messages: bool, buf: &mut Buffer, ar
     } else {
         " Keys and commands (q closes) "
     };
-    Clear.render(pop, buf);
+    clear_for_popup(buf, pop);
     Block::bordered()
         .border_style(t.border)
         .title(title)
         .title_bottom(more)
         .render(pop, buf);
-    let key_w = lines
-        .iter()
-        .map(|(k, _)| display_width(k) as u16)
-        .max()
-        .unwrap_or(0)
-        .min(inner.width / 2);
+    let key_w = key_width(&lines, inner.width as usize) as u16;
     for (i, (keys, what)) in lines
         .iter()
         .skip(scroll)
@@ -332,7 +357,9 @@ pub fn render(model: &Model, scroll: usize, messages: bool, buf: &mut Buffer, ar
         .enumerate()
     {
         let y = inner.y + i as u16;
-        put_padded(buf, inner.x, y, key_w, keys, t.label);
+        // A key alone on its line (or a heading) takes the whole width.
+        let kw = if what.is_empty() { inner.width } else { key_w };
+        put_padded(buf, inner.x, y, kw, keys, t.label);
         put(
             buf,
             inner.x + key_w + 2,

@@ -53,6 +53,10 @@ pub fn draw(model: &Model, buf: &mut Buffer, area: Rect) -> Option<Position> {
     }
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(buf, area);
+        // A question waiting for y/n stays in view, buttons and all.
+        if let Some(c) = &model.confirm {
+            confirm::render(model, c, buf, area);
+        }
         return None;
     }
     draw_header(model, buf, area);

@@ -104,6 +104,25 @@ pub fn fill(buf: &mut Buffer, x: u16, y: u16, width: u16, style: Style) {
     }
 }
 
+/// Blanks `rect` for a pop-up over what is drawn, including a wide
+/// character just left of it whose second half would fall inside (a
+/// terminal would draw it over the pop-up's border).
+pub fn clear_for_popup(buf: &mut Buffer, rect: Rect) {
+    let rect = rect.intersection(buf.area);
+    if rect.width == 0 || rect.height == 0 {
+        return;
+    }
+    for y in rect.top()..rect.bottom() {
+        if rect.x > buf.area.x
+            && let Some(cell) = buf.cell_mut((rect.x - 1, y))
+            && display_width(cell.symbol()) > 1
+        {
+            cell.set_symbol(" ");
+        }
+        fill(buf, rect.x, y, rect.width, Style::new());
+    }
+}
+
 /// Paints a whole line of `area` in `style`.
 pub fn fill_line(buf: &mut Buffer, area: Rect, y: u16, style: Style) {
     fill(buf, area.x, y, area.width, style);

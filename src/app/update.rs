@@ -1257,39 +1257,28 @@ fn current_spec(model: &Model) -> Option<&crate::app::table::Spec> {
 
 /// Sets the scope word of the current table (see [`crate::app::table::Spec::scope`]).
 fn set_scope(model: &mut Model, scope: String) -> Vec<Cmd> {
-    if model.stack.is_empty() {
-        let id = model.top.table();
-        let t = model.table_mut(id);
-        if t.spec.scope == scope {
-            return Vec::new();
-        }
-        t.spec.scope = scope;
-        t.selected = 0;
-        t.offset = 0;
-        return rederive(model, id);
-    }
-    match model.stack.last_mut() {
-        Some(Screen::Customer { table, .. })
-        | Some(Screen::Route { table, .. })
-        | Some(Screen::Late { table }) => {
-            table.spec.scope = scope;
-            table.selected = 0;
-            table.offset = 0;
-            derive_screen(model);
-            Vec::new()
-        }
-        _ => Vec::new(),
-    }
+    set_spec_text(model, scope, |spec| &mut spec.scope)
 }
 
 fn set_filter(model: &mut Model, text: String) -> Vec<Cmd> {
+    set_spec_text(model, text, |spec| &mut spec.filter)
+}
+
+/// Puts `text` into one text member of the current table's spec (its filter
+/// or its scope), back at the first row, and derives the rows again; the same
+/// text again changes nothing.
+fn set_spec_text(
+    model: &mut Model,
+    text: String,
+    member: fn(&mut crate::app::table::Spec) -> &mut String,
+) -> Vec<Cmd> {
     if model.stack.is_empty() {
         let id = model.top.table();
         let t = model.table_mut(id);
-        if t.spec.filter == text {
+        if *member(&mut t.spec) == text {
             return Vec::new();
         }
-        t.spec.filter = text;
+        *member(&mut t.spec) = text;
         t.selected = 0;
         t.offset = 0;
         return rederive(model, id);
@@ -1298,7 +1287,10 @@ fn set_filter(model: &mut Model, text: String) -> Vec<Cmd> {
         Some(Screen::Customer { table, .. })
         | Some(Screen::Route { table, .. })
         | Some(Screen::Late { table }) => {
-            table.spec.filter = text;
+            if *member(&mut table.spec) == text {
+                return Vec::new();
+            }
+            *member(&mut table.spec) = text;
             table.selected = 0;
             table.offset = 0;
             derive_screen(model);

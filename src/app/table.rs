@@ -512,10 +512,20 @@ fn push_sort_key(buf: &mut String, cell: &str) {
 ///
 /// `! ` (a lone `!` then a space) first inverts the whole filter.
 pub struct Filter {
-    atoms: Vec<(Atom, bool)>,
+    atoms: Vec<FilterAtom>,
     invert: bool,
     matcher: Matcher,
     buf: Vec<char>,
+}
+
+/// One term of a [`Filter`].
+struct FilterAtom {
+    atom: Atom,
+    /// Accents fold (the term has none).
+    normalize: bool,
+    /// A fuzzy term's needle in lower-case ASCII, when it is ASCII: on an
+    /// ASCII cell the match is then a plain in-order byte scan.
+    ascii_fuzzy: Option<Vec<u8>>,
 }
 
 /// Cells inside a filter haystack (see [`haystack_of`]).
@@ -530,16 +540,22 @@ impl Filter {
             None => (false, text),
         };
         let pattern = Pattern::parse(rest, CaseMatching::Ignore, Normalization::Smart);
-        let atoms: Vec<(Atom, bool)> = pattern
+        let atoms: Vec<FilterAtom> = pattern
             .atoms
             .into_iter()
             .map(|atom| {
+                let needle = atom.needle_text().to_string();
                 // Normalization::Smart: accents fold unless the term has any.
-                let normalize = atom
-                    .needle_text()
+                let normalize = needle
                     .chars()
                     .all(|c| nucleo_matcher::chars::normalize(c) == c);
-                (atom, normalize)
+                let ascii_fuzzy = (atom.kind == AtomKind::Fuzzy && needle.is_ascii())
+                    .then(|| needle.to_ascii_lowercase().into_bytes());
+                FilterAtom {
+                    atom,
+                    normalize,
+                    ascii_fuzzy,
+                }
             })
             .collect();
         if atoms.is_empty() {
@@ -556,18 +572,32 @@ impl Filter {
     /// Whether a row with this haystack is kept.
     pub fn matches(&mut self, haystack: &str) -> bool {
         let mut hit = true;
-        for (atom, normalize) in &self.atoms {
+        for FilterAtom {
+            atom,
+            normalize,
+            ascii_fuzzy,
+        } in &self.atoms
+        {
             self.matcher.config.ignore_case = true;
             self.matcher.config.normalize = *normalize;
             let needle = atom.needle_text();
             let m = &mut self.matcher;
             let buf = &mut self.buf;
-            let found = match atom.kind {
-                AtomKind::Substring => m
+            let found = match (atom.kind, ascii_fuzzy.as_deref()) {
+                (AtomKind::Substring, _) => m
                     .substring_match(Utf32Str::new(haystack, buf), needle)
                     .is_some(),
-                kind => haystack.split(CELL_SEPARATOR).any(|cell| {
-                    let cell = Utf32Str::new(cell.trim(), buf);
+                (AtomKind::Fuzzy, Some(ascii)) if !ascii.contains(&b' ') && haystack.is_ascii() => {
+                    ascii_in_one_cell(haystack.as_bytes(), ascii)
+                }
+                (kind, _) => haystack.split(CELL_SEPARATOR).any(|cell| {
+                    let cell = cell.trim();
+                    if let Some(ascii) = ascii_fuzzy
+                        && cell.is_ascii()
+                    {
+                        return ascii_in_order(cell.as_bytes(), ascii);
+                    }
+                    let cell = Utf32Str::new(cell, buf);
                     match kind {
                         AtomKind::Prefix => m.prefix_match(cell, needle),
                         AtomKind::Postfix => m.postfix_match(cell, needle),
@@ -584,6 +614,53 @@ impl Filter {
         }
         hit != self.invert
     }
+}
+
+/// Whether the bytes of `needle` (lower-case ASCII) appear in `cell` in
+/// order, any case: what nucleo's fuzzy match decides for ASCII text.
+fn ascii_in_order(cell: &[u8], needle: &[u8]) -> bool {
+    let mut want = needle.iter();
+    let Some(mut next) = want.next() else {
+        return true;
+    };
+    for b in cell {
+        if b.to_ascii_lowercase() == *next {
+            match want.next() {
+                Some(n) => next = n,
+                None => return true,
+            }
+        }
+    }
+    false
+}
+
+/// [`ascii_in_order`] inside one cell of an ASCII haystack, in one pass: a
+/// run of two or more spaces (the [`CELL_SEPARATOR`]) starts the needle
+/// again. `needle` holds no space.
+fn ascii_in_one_cell(haystack: &[u8], needle: &[u8]) -> bool {
+    let Some(&first) = needle.first() else {
+        return true;
+    };
+    let mut at = 0;
+    let mut space = false;
+    for &b in haystack {
+        if b == b' ' {
+            if space {
+                at = 0;
+            }
+            space = true;
+            continue;
+        }
+        space = false;
+        let want = if at == 0 { first } else { needle[at] };
+        if b.to_ascii_lowercase() == want {
+            at += 1;
+            if at == needle.len() {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Orders two cells: natural order (digit runs by value, letters ignoring
@@ -882,6 +959,42 @@ mod tests {
         assert_eq!(kept(&rows, "'umlaut"), vec![4]);
         assert!(Filter::new("!").is_none());
         assert!(Filter::new("  ").is_none());
+    }
+
+    proptest::proptest! {
+        /// The ASCII fast path decides every fuzzy term as nucleo does.
+        #[test]
+        fn ascii_fuzzy_terms_agree_with_nucleo(
+            cell in "[ -~]{0,24}",
+            needle in "[a-zA-Z0-9 .,'-]{1,5}",
+        ) {
+            let needle = needle.trim();
+            proptest::prop_assume!(!needle.is_empty() && !needle.contains(' ')
+                && !needle.starts_with(['\'', '^', '!']) && !needle.ends_with('$'));
+            let mut m = Matcher::new(Config::DEFAULT);
+            m.config.ignore_case = true;
+            let lower = needle.to_ascii_lowercase();
+            let mut buf = Vec::new();
+            let nucleo = m
+                .fuzzy_match_greedy(Utf32Str::new(cell.trim(), &mut buf), Utf32Str::Ascii(lower.as_bytes()))
+                .is_some();
+            proptest::prop_assert_eq!(ascii_in_order(cell.trim().as_bytes(), lower.as_bytes()), nucleo);
+            let mut f = Filter::new(needle).expect("a term");
+            proptest::prop_assert_eq!(f.matches(&cell), nucleo);
+        }
+
+        /// The one-pass scan of a whole row keeps a term inside one cell, as
+        /// splitting the row into its cells does.
+        #[test]
+        fn the_one_pass_scan_keeps_terms_inside_a_cell(
+            row in "[a-c ]{0,30}",
+            needle in "[a-c]{1,4}",
+        ) {
+            let by_cells = row
+                .split(CELL_SEPARATOR)
+                .any(|cell| ascii_in_order(cell.trim().as_bytes(), needle.as_bytes()));
+            proptest::prop_assert_eq!(ascii_in_one_cell(row.as_bytes(), needle.as_bytes()), by_cells);
+        }
     }
 
     #[test]

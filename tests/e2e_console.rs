@@ -130,3 +130,15 @@ fn an_unreachable_api_is_a_status_line_not_a_crash() {
     assert!(status.success());
     c.wait_restored();
 }
+
+#[test]
+fn a_burst_of_keys_longer_than_one_read_is_handled_without_another_key() {
+    // A paste without bracketed paste arrives as one burst; crossterm reads
+    // 1 024 bytes at a time, and the rest must not wait for the next key.
+    let mut c = demo();
+    c.wait("the customers of the demo", |s| {
+        s.contains("A1 Pharmacy") && header(s).contains("1481 customers")
+    });
+    c.send(&"j".repeat(1300));
+    c.wait("all 1 300 moves", |s| s.contains("1301/1481"));
+}

@@ -84,6 +84,52 @@ pub fn resume(s: Suspended) -> io::Result<()> {
     activate(s.mouse)
 }
 
+/// Takes console mode again when it is meant to be on: after a stop the
+/// console did not ask for (`kill -STOP`, then `fg`) the shell has put the
+/// terminal back to cooked mode. Harmless when nothing changed.
+pub fn reassert() -> io::Result<()> {
+    if !ACTIVE.load(Ordering::SeqCst) {
+        return Ok(());
+    }
+    enable_raw_mode()?;
+    let mut out = io::stdout();
+    execute!(out, EnterAlternateScreen, EnableBracketedPaste, Hide)?;
+    if MOUSE.load(Ordering::SeqCst) {
+        execute!(out, EnableMouseCapture)?;
+    }
+    Ok(())
+}
+
+/// Whether a shell with job control started the console, so that stopping
+/// gives the terminal back to it and `fg` resumes (the console runs in a
+/// process group of its own inside the shell's session). Started straight by
+/// sshd, `tmux new-session 'elogii-tui'` or `sh -c`, a stop would leave the
+/// terminal hanging: the answer then says so.
+#[cfg(unix)]
+pub fn job_control() -> Result<(), String> {
+    use rustix::process::{getpgid, getpgrp, getppid, getsid};
+    let parent = getppid();
+    let same_session = parent
+        .and_then(|p| getsid(Some(p)).ok())
+        .zip(getsid(None).ok())
+        .is_some_and(|(theirs, mine)| theirs == mine);
+    let own_group = parent
+        .and_then(|p| getpgid(Some(p)).ok())
+        .is_some_and(|theirs| theirs != getpgrp());
+    if same_session && own_group {
+        Ok(())
+    } else {
+        Err("Ctrl-z needs a shell to return to (this console was not started from one with job control); q quits".into())
+    }
+}
+
+/// Stops this process until it is continued (SIGCONT, the shell's `fg`).
+#[cfg(unix)]
+pub fn stop_self() -> io::Result<()> {
+    use rustix::process::{Signal, getpid, kill_process};
+    kill_process(getpid(), Signal::STOP).map_err(io::Error::from)
+}
+
 #[derive(Default)]
 struct PauseState {
     inner: Option<EventStream>,

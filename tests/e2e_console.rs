@@ -142,3 +142,75 @@ fn a_burst_of_keys_longer_than_one_read_is_handled_without_another_key() {
     c.send(&"j".repeat(1300));
     c.wait("all 1 300 moves", |s| s.contains("1301/1481"));
 }
+
+/// The process ids whose parent is `pid` (Linux `/proc`).
+#[cfg(target_os = "linux")]
+fn children_of(pid: u32) -> Vec<u32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn ctrl_z_and_sigtstp_give_the_shell_the_terminal_and_fg_takes_it_back() {
+    let mut c = common::Console::program_in_temp_home(
+        "bash",
+        &["--norc", "--noprofile", "-i"],
+        &[("PS1", "shell$ ")],
+    );
+    c.wait("the shell", |s| s.contains("shell$"));
+    c.send(&format!("{} --demo\r", common::BIN));
+    c.wait("the customers of the demo", |s| {
+        s.contains("A1 Pharmacy") && header(s).contains("1481 customers")
+    });
+    c.send("j");
+    c.wait("the second row", |s| s.contains("2/1481"));
+
+    // Ctrl-z: the terminal is the shell's again, in cooked mode
+    c.send("\x1a");
+    c.wait_restored();
+    c.wait("the shell's job report", |s| s.contains("Stopped"));
+    c.send("fg\r");
+    c.wait("the console again", |s| {
+        s.contains("A1 Pharmacy") && s.contains("2/1481")
+    });
+    assert!(c.parser.lock().unwrap().screen().alternate_screen());
+    // raw mode again: one key, no Enter, moves the cursor
+    c.send("j");
+    c.wait("the third row", |s| s.contains("3/1481"));
+
+    // the same for a stop asked for from outside
+    let shell = c.child.process_id().expect("the shell's pid");
+    let console = children_of(shell);
+    assert_eq!(console.len(), 1, "one console under the shell: {console:?}");
+    let sent = std::process::Command::new("kill")
+        .args(["-TSTP", &console[0].to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    c.wait_restored();
+    c.wait("the shell's job report", |s| s.contains("Stopped"));
+    c.send("fg\r");
+    c.wait("the console again", |s| s.contains("3/1481"));
+    c.send("j");
+    c.wait("the fourth row", |s| s.contains("4/1481"));
+    c.send("q");
+    c.wait_restored();
+    c.send("exit\r");
+    c.wait_exit(Duration::from_secs(10));
+}
+
+#[test]
+fn ctrl_z_without_a_shell_to_return_to_says_so_and_keeps_running() {
+    let mut c = demo();
+    c.wait("the customers of the demo", |s| s.contains("A1 Pharmacy"));
+    c.send("\x1a");
+    c.wait("the reason", |s| s.contains("needs a shell to return to"));
+    c.send("j");
+    c.wait("the second row", |s| s.contains("2/1481"));
+    c.send("q");
+    c.wait_exit(Duration::from_secs(5));
+}

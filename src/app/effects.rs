@@ -193,7 +193,7 @@ impl Effects {
                 lock,
             } => self.lock(req, uid, ids, lock),
             Cmd::Reread { req, entity, ids } => self.reread(req, entity, ids),
-            Cmd::Copy(_) | Cmd::Redraw | Cmd::ExternalEditor { .. } => {}
+            Cmd::Copy(_) | Cmd::Redraw | Cmd::Suspend | Cmd::ExternalEditor { .. } => {}
         }
     }
 

@@ -174,6 +174,7 @@ pub const DEFAULTS: &[(Action, &str, &[&str])] = &[
     (Action::Back, "back", &["Esc"]),
     (Action::Quit, "quit", &["q"]),
     (Action::ForceQuit, "force_quit", &["Ctrl-c"]),
+    (Action::Suspend, "suspend", &["Ctrl-z"]),
     (Action::NextView, "next_view", &["Tab"]),
     (Action::PrevView, "prev_view", &["Shift-Tab"]),
     (Action::Command, "command", &[":"]),
@@ -333,6 +334,13 @@ pub enum Mode {
 /// Translates a terminal event into a message (`None`: nothing to do).
 pub fn translate(bindings: &Bindings, mode: Mode, event: &Event) -> Option<Msg> {
     match event {
+        Event::Key(k)
+            if k.kind != KeyEventKind::Release
+                && bindings.action(&Key::from_event(k)) == Some(Action::Suspend) =>
+        {
+            // Stopping for the shell works wherever the keys are going.
+            Some(Msg::Action(Action::Suspend))
+        }
         Event::Key(k) if k.kind != KeyEventKind::Release => match mode {
             Mode::Input => edit_key(k).map(Msg::Edit),
             Mode::Editor => editor_key(k).map(Msg::Editor),

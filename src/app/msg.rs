@@ -42,6 +42,8 @@ pub enum Action {
     Quit,
     /// Quit now.
     ForceQuit,
+    /// Hand the terminal back to the shell and stop (Ctrl-z; `fg` resumes).
+    Suspend,
     /// Next view (customers → tasks → routes).
     NextView,
     /// Previous view.
@@ -250,6 +252,11 @@ pub enum Signal {
     Hangup,
     /// SIGINT.
     Interrupt,
+    /// SIGTSTP (`kill -TSTP`): hand the terminal back and stop, as Ctrl-z does.
+    Stop,
+    /// SIGCONT: the process runs again (after a stop it did not ask for, the
+    /// shell may have put the terminal back to cooked mode).
+    Continue,
 }
 
 /// Everything that can happen.
@@ -365,6 +372,8 @@ pub enum Msg {
         /// The text, or why it failed.
         result: Result<String, String>,
     },
+    /// The console could not stop for the shell (one sentence why).
+    SuspendRefused(String),
 }
 
 /// What a list request asks for.
@@ -451,6 +460,9 @@ pub enum Cmd {
         /// The text to start from.
         text: String,
     },
+    /// Give the terminal back and stop the process until the shell continues
+    /// it (`fg`), then take the terminal again and redraw; handled by the loop.
+    Suspend,
 }
 
 impl std::fmt::Debug for Cmd {
@@ -490,6 +502,7 @@ impl std::fmt::Debug for Cmd {
                 .finish(),
             Cmd::Copy(s) => f.debug_tuple("Copy").field(s).finish(),
             Cmd::Redraw => f.write_str("Redraw"),
+            Cmd::Suspend => f.write_str("Suspend"),
             Cmd::Journal { op, action } => f
                 .debug_struct("Journal")
                 .field("op", op)

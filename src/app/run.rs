@@ -203,28 +203,74 @@ async fn perform<B: Backend>(
                 out.flush()?;
             }
             Cmd::Redraw => {
-                // `resize` clears and forgets the last frame without asking the
-                // terminal for the cursor position (`clear` would: a round trip).
-                let size = terminal.size().map_err(|e| RunError::Draw(e.to_string()))?;
-                terminal
-                    .resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
-                    .map_err(|e| RunError::Draw(e.to_string()))?;
-                model.dirty = true;
+                // After a stop the shell may have left the terminal cooked.
+                terminal::reassert()?;
+                redraw_all(terminal, model)?;
+            }
+            Cmd::Suspend => {
+                if let Err(why) = suspend_for_shell(effects) {
+                    let _ = effects.sender().send(Msg::SuspendRefused(why));
+                }
+                redraw_all(terminal, model)?;
             }
             Cmd::ExternalEditor { token, text } => {
                 let result = external_editor(effects, &text).await;
                 // The editor drew over everything: clear and draw again.
-                let size = terminal.size().map_err(|e| RunError::Draw(e.to_string()))?;
-                terminal
-                    .resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
-                    .map_err(|e| RunError::Draw(e.to_string()))?;
-                model.dirty = true;
+                redraw_all(terminal, model)?;
                 let _ = effects.sender().send(Msg::ExternalEdited { token, result });
             }
             other => effects.perform(other),
         }
     }
     Ok(())
+}
+
+/// Clears the screen and draws all of it at the next draw. `resize` clears
+/// and forgets the last frame without asking the terminal for the cursor
+/// position (`clear` would: a round trip).
+fn redraw_all<B: Backend>(terminal: &mut Terminal<B>, model: &mut Model) -> Result<(), RunError> {
+    let size = terminal.size().map_err(|e| RunError::Draw(e.to_string()))?;
+    terminal
+        .resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
+        .map_err(|e| RunError::Draw(e.to_string()))?;
+    model.dirty = true;
+    Ok(())
+}
+
+/// Gives the terminal back to the shell and stops until `fg` continues the
+/// process, then takes the terminal again. Refused (with the reason) when no
+/// shell with job control could resume it, or when the console does not own
+/// a terminal (tests).
+fn suspend_for_shell(effects: &Effects) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        terminal::job_control()?;
+        if let Some(p) = effects.input_pause() {
+            p.pause();
+        }
+        let outcome = match terminal::suspend() {
+            Some(s) => {
+                tracing::info!("stopped for the shell");
+                let stopped = terminal::stop_self();
+                // Running again: the shell continued the process.
+                tracing::info!("continued by the shell");
+                let resumed = terminal::resume(s);
+                stopped
+                    .and(resumed)
+                    .map_err(|e| format!("Suspending failed: {e}"))
+            }
+            None => Err("Ctrl-z: the console does not own a terminal here".to_string()),
+        };
+        if let Some(p) = effects.input_pause() {
+            p.resume();
+        }
+        outcome
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = effects;
+        Err("Ctrl-z does not suspend on this system; q quits".to_string())
+    }
 }
 
 /// The editor command: `$VISUAL`, else `$EDITOR`, else `vi`.
@@ -498,6 +544,32 @@ fn spawn_signal_listener(tx: UnboundedSender<Msg>) {
                 if stream.recv().await.is_some() {
                     tracing::info!(?sig, "signal");
                     let _ = tx.send(Msg::Signal(sig));
+                }
+            });
+        }
+        // A stop asked for from outside (`kill -TSTP`) goes the way of Ctrl-z;
+        // a continue takes the terminal again. Both can come any number of times.
+        let repeating = [
+            (
+                SignalKind::from_raw(rustix::process::Signal::TSTP.as_raw()),
+                Signal::Stop,
+            ),
+            (
+                SignalKind::from_raw(rustix::process::Signal::CONT.as_raw()),
+                Signal::Continue,
+            ),
+        ];
+        for (kind, sig) in repeating {
+            let Ok(mut stream) = signal(kind) else {
+                continue;
+            };
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                while stream.recv().await.is_some() {
+                    tracing::info!(?sig, "signal");
+                    if tx.send(Msg::Signal(sig)).is_err() {
+                        break;
+                    }
                 }
             });
         }

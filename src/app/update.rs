@@ -18,7 +18,7 @@ use crate::app::model::{
     Confirm, ConfirmKind, CustomersData, InputKind, InputLine, Load, Model, Part, PendingOpen,
     Reopen, RoutesData, Screen, StatusKind, TableId, Target, TasksData, TopView,
 };
-use crate::app::msg::{Action, Cmd, LineEdit, LoadKind, Msg};
+use crate::app::msg::{Action, Cmd, LineEdit, LoadKind, Msg, Signal};
 use crate::app::table::{RowSource, Sort, TableState, derive, derive_among, widths_of};
 use crate::domain::edit::Entity;
 use crate::domain::lateness::WindowSource;
@@ -50,6 +50,7 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             scroll_current(model);
             Vec::new()
         }
+        Msg::Action(Action::Suspend) => vec![Cmd::Suspend],
         Msg::Action(a) => {
             model.dirty = true;
             if model.input.is_some() || model.editor.is_some() || model.confirm.is_some() {
@@ -122,8 +123,15 @@ pub fn update(model: &mut Model, msg: Msg) -> Vec<Cmd> {
             rows,
             derived_from,
         } => derived(model, table, generation, rows, derived_from),
+        Msg::Signal(Signal::Stop) => vec![Cmd::Suspend],
+        Msg::Signal(Signal::Continue) => vec![Cmd::Redraw],
         Msg::Signal(_) | Msg::InputClosed(_) => {
             model.quit = true;
+            Vec::new()
+        }
+        Msg::SuspendRefused(why) => {
+            model.dirty = true;
+            model.set_status(StatusKind::Warning, why);
             Vec::new()
         }
         Msg::Editor(key) => edit::editor_key(model, key),
@@ -181,6 +189,7 @@ fn action(model: &mut Model, a: Action) -> Vec<Cmd> {
             }
         }
         Action::ForceQuit => edit::ask_quit(model),
+        Action::Suspend => return vec![Cmd::Suspend],
         Action::NextView => return switch_to(model, next_view(model.top, true)),
         Action::PrevView => return switch_to(model, next_view(model.top, false)),
         Action::Command => open_input(model, InputKind::Command),
@@ -321,7 +330,10 @@ fn help_action(model: &mut Model, a: Action) -> Vec<Cmd> {
         Action::PageUp => *scroll = scroll.saturating_sub(page),
         Action::Top => *scroll = 0,
         Action::Bottom => *scroll = max,
-        Action::ForceQuit => model.quit = true,
+        Action::ForceQuit => {
+            model.stack.pop();
+            edit::ask_quit(model);
+        }
         Action::Redraw => return vec![Cmd::Redraw],
         _ => {
             model.stack.pop();

@@ -190,7 +190,14 @@ pub fn lines(model: &Model) -> Vec<(String, String)> {
         b.label(Action::Quit),
         if screen.is_none() { "quit" } else { "back" },
     );
-    add(b.label(Action::ForceQuit), "quit at once");
+    add(
+        b.label(Action::ForceQuit),
+        "quit (asks first while edits are staged or sending; again to quit anyway)",
+    );
+    add(
+        b.label(Action::Suspend),
+        "back to the shell for a moment (fg returns)",
+    );
     add(b.label(Action::Redraw), "redraw the screen");
     add(b.label(Action::Help), "this help");
     out.push((String::new(), String::new()));

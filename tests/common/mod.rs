@@ -69,6 +69,16 @@ impl Console {
     /// Starts the binary with `args` in a clean environment (home, XDG
     /// directories, `TERM`, `LANG`, `PATH`, then `envs`), working in `home`.
     pub fn spawn(home: &Path, args: &[&str], envs: &[(&str, &str)]) -> Console {
+        Console::spawn_program(home, BIN, args, envs)
+    }
+
+    /// Like [`Console::spawn`] for another program (a shell, say).
+    pub fn spawn_program(
+        home: &Path,
+        program: &str,
+        args: &[&str],
+        envs: &[(&str, &str)],
+    ) -> Console {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -77,7 +87,7 @@ impl Console {
                 pixel_height: 0,
             })
             .unwrap();
-        let mut cmd = CommandBuilder::new(BIN);
+        let mut cmd = CommandBuilder::new(program);
         for a in args {
             cmd.arg(a);
         }
@@ -120,8 +130,13 @@ impl Console {
 
     /// Like [`Console::spawn`] in a temporary home of its own.
     pub fn in_temp_home(args: &[&str], envs: &[(&str, &str)]) -> Console {
+        Console::program_in_temp_home(BIN, args, envs)
+    }
+
+    /// Like [`Console::spawn_program`] in a temporary home of its own.
+    pub fn program_in_temp_home(program: &str, args: &[&str], envs: &[(&str, &str)]) -> Console {
         let home = Home::new();
-        let mut c = Console::spawn(home.path(), args, envs);
+        let mut c = Console::spawn_program(home.path(), program, args, envs);
         c._home = Some(home);
         c
     }

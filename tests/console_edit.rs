@@ -242,6 +242,9 @@ fn edit_a_cell_cancel_then_stage_shows_the_staged_value_with_a_mark() {
         staged_cell(&r.m, None, 0, 6),
         Some(("M1 2AB".to_string(), Mark::Staged))
     );
+    // The journal names the record as `elogii-tui staged` lists it.
+    let labels: Vec<String> = r.j.labels().unwrap().into_values().collect();
+    assert_eq!(labels, vec!["CUS-00000000 Customer 000".to_string()]);
     assert!(
         r.status().contains("Staged postCode: M0 1AA → M1 2AB"),
         "{}",
@@ -251,6 +254,42 @@ fn edit_a_cell_cancel_then_stage_shows_the_staged_value_with_a_mark() {
     r.act(Action::Edit);
     assert_eq!(r.editor_text(), "M1 2AB");
     assert_eq!(r.m.editor.as_ref().unwrap().base, Some(json!("M0 1AA")));
+}
+
+#[test]
+fn pasted_control_characters_are_refused_and_line_breaks_become_spaces() {
+    let mut r = Rig::new(false);
+    r.location_form(1, "Name");
+    r.act(Action::Edit);
+    r.key(EditKey::Clear);
+    update(&mut r.m, Msg::Paste("Plane\tTree\u{1b}[2J\r\nCourt".into()));
+    // shown, never run: the escape is a visible stand-in in the editor
+    assert_eq!(r.editor_text(), "Plane Tree␛[2J Court");
+    let cmds = r.key(EditKey::Submit);
+    assert!(cmds.is_empty(), "{cmds:?}");
+    let error =
+        r.m.editor
+            .as_ref()
+            .unwrap()
+            .error
+            .clone()
+            .expect("an error");
+    assert!(
+        error.contains("control character (shown as ␛)") && error.contains("remove it"),
+        "{error}"
+    );
+    assert!(r.pending().is_empty());
+    // A paste of an address over two lines is one line with a space.
+    r.key(EditKey::Clear);
+    update(&mut r.m, Msg::Paste("Plane Tree\nCourt".into()));
+    r.key(EditKey::Submit);
+    assert_eq!(
+        r.pending(),
+        vec![(
+            "locations[CL-00000001].name".to_string(),
+            Some(json!("Plane Tree Court"))
+        )]
+    );
 }
 
 #[test]
@@ -625,12 +664,24 @@ fn instructions_are_multi_line_and_external_editor_text_comes_back() {
             result: Ok("Ring twice\nUse the side door\u{1b}[2J\n".into()),
         },
     );
-    // Control characters become visible placeholders, never raw bytes.
+    // Control characters become visible placeholders, never raw bytes, and
+    // are never staged as if typed.
     assert_eq!(r.editor_text(), "Ring twice\nUse the side door␛[2J");
+    r.key(EditKey::Stage);
+    let error = r.m.editor.as_ref().unwrap().error.clone().expect("an error");
+    assert!(error.contains("control character (shown as ␛)"), "{error}");
+    assert!(r.pending().is_empty());
+    update(
+        &mut r.m,
+        Msg::ExternalEdited {
+            token,
+            result: Ok("Ring twice\nUse the side door\n".into()),
+        },
+    );
     r.key(EditKey::Stage);
     assert_eq!(
         r.pending()[0].1,
-        Some(json!("Ring twice\nUse the side door␛[2J"))
+        Some(json!("Ring twice\nUse the side door"))
     );
     // A failing editor leaves a message, not a change.
     r.act(Action::Edit);

@@ -99,7 +99,14 @@ async fn the_console_stays_responsive_while_1000_edits_are_sent_under_faults() {
         edits.push(edit);
     }
     for (op, action) in [
-        (1, JournalOp::Stage { edits, redo: false }),
+        (
+            1,
+            JournalOp::Stage {
+                edits,
+                labels: Vec::new(),
+                redo: false,
+            },
+        ),
         (2, JournalOp::Reload { banner: true }),
     ] {
         let reply = run_journal_op(&journal, &origin, op, action);

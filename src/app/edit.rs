@@ -599,6 +599,14 @@ fn build_edit(model: &Model, ed: &Editor) -> Result<Option<Edit>, String> {
     if text == ed.initial {
         return Ok(None);
     }
+    if let Some(stand_in) = text
+        .chars()
+        .find(|c| crate::domain::sanitize::is_stand_in(*c))
+    {
+        return Err(format!(
+            "the text holds a control character (shown as {stand_in}); remove it and type the value again"
+        ));
+    }
     let like = current.as_ref().or(ed.base.as_ref());
     let new = match c.part {
         Part::Whole => parse_input(&c.field, &text, like).map_err(|e| e.to_string())?,
@@ -752,9 +760,20 @@ fn stage(model: &mut Model, edits: Vec<Edit>, redo: bool) -> Vec<Cmd> {
     for e in &edits {
         model.inflight.push((op, e.clone()));
     }
+    let labels = edits
+        .iter()
+        .map(|e| {
+            record_json(model, e.entity, &e.record_id)
+                .and_then(|r| crate::domain::edit::record_label(&r))
+        })
+        .collect();
     vec![Cmd::Journal {
         op,
-        action: JournalOp::Stage { edits, redo },
+        action: JournalOp::Stage {
+            edits,
+            labels,
+            redo,
+        },
     }]
 }
 

@@ -394,8 +394,17 @@ pub fn run_journal_op(journal: &Journal, origin: &str, op: u64, action: JournalO
     let mut touched = Vec::new();
     let result = (|| -> Result<JournalDone, JournalError> {
         match action {
-            JournalOp::Stage { edits, redo } => {
-                let results = journal.stage_many(origin, &edits)?;
+            JournalOp::Stage {
+                edits,
+                labels,
+                redo,
+            } => {
+                let labelled: Vec<(crate::domain::edit::Edit, Option<String>)> = edits
+                    .iter()
+                    .cloned()
+                    .zip(labels.into_iter().chain(std::iter::repeat(None)))
+                    .collect();
+                let results = journal.stage_many_labelled(origin, &labelled)?;
                 touched = touched_after(journal, &result_ids(&results))?;
                 Ok(JournalDone::Staged {
                     edits,

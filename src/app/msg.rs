@@ -185,6 +185,8 @@ pub enum JournalOp {
     Stage {
         /// The edits.
         edits: Vec<Edit>,
+        /// Each edit's record as `staged` names it (uid and name), in order.
+        labels: Vec<Option<String>>,
         /// A redo (keeps the redo stack).
         redo: bool,
     },

@@ -43,6 +43,13 @@ pub fn replacement_for(c: char) -> Option<char> {
     }
 }
 
+/// Whether `c` is one of the visible stand-ins [`replacement_for`] gives
+/// (a Control Picture such as `␛`, or U+FFFD): text holding one held a
+/// control character and must not be sent back as if it were typed.
+pub fn is_stand_in(c: char) -> bool {
+    matches!(c, '\u{2400}'..='\u{2421}' | REPLACEMENT)
+}
+
 /// `s` with every character that [`replacement_for`] names replaced; borrowed
 /// when nothing needed changing. Accents, CJK, Hangul, emoji and combining
 /// marks are kept.

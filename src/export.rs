@@ -374,6 +374,46 @@ mod tests {
         assert_eq!(&rows[2][0], "b");
     }
 
+    /// Exports `page` in `format` as `run_export` does for a terminal or not.
+    fn exported(entity: Entity, page: &[Value], format: Format, to_terminal: bool) -> String {
+        let mut buf = Vec::new();
+        let mut e = Exporter::new(&mut buf, entity, format, to_terminal).unwrap();
+        e.write_page(page).unwrap();
+        e.finish().unwrap();
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn csv_is_sanitised_for_a_terminal_only_and_json_is_always_escaped() {
+        const EVIL: &str = "Evil\u{1b}]0;PWNED\u{7}\u{1b}[2J\u{9b}31m\u{202e}";
+        let customers = vec![json!({"_id": "a", "name": EVIL,
+            "locations": [{"uid": "CL-1", "name": EVIL, "city": EVIL}]})];
+        let tasks = vec![json!({"_id": "t", "reference": EVIL, "stateText": EVIL,
+            "location": {"name": EVIL, "address": EVIL}})];
+        let routes = vec![json!({"_id": "r", "name": EVIL, "vehicle": {"name": EVIL}})];
+        let dangerous = |c: char| c.is_control() && c != '\n' && c != '\r' || c == '\u{202e}';
+        for (entity, page) in [
+            (Entity::Customers, &customers),
+            (Entity::Tasks, &tasks),
+            (Entity::Routes, &routes),
+        ] {
+            // A terminal: every cell as the console shows it.
+            let tty = exported(entity, page, Format::Csv, true);
+            assert!(!tty.chars().any(dangerous), "{entity:?}: {tty:?}");
+            assert!(tty.contains(&*sanitize(EVIL)), "{entity:?}: {tty:?}");
+            // A file or pipe: the data as it is, for spreadsheets.
+            let file = exported(entity, page, Format::Csv, false);
+            assert!(file.contains(EVIL), "{entity:?}: {file:?}");
+            // JSON escapes either way and is still the same value.
+            for to_terminal in [true, false] {
+                let text = exported(entity, page, Format::Json, to_terminal);
+                assert!(!text.chars().any(dangerous), "{entity:?}: {text:?}");
+                let back: Vec<Value> = serde_json::from_str(&text).unwrap();
+                assert_eq!(&back, page);
+            }
+        }
+    }
+
     #[test]
     fn empty_json_export_is_an_empty_array() {
         let mut buf = Vec::new();

@@ -12,6 +12,7 @@ use secrecy::SecretString;
 use elogii_tui::api::client::{Client, date_param};
 use elogii_tui::config::{self, Connection, ConnectionArgs};
 use elogii_tui::demo::{self, Demo};
+use elogii_tui::domain::sanitize::sanitize;
 use elogii_tui::export::{Entity, Exporter, Format};
 use elogii_tui::sandbox;
 
@@ -189,7 +190,9 @@ fn main() -> ExitCode {
 }
 
 /// The error and its causes on one line, leaving out a cause whose text the
-/// message already holds (many errors quote their cause).
+/// message already holds (many errors quote their cause). Errors quote API
+/// answers, file names and file text, so the line is sanitised like the
+/// console's cells: no control or escape byte from data reaches the terminal.
 fn one_sentence(e: &anyhow::Error) -> String {
     let mut text = String::new();
     for cause in e.chain() {
@@ -202,7 +205,13 @@ fn one_sentence(e: &anyhow::Error) -> String {
         }
         text.push_str(&part);
     }
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    sanitize(&text).into_owned()
+}
+
+/// Writes a warning about the config (it names files and profiles) to stderr, sanitised.
+fn warn(text: &str) {
+    eprintln!("elogii-tui: warning: {}", sanitize(text));
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
@@ -357,7 +366,7 @@ async fn run_console(flags: ConnFlags, read_only: bool) -> Result<ExitCode> {
 async fn run_export(args: ExportArgs) -> Result<ExitCode> {
     let (conn, _demo, warnings) = connect(&args.conn).await?;
     for w in &warnings {
-        eprintln!("elogii-tui: warning: {w}");
+        warn(w);
     }
     let client = Client::new(conn.client)?;
     let date = args.date.unwrap_or_else(today);
@@ -497,7 +506,7 @@ mod write_path {
     use elogii_tui::headless::{self, ApplyOptions};
     use elogii_tui::sync::journal::Journal;
 
-    use super::{ApplyArgs, SendArgs, StagedArgs, connect};
+    use super::{ApplyArgs, SendArgs, StagedArgs, connect, warn};
 
     /// The profile's journal; the demo's edits die with its emulator, so it gets one in memory.
     /// (Earlier edits are reported by the commands where they matter, not here.)
@@ -519,7 +528,7 @@ mod write_path {
     pub(super) async fn run_apply(args: ApplyArgs, read_only: bool) -> Result<ExitCode> {
         let (conn, _demo, warnings) = connect(&args.conn).await?;
         for w in &warnings {
-            eprintln!("elogii-tui: warning: {w}");
+            warn(w);
         }
         if !args.dry_run {
             refuse_read_only(&conn, read_only)?;
@@ -547,7 +556,7 @@ mod write_path {
     pub(super) async fn run_send(args: SendArgs, read_only: bool) -> Result<ExitCode> {
         let (conn, _demo, warnings) = connect(&args.conn).await?;
         for w in &warnings {
-            eprintln!("elogii-tui: warning: {w}");
+            warn(w);
         }
         refuse_read_only(&conn, read_only)?;
         let client = Client::new(conn.client.clone())?;

@@ -1,6 +1,8 @@
 //! `elogii-tui apply`, `staged` and `send` as a user runs them: the real binary
 //! against the emulator on 127.0.0.1, with the journal in a temporary data dir.
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Output;
@@ -1478,5 +1480,52 @@ async fn the_config_file_sets_the_pin_move_limit_and_the_batch_size() {
         "{stderr}"
     );
     assert_eq!(h.stats().total(), 0);
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_and_lists_on_a_terminal_show_control_bytes_instead_of_running_them() {
+    // Text that would retitle and clear a terminal if it were written as is.
+    const EVIL: &str = "Evil\u{1b}]0;PWNED\u{7}\u{1b}[2J";
+    const EVIL_SHOWN: &str = "Evil␛]0;PWNED␇␛[2J";
+    // Values typed with control characters are refused, so it comes from eLogii:
+    // the record's name (the label lists show) and the old value of the field.
+    let h = emulator_with(2, |d| {
+        d.customers[0]["name"] = Value::from(EVIL);
+        d.customers[0]["contactName"] = Value::from(EVIL);
+    })
+    .await;
+    // eLogii refuses the new value: the edit stays in the journal for `staged` and `send`.
+    h.faults()
+        .set("reject-field=contactName:Safe".parse().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("e.csv");
+    let id = h.customers()[0]["_id"].as_str().unwrap().to_string();
+    std::fs::write(
+        &file,
+        format!("record,field,value\n{id},contactName,Safe\n"),
+    )
+    .unwrap();
+    let base = h.base_url();
+    let file = file.to_str().unwrap().to_string();
+    tokio::task::spawn_blocking(move || {
+        let home = common::Home::new();
+        for args in [
+            vec!["apply", "--dry-run", &file, "--base-url", &base],
+            vec!["apply", &file, "--base-url", &base],
+            vec!["staged"],
+            vec!["staged", "--format", "csv"],
+            vec!["send", "--base-url", &base],
+        ] {
+            let mut c = common::Console::spawn(home.path(), &args, &[("ELOGII_API_KEY", KEY)]);
+            c.wait_exit(Duration::from_secs(120));
+            // Had the bytes run, the screen would be cleared and PWNED the title.
+            c.wait(&format!("{args:?} to show the text"), |s| {
+                s.contains(EVIL_SHOWN)
+            });
+        }
+    })
+    .await
+    .unwrap();
     h.shutdown().await;
 }

@@ -1,6 +1,9 @@
 //! The real binary: export from the demo, and one clear sentence for bad input.
 
-use std::process::{Command, Output};
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, Command, Output, Stdio};
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_elogii-tui"));
@@ -14,6 +17,73 @@ fn bin() -> Command {
         .env_remove("ELOGII_TUI_CONFIG")
         .env_remove("RUST_BACKTRACE");
     c
+}
+
+/// The emulator as a child process on a free loopback port; killed when dropped.
+struct Sandbox {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    addr: String,
+}
+
+impl Sandbox {
+    /// Starts `elogii-tui sandbox --listen 127.0.0.1:0` with `args` and waits
+    /// until it says where it listens.
+    fn start(args: &[&str]) -> Sandbox {
+        Sandbox::start_logging(args, Stdio::null())
+    }
+
+    /// Like [`Sandbox::start`], its log (stderr) going to `log`.
+    fn start_logging(args: &[&str], log: impl Into<Stdio>) -> Sandbox {
+        let mut child = bin()
+            .args(["sandbox", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .expect("start sandbox");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = loop {
+            let line = lines
+                .next()
+                .expect("sandbox printed its address")
+                .expect("read");
+            if let Some(rest) = line.strip_prefix("eLogii sandbox listening on ") {
+                break rest.trim().to_string();
+            }
+        };
+        // Keep reading its stdout so it never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Sandbox { child, addr }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Text that would retitle and clear a terminal if it were written as is.
+const EVIL: &str = "Evil\u{1b}]0;PWNED\u{7}\u{1b}[2J";
+/// [`EVIL`] as the console shows it.
+const EVIL_SHOWN: &str = "Evil␛]0;PWNED␇␛[2J";
+
+/// A seed with [`EVIL`] in a customer, a task and a route of 2026-12-04.
+fn evil_seed(dir: &std::path::Path) -> std::path::PathBuf {
+    let seed = serde_json::json!({
+        "customers": [{"_id": "65f000000000000000000001", "uid": "CUS-EVIL0001", "name": EVIL,
+                       "locations": [{"uid": "CL-EVIL0001", "name": "Depot"}]}],
+        "tasks": [{"_id": "65f000000000000000000002", "uid": "T-EVIL0001", "reference": EVIL,
+                   "date": 20261204, "location": {"name": "Depot"}}],
+        "routes": [{"_id": "65f000000000000000000003", "uid": "R-EVIL0001", "name": EVIL,
+                    "date": 20261204}],
+    });
+    let path = dir.join("evil.json");
+    std::fs::write(&path, seed.to_string()).expect("write seed");
+    path
 }
 
 fn run(c: &mut Command) -> Output {
@@ -134,38 +204,14 @@ fn unreachable_base_url_is_one_sentence() {
 
 #[test]
 fn wrong_key_is_one_sentence_and_never_echoes_the_key() {
-    use std::io::{BufRead, BufReader};
-    let mut server = bin()
-        .args([
-            "sandbox",
-            "--listen",
-            "127.0.0.1:0",
-            "--api-key",
-            "right-key",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start sandbox");
-    let stdout = server.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
-        let line = lines
-            .next()
-            .expect("sandbox printed its address")
-            .expect("read");
-        if let Some(rest) = line.strip_prefix("eLogii sandbox listening on ") {
-            break rest.trim().to_string();
-        }
-    };
+    let server = Sandbox::start(&["--api-key", "right-key"]);
     let o = run(bin().env("ELOGII_API_KEY", "wrong-secret-key").args([
         "export",
         "customers",
         "--base-url",
-        &addr,
+        &server.addr,
     ]));
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     assert_one_clear_sentence(&o, "401");
     assert!(
         o.stdout.is_empty(),
@@ -205,4 +251,163 @@ fn connection_flags_work_before_the_subcommand_too() {
     let o = run(bin().args(["--demo", "export", "routes", "--format", "csv"]));
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(String::from_utf8_lossy(&o.stdout).lines().count() > 1);
+}
+
+#[test]
+fn csv_export_to_a_terminal_shows_control_bytes_instead_of_running_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let seed = evil_seed(dir.path());
+    let server = Sandbox::start(&["--seed", seed.to_str().expect("utf-8"), "--api-key", "k"]);
+    let home = common::Home::new();
+    for entity in ["customers", "tasks", "routes"] {
+        let args = [
+            "export",
+            entity,
+            "--format",
+            "csv",
+            "--date",
+            "2026-12-04",
+            "--base-url",
+            &server.addr,
+        ];
+        let mut c = common::Console::spawn(home.path(), &args, &[("ELOGII_API_KEY", "k")]);
+        assert!(c.wait_exit(common::WAIT).success(), "{}", c.screen());
+        // Had the bytes run, the screen would be cleared and PWNED the title.
+        c.wait("the exported record and the count", |s| {
+            s.contains(EVIL_SHOWN) && s.contains("exported 1 record(s)")
+        });
+    }
+}
+
+#[test]
+fn csv_export_to_a_pipe_keeps_the_data_and_json_escapes_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let seed = evil_seed(dir.path());
+    let server = Sandbox::start(&["--seed", seed.to_str().expect("utf-8"), "--api-key", "k"]);
+    for entity in ["customers", "tasks", "routes"] {
+        let export = |format: &str| {
+            let o = run(bin().env("ELOGII_API_KEY", "k").args([
+                "export",
+                entity,
+                "--format",
+                format,
+                "--date",
+                "2026-12-04",
+                "--base-url",
+                &server.addr,
+            ]));
+            assert!(o.status.success(), "{}", stderr(&o));
+            String::from_utf8(o.stdout).expect("utf-8")
+        };
+        let csv = export("csv");
+        assert!(csv.contains(EVIL), "{entity}: {csv:?}");
+        let json = export("json");
+        assert!(
+            !json.contains('\u{1b}') && !json.contains('\u{7}'),
+            "{json:?}"
+        );
+        let back: Vec<serde_json::Value> = serde_json::from_str(&json).expect("JSON");
+        assert!(back[0].to_string().contains("PWNED"));
+    }
+}
+
+/// Answers every request on a loopback port with HTTP 400 and `body`.
+fn answer_400_with(body: &'static str) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[test]
+fn errors_and_warnings_never_write_control_bytes_from_data() {
+    // eLogii's message quoted in the error.
+    let url = answer_400_with(r#"{"message":"bad\u001b]0;PWNED\u0007\u001b[2J request"}"#);
+    let o = run(bin()
+        .env("ELOGII_API_KEY", "k")
+        .args(["export", "customers", "--base-url", &url]));
+    assert_one_clear_sentence(&o, "bad␛]0;PWNED␇␛[2J request");
+    assert!(!stderr(&o).contains('\u{1b}'), "{:?}", stderr(&o));
+    // A config file's text quoted in the error.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, "[profiles.x]\n\"bse_url\\u001b[2J\" = 1\n").expect("write");
+    let o = run(bin().args(["export", "customers", "--config"]).arg(&cfg));
+    assert_one_clear_sentence(&o, "bse_url␛[2J");
+    assert!(!stderr(&o).contains('\u{1b}'), "{:?}", stderr(&o));
+    // A warning naming a config file whose name holds an escape.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let cfg = dir.path().join("config\u{1b}[2J.toml");
+        std::fs::write(&cfg, "[profiles.default]\napi_key = \"k\"\n").expect("write");
+        std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let o = run(bin()
+            .args([
+                "export",
+                "customers",
+                "--base-url",
+                "http://127.0.0.1:9",
+                "--config",
+            ])
+            .arg(&cfg));
+        let err = stderr(&o);
+        assert!(
+            err.contains("warning: the config file") && err.contains("config␛[2J.toml"),
+            "{err}"
+        );
+        assert!(!err.contains('\u{1b}'), "{err:?}");
+    }
+}
+
+#[test]
+fn the_sandbox_log_never_writes_control_bytes_from_a_request() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log_path = dir.path().join("sandbox.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let server = Sandbox::start_logging(&["--api-key", "k"], log);
+    let body = "reject-field=contactName:a\rb\u{1b}[2J\u{202e}c";
+    let host = server.addr.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host).expect("connect");
+    write!(
+        stream,
+        "PUT /_sandbox/faults HTTP/1.1\r\nhost: {host}\r\nauthorization: ApiKey k\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("send");
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let text = loop {
+        let text = std::fs::read_to_string(&log_path).expect("read log");
+        if text.contains("sandbox faults changed") {
+            break text;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no log line: {text:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let line = text
+        .lines()
+        .find(|l| l.contains("sandbox faults changed"))
+        .expect("the line");
+    assert!(line.contains("a␍b␛[2J"), "{line:?}");
+    assert!(
+        !line.chars().any(|c| c.is_control() || c == '\u{202e}'),
+        "{line:?}"
+    );
 }

@@ -547,7 +547,9 @@ async fn put_faults(state: AppState, headers: HeaderMap, body: Body) -> ApiResul
     }
     .map_err(|e| ApiError::bad_request(e.to_string()))?;
     state.faults.set(faults.clone());
-    tracing::info!(faults = %faults, "sandbox faults changed");
+    // The spec came over the network: no control character of it reaches a terminal.
+    let shown = crate::domain::sanitize::sanitize(&faults.to_string()).into_owned();
+    tracing::info!(faults = %shown, "sandbox faults changed");
     Ok(axum::Json(faults_json(&faults)).into_response())
 }
 

@@ -189,9 +189,10 @@ fn full_model(ui: &UiConfig) -> Model {
             at: t0(),
         },
     );
-    update(&mut m, Msg::Action(Action::NextView));
+    // Tasks load the day's routes too (a task opens its route).
     let cmds = update(&mut m, Msg::Action(Action::NextView));
     let routes = load_req(&cmds, LoadKind::Routes);
+    update(&mut m, Msg::Action(Action::NextView));
     let treq = m.tasks.load.req().unwrap();
     update(
         &mut m,

@@ -215,27 +215,19 @@ fn views_switch_and_load_what_they_need_once() {
     let cmds = act(&mut m, Action::NextView);
     assert_eq!(m.top, TopView::Tasks);
     assert!(
-        matches!(cmds.as_slice(), [Cmd::Load { kind: LoadKind::Tasks, date: Some(d), .. }] if *d == TODAY),
-        "{cmds:?}"
-    );
-    let cmds = act(&mut m, Action::NextView);
-    assert_eq!(m.top, TopView::Routes);
-    assert!(
         matches!(
             cmds.as_slice(),
             [
-                Cmd::Load {
-                    kind: LoadKind::Routes,
-                    ..
-                },
-                Cmd::Load {
-                    kind: LoadKind::Depots,
-                    ..
-                }
-            ]
+                Cmd::Load { kind: LoadKind::Tasks, date: Some(d), .. },
+                Cmd::Load { kind: LoadKind::Routes, date: Some(r), .. },
+                Cmd::Load { kind: LoadKind::Depots, .. }
+            ] if *d == TODAY && *r == TODAY
         ),
-        "tasks are already loading; routes and depots (for the map) load: {cmds:?}"
+        "tasks, and the routes and depot they open, load: {cmds:?}"
     );
+    let cmds = act(&mut m, Action::NextView);
+    assert_eq!(m.top, TopView::Routes);
+    assert!(cmds.is_empty(), "all of it is loading already: {cmds:?}");
     let cmds = act(&mut m, Action::NextView);
     assert_eq!(m.top, TopView::Customers);
     assert!(cmds.is_empty(), "customers are loaded: {cmds:?}");
@@ -254,7 +246,11 @@ fn views_switch_and_load_what_they_need_once() {
     assert_eq!(m.top, TopView::Tasks);
     assert_eq!(m.date, date(2026, 12, 24));
     assert!(
-        matches!(cmds.as_slice(), [Cmd::Load { kind: LoadKind::Tasks, date: Some(d), .. }] if *d == date(2026, 12, 24))
+        matches!(cmds.as_slice(), [
+            Cmd::Load { kind: LoadKind::Tasks, date: Some(d), .. },
+            Cmd::Load { kind: LoadKind::Routes, date: Some(r), .. }
+        ] if *d == date(2026, 12, 24) && *r == *d),
+        "{cmds:?}"
     );
 
     act(&mut m, Action::Command);
@@ -510,7 +506,15 @@ fn a_failed_reload_of_tasks_keeps_the_rows_of_that_date_and_a_good_one_clears_st
     let mut m = model();
     loaded_customers(&mut m, customers(1));
     let cmds = act(&mut m, Action::NextView);
-    let [Cmd::Load { req, .. }] = cmds.as_slice() else {
+    let [
+        Cmd::Load {
+            req,
+            kind: LoadKind::Tasks,
+            ..
+        },
+        ..,
+    ] = cmds.as_slice()
+    else {
         panic!("{cmds:?}")
     };
     let req = *req;
@@ -522,7 +526,15 @@ fn a_failed_reload_of_tasks_keeps_the_rows_of_that_date_and_a_good_one_clears_st
     assert_eq!(m.tasks_table.selected, 1);
 
     let cmds = act(&mut m, Action::Reload);
-    let [Cmd::Load { req: again, .. }] = cmds.as_slice() else {
+    let [
+        Cmd::Load {
+            req: again,
+            kind: LoadKind::Tasks,
+            ..
+        },
+        ..,
+    ] = cmds.as_slice()
+    else {
         panic!("{cmds:?}")
     };
     let again = *again;
@@ -551,7 +563,15 @@ fn a_failed_reload_of_tasks_keeps_the_rows_of_that_date_and_a_good_one_clears_st
 
     // a good reload takes the new rows and the mark goes
     let cmds = act(&mut m, Action::Reload);
-    let [Cmd::Load { req: third, .. }] = cmds.as_slice() else {
+    let [
+        Cmd::Load {
+            req: third,
+            kind: LoadKind::Tasks,
+            ..
+        },
+        ..,
+    ] = cmds.as_slice()
+    else {
         panic!("{cmds:?}")
     };
     let third = *third;
@@ -654,11 +674,15 @@ fn rows_arriving_during_a_background_filter_are_filtered_after_it() {
 fn routes_come_from_tasks_grouped_and_ordered_with_late_stops() {
     let mut m = model();
     start(&mut m);
-    act(&mut m, Action::NextView);
     let cmds = act(&mut m, Action::NextView);
+    act(&mut m, Action::NextView);
     assert_eq!(m.top, TopView::Routes);
     let routes_req = match cmds.as_slice() {
         [
+            Cmd::Load {
+                kind: LoadKind::Tasks,
+                ..
+            },
             Cmd::Load {
                 req,
                 kind: LoadKind::Routes,
@@ -815,6 +839,19 @@ fn signals_and_a_closed_input_quit() {
         update(&mut m, msg);
         assert!(m.quit);
     }
+    // A stop goes the way of Ctrl-z; a continue redraws (raw mode again).
+    let mut m = model();
+    let cmds = update(&mut m, Msg::Signal(Signal::Stop));
+    assert!(matches!(cmds.as_slice(), [Cmd::Suspend]), "{cmds:?}");
+    assert!(matches!(
+        act(&mut m, Action::Suspend).as_slice(),
+        [Cmd::Suspend]
+    ));
+    let cmds = update(&mut m, Msg::Signal(Signal::Continue));
+    assert!(matches!(cmds.as_slice(), [Cmd::Redraw]), "{cmds:?}");
+    update(&mut m, Msg::SuspendRefused("no shell".into()));
+    assert!(!m.quit);
+    assert_eq!(m.status.as_ref().map(|s| s.text.as_str()), Some("no shell"));
 }
 
 #[test]

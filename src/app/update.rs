@@ -404,16 +404,16 @@ fn ensure_loaded(model: &mut Model, view: TopView) -> Vec<Cmd> {
                 cmds.push(start_load(model, LoadKind::Customers));
             }
         }
+        // Tasks open their routes (Enter, o): the routes' own members
+        // (vehicle, distance, lock) and the depot are wanted there too.
         TopView::Tasks | TopView::Routes => {
             if model.tasks.date != Some(model.date) || model.tasks.load == Load::Idle {
                 cmds.push(start_load(model, LoadKind::Tasks));
             }
-            if view == TopView::Routes
-                && (model.routes.date != Some(model.date) || model.routes.load == Load::Idle)
-            {
+            if model.routes.date != Some(model.date) || model.routes.load == Load::Idle {
                 cmds.push(start_load(model, LoadKind::Routes));
             }
-            if view == TopView::Routes && model.depots.load == Load::Idle {
+            if model.depots.load == Load::Idle {
                 cmds.push(start_load(model, LoadKind::Depots));
             }
         }
@@ -424,8 +424,7 @@ fn ensure_loaded(model: &mut Model, view: TopView) -> Vec<Cmd> {
 fn reload(model: &mut Model) -> Vec<Cmd> {
     match model.top {
         TopView::Customers | TopView::Locations => vec![start_load(model, LoadKind::Customers)],
-        TopView::Tasks => vec![start_load(model, LoadKind::Tasks)],
-        TopView::Routes => vec![
+        TopView::Tasks | TopView::Routes => vec![
             start_load(model, LoadKind::Tasks),
             start_load(model, LoadKind::Routes),
         ],

@@ -151,6 +151,19 @@ async fn location_edit_changes_exactly_those_fields() {
             .iter()
             .any(|e| matches!(e, WriterEvent::BatchStarted { items: 1, .. }))
     );
+    // Progress says the one record is being checked, then that it was.
+    let checks: Vec<(usize, usize)> = events
+        .iter()
+        .filter_map(|e| match e {
+            WriterEvent::Progress { progress, .. } => {
+                Some((progress.records_checked, progress.records_total))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(checks.first(), Some(&(0, 1)), "{checks:?}");
+    assert_eq!(checks.last(), Some(&(1, 1)), "{checks:?}");
+    assert_eq!(summary.progress.records_checked, 1);
 
     let after = by_id(&h);
     let id = target["_id"].as_str().unwrap();

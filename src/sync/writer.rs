@@ -118,15 +118,27 @@ pub struct Progress {
     pub conflicts: usize,
     /// Edits left staged (not confirmed, retries used up, record unreadable).
     pub kept: usize,
+    /// Records to read again before sending (the check for changes made meanwhile).
+    pub records_total: usize,
+    /// Of those, read (or given up on).
+    pub records_checked: usize,
 }
 
 impl Progress {
-    /// `sending 3/12 batches, 1 failed`.
+    /// `sending 3/12 batches, 1 failed`; while records are still being read
+    /// again, `checking 40/120 records, sending 0/3 batches`.
     pub fn text(&self) -> String {
-        let mut t = format!(
+        let mut t = String::new();
+        if self.records_checked < self.records_total {
+            t.push_str(&format!(
+                "checking {}/{} records, ",
+                self.records_checked, self.records_total
+            ));
+        }
+        t.push_str(&format!(
             "sending {}/{} batches",
             self.batches_done, self.batches_total
-        );
+        ));
         if self.batches_failed > 0 {
             t.push_str(&format!(", {} failed", self.batches_failed));
         }
@@ -441,6 +453,7 @@ impl Sender {
             }
         }
         summary.progress.batches_total = estimate;
+        summary.progress.records_total = reads.iter().map(|(_, ids)| ids.len()).sum();
         self.emit(WriterEvent::Progress {
             run,
             progress: summary.progress,
@@ -508,6 +521,7 @@ impl Sender {
                 } => {
                     reads_in_flight -= 1;
                     summary.requests += requests;
+                    summary.progress.records_checked += ids.len();
                     let edits: Vec<PendingEdit> = ids
                         .iter()
                         .filter_map(|id| by_record.remove(&(entity, id.clone())))
@@ -529,6 +543,10 @@ impl Sender {
                                 })
                                 .collect();
                             ctx.settle(&mut summary, outcomes).await?;
+                            self.emit(WriterEvent::Progress {
+                                run,
+                                progress: summary.progress,
+                            });
                             continue;
                         }
                     };
@@ -985,5 +1003,12 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(p.text(), "sending 2/2 batches");
+        let p = Progress {
+            batches_total: 3,
+            records_total: 120,
+            records_checked: 40,
+            ..Default::default()
+        };
+        assert_eq!(p.text(), "checking 40/120 records, sending 0/3 batches");
     }
 }

@@ -139,6 +139,9 @@ struct StagedArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = elogii_tui::headless::StagedFormat::Text)]
     format: elogii_tui::headless::StagedFormat,
+    /// List the demo console's journal (the profile "demo").
+    #[arg(long)]
+    demo: bool,
     /// Profile whose journal to list.
     #[arg(long)]
     profile: Option<String>,
@@ -242,7 +245,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             write_path::run_apply(args, cli.read_only).await
         }
         Some(Command::Staged(mut args)) => {
-            if top.demo {
+            if top.demo || args.demo {
                 // The console's demo keeps its journal under the profile name "demo".
                 if args.profile.as_deref().is_some_and(|p| p != "demo") {
                     bail!("--demo lists the demo's journal: give --demo or --profile, not both");

@@ -411,3 +411,87 @@ fn the_sandbox_log_never_writes_control_bytes_from_a_request() {
         "{line:?}"
     );
 }
+
+#[test]
+fn connection_flags_work_after_every_subcommand_that_talks_to_a_profile() {
+    // Before the fix `staged --demo` was "unexpected argument" (only `--demo staged` worked).
+    let o = run(bin().args(["staged", "--demo"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "No pending edits.\n");
+    let o = run(bin().args(["staged", "--demo", "--profile", "north"]));
+    assert_one_clear_sentence(&o, "give --demo or --profile, not both");
+    let o = run(bin().args(["send", "--demo"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).starts_with("Nothing to send to http://127.0.0.1:"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let edits = dir.path().join("edits.csv");
+    std::fs::write(
+        &edits,
+        "entity,record,field,value\ncustomer,CUS-ANNYDY1A,contactName,Ann\n",
+    )
+    .expect("write");
+    let o = run(bin().arg("apply").arg(&edits).args(["--dry-run", "--demo"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("CUS-ANNYDY1A → contactName: (empty) → Ann"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let o = run(bin().args(["export", "routes", "--format", "csv", "--demo"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    // The other connection flags after each of them, every one taking effect.
+    let apply: [&str; 2] = ["apply", edits.to_str().expect("utf-8")];
+    let commands: [&[&str]; 4] = [&["export", "customers"], &apply, &["send"], &["staged"]];
+    let missing = dir.path().join("missing.toml");
+    let cfg = dir.path().join("config.toml");
+    // Profile a names a host that is refused at once, so choosing it shows without a network.
+    std::fs::write(
+        &cfg,
+        "[profiles.a]\nbase_url = \"http://example.invalid\"\n",
+    )
+    .expect("write");
+    let cfg = cfg.to_str().expect("utf-8");
+    for cmd in commands {
+        let with = |flags: &[&str]| {
+            let mut c = bin();
+            c.env("ELOGII_API_KEY", "k").args(cmd).args(flags);
+            run(&mut c)
+        };
+        let o = with(&["--base-url", "http://example.invalid"]);
+        assert_one_clear_sentence(&o, "plain http");
+        // Allowed: then apply and send stop at --read-only, export at the unknown host.
+        let o = with(&[
+            "--base-url",
+            "http://example.invalid",
+            "--allow-insecure-http",
+            "--read-only",
+        ]);
+        let expected = match cmd[0] {
+            "export" => "could not reach http://example.invalid",
+            "staged" => "",
+            _ => "--read-only is set",
+        };
+        assert!(
+            stderr(&o).contains(expected) && !stderr(&o).contains("plain http"),
+            "{cmd:?}: {}",
+            stderr(&o)
+        );
+        let o = with(&["--config", missing.to_str().expect("utf-8")]);
+        assert_one_clear_sentence(&o, "cannot read the config file");
+        if cmd[0] == "staged" {
+            // `staged` lists any profile's journal, even one the file no longer has.
+            let o = with(&["--config", cfg, "--profile", "b"]);
+            assert!(o.status.success(), "{}", stderr(&o));
+        } else {
+            let o = with(&["--config", cfg, "--profile", "b"]);
+            assert_one_clear_sentence(&o, "there is no profile \"b\"");
+            let o = with(&["--config", cfg, "--profile", "a"]);
+            assert_one_clear_sentence(&o, "http://example.invalid uses plain http");
+        }
+    }
+}

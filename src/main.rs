@@ -96,8 +96,9 @@ struct ExportArgs {
     /// What to export.
     #[arg(value_enum)]
     entity: Entity,
-    /// Day of tasks or routes (YYYY-MM-DD; default today).
-    #[arg(long, value_parser = parse_date)]
+    /// Day of tasks or routes, as the console's :date reads it: YYYY-MM-DD,
+    /// today, tomorrow, yesterday, or +N / -N days from today (default today).
+    #[arg(long, value_parser = parse_day, allow_negative_numbers = true)]
     date: Option<jiff::civil::Date>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Json)]
@@ -166,6 +167,12 @@ struct SendArgs {
 
 fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
     elogii_tui::domain::dates::parse_date(s)
+}
+
+/// `--date`: read like the console's `:date`, counting from today's date on the clock.
+fn parse_day(s: &str) -> Result<jiff::civil::Date, String> {
+    let today = today();
+    elogii_tui::app::update::parse_day(s, today, today)
 }
 
 fn main() -> ExitCode {

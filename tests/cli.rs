@@ -495,3 +495,49 @@ fn connection_flags_work_after_every_subcommand_that_talks_to_a_profile() {
         }
     }
 }
+
+#[test]
+fn date_reads_days_as_the_console_does_counting_from_today() {
+    let tasks_of = |day: &str| {
+        let before = jiff::Zoned::now().date();
+        let o = run(bin().args([
+            "export", "tasks", "--demo", "--format", "csv", "--date", day,
+        ]));
+        assert!(o.status.success(), "{day}: {}", stderr(&o));
+        let text = String::from_utf8(o.stdout).expect("utf-8");
+        let dates: std::collections::BTreeSet<String> = csv::Reader::from_reader(text.as_bytes())
+            .records()
+            .map(|r| r.expect("a CSV row")[3].to_string())
+            .collect();
+        // A run across midnight says nothing about which day was meant.
+        (before == jiff::Zoned::now().date()).then_some((before, dates))
+    };
+    let number = |d: jiff::civil::Date| elogii_tui::domain::dates::to_number(d).to_string();
+    // The demo has tasks for today and the six days after it.
+    for (day, offset) in [("today", 0), ("tomorrow", 1), ("+3", 3), ("TOMORROW", 1)] {
+        let Some((today, dates)) = tasks_of(day) else {
+            continue;
+        };
+        let want = today
+            .checked_add(jiff::Span::new().days(offset))
+            .expect("a day");
+        assert_eq!(dates, [number(want)].into(), "--date {day}");
+    }
+    // Days before the demo's first have no tasks, but are days.
+    for day in ["yesterday", "-1", "-2"] {
+        if let Some((_, dates)) = tasks_of(day) {
+            assert!(dates.is_empty(), "--date {day}: {dates:?}");
+        }
+    }
+    // The written form still works, and nonsense is still refused.
+    let in_two_days = jiff::Zoned::now()
+        .date()
+        .checked_add(jiff::Span::new().days(2))
+        .expect("a day");
+    if let Some((_, dates)) = tasks_of(&in_two_days.to_string()) {
+        assert_eq!(dates, [number(in_two_days)].into());
+    }
+    let o = run(bin().args(["export", "tasks", "--demo", "--date", "someday"]));
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("YYYY-MM-DD"), "{}", stderr(&o));
+}

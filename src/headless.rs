@@ -244,6 +244,10 @@ fn read_edits(path: &Path) -> Result<Vec<Result<Line, LineError>>, HeadlessError
         reason: "the text is not UTF-8".into(),
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    // Nothing at all (an empty file, or empty standard input) is no edits, not a bad header.
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
     if is_jsonl(path, text) {
         Ok(read_jsonl(text))
     } else {
@@ -584,8 +588,9 @@ fn closing_text(v: &Valid) -> Option<String> {
 /// freshly read records, and lists the changes (dry run) or stages them in
 /// `journal` and sends them through the writer. A bad line is reported with its
 /// line number and the rest still go; of several lines for the same record and
-/// field the last wins, and the report says so. Text written to `out` is
-/// sanitised.
+/// field the last wins, and the report says so. An input with no edit lines
+/// (empty, blank, or a header alone) says "No edits to apply" and succeeds.
+/// Text written to `out` is sanitised.
 pub async fn apply(
     client: &Client,
     journal: &Journal,
@@ -603,6 +608,16 @@ pub async fn apply(
         lines: parsed.len(),
         ..ApplyReport::default()
     };
+    if parsed.is_empty() {
+        say(
+            out,
+            &format!(
+                "No edits to apply: {} holds no edit lines.",
+                source_name(path).display()
+            ),
+        )?;
+        return Ok(report);
+    }
     let mut errors: Vec<LineError> = Vec::new();
     let mut good: Vec<(Line, Entity)> = Vec::new();
     let mut keys: BTreeMap<Entity, BTreeSet<String>> = BTreeMap::new();
@@ -1532,6 +1547,12 @@ mod tests {
         assert_eq!(lines[1].as_ref().unwrap_err().line, 2);
         assert_eq!(lines[2].as_ref().unwrap_err().line, 4);
 
+        // No lines at all is no edits, not a bad header; a header alone too.
+        let empty = dir.path().join("empty.csv");
+        for text in ["", "\n \n", "\u{feff}", "entity,record,field,value\n"] {
+            std::fs::write(&empty, text).unwrap();
+            assert!(read_edits(&empty).unwrap().is_empty(), "{text:?}");
+        }
         let bad = dir.path().join("bad.csv");
         std::fs::write(&bad, "id,name\n1,2\n").unwrap();
         assert!(matches!(

@@ -1529,3 +1529,63 @@ async fn reports_and_lists_on_a_terminal_show_control_bytes_instead_of_running_t
     .unwrap();
     h.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_edit_lines_is_no_edits_to_apply_and_succeeds() {
+    let h = emulator(2).await;
+    let dir = tempfile::tempdir().unwrap();
+    let base = h.base_url();
+    h.reset_stats();
+    for input in [
+        "",
+        "\n\n  \n",
+        "entity,record,field,value\n",
+        "\u{feff}record,field,value",
+    ] {
+        for dry_run in [true, false] {
+            let mut args = vec!["apply", "-", "--base-url", &base];
+            if dry_run {
+                args.push("--dry-run");
+            }
+            let out = run_with_stdin(dir.path(), &args, input).await;
+            assert!(out.status.success(), "{input:?}: {}", err_text(&out));
+            assert_eq!(
+                text(&out),
+                "No edits to apply: standard input holds no edit lines.\n",
+                "{input:?}"
+            );
+            assert_eq!(err_text(&out), "", "{input:?}");
+        }
+    }
+    // An empty file says the same, naming it.
+    let file = dir.path().join("empty.csv");
+    std::fs::write(&file, "").unwrap();
+    let out = run(
+        dir.path(),
+        &["apply", file.to_str().unwrap(), "--base-url", &base],
+    )
+    .await;
+    assert!(out.status.success(), "{}", err_text(&out));
+    assert_eq!(
+        text(&out),
+        format!(
+            "No edits to apply: {} holds no edit lines.\n",
+            file.display()
+        )
+    );
+    assert_eq!(h.stats().non_get(), 0, "{:?}", h.stats());
+    // A header that names other columns is still refused.
+    let out = run_with_stdin(
+        dir.path(),
+        &["apply", "-", "--base-url", &base],
+        "id,name\n",
+    )
+    .await;
+    assert!(!out.status.success());
+    assert!(
+        err_text(&out).contains("the header must name the columns entity,record,field,value"),
+        "{}",
+        err_text(&out)
+    );
+    h.shutdown().await;
+}

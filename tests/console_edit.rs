@@ -353,6 +353,7 @@ fn the_one_line_schedule_round_trips_with_the_week_grid() {
     r.key(EditKey::Clear);
     r.type_text("Mo-Fr 08:00-17:00; Sa 09:00-12:00; Su off");
     r.key(EditKey::Submit);
+    assert!(!r.status().contains("will be closed"), "{}", r.status());
     let Some(Screen::Location { cust, loc, .. }) = r.m.screen().cloned() else {
         panic!()
     };
@@ -382,6 +383,36 @@ fn the_one_line_schedule_round_trips_with_the_week_grid() {
     assert!(sched.get("Sun").is_none());
     // Still one edit of the field (the journal replaced its value).
     assert_eq!(r.pending().len(), 1);
+    // A week line that leaves out days eLogii has hours for says so.
+    r.form_row("Hours");
+    r.edit("We-Fr 08:00-17:00", EditKey::Submit);
+    assert!(
+        r.status().contains("Mo, Tu had hours and will be closed (u undoes)"),
+        "{}",
+        r.status()
+    );
+
+    // Clearing the line does not wipe the hours; `none` does, and its days
+    // show as not set rather than closed.
+    r.form_row("Hours");
+    r.act(Action::Edit);
+    r.key(EditKey::Clear);
+    r.key(EditKey::Submit);
+    let error =
+        r.m.editor
+            .as_ref()
+            .unwrap()
+            .error
+            .clone()
+            .expect("an error");
+    assert!(error.contains("type none to remove"), "{error}");
+    r.type_text("none");
+    r.key(EditKey::Submit);
+    assert_eq!(r.pending()[0].1, Some(Value::Null));
+    let rows = form_rows(&r.m, elogii_tui::app::model::Target::Location { cust, loc }).unwrap();
+    let row = |l: &str| rows.iter().find(|x| x.label.trim() == l).unwrap().clone();
+    assert_eq!(row("Mon").value, "", "not set, not closed");
+    assert_eq!(row("Mon").mark, Some(Mark::Staged), "it had hours");
 }
 
 #[test]
@@ -627,6 +658,15 @@ fn a_far_move_of_the_pin_asks_first_and_says_how_far() {
     r.edit("153.4, -2.3", EditKey::Submit);
     let error = r.m.editor.as_ref().unwrap().error.clone().unwrap();
     assert!(error.contains("out of range"), "{error}");
+    r.key(EditKey::Cancel);
+    // Longitude first, as eLogii stores it: the question says so.
+    r.edit("-2.301, 53.431", EditKey::Submit);
+    let c = r.m.confirm.clone().expect("a far move asks");
+    assert!(
+        c.text.contains("latitude and longitude swapped? 53.431, -2.301 would move it 0.0 km"),
+        "{}",
+        c.text
+    );
 }
 
 #[test]
@@ -668,7 +708,13 @@ fn instructions_are_multi_line_and_external_editor_text_comes_back() {
     // are never staged as if typed.
     assert_eq!(r.editor_text(), "Ring twice\nUse the side door␛[2J");
     r.key(EditKey::Stage);
-    let error = r.m.editor.as_ref().unwrap().error.clone().expect("an error");
+    let error =
+        r.m.editor
+            .as_ref()
+            .unwrap()
+            .error
+            .clone()
+            .expect("an error");
     assert!(error.contains("control character (shown as ␛)"), "{error}");
     assert!(r.pending().is_empty());
     update(

@@ -22,7 +22,7 @@ use crate::app::model::{
 };
 use crate::app::msg::{Cmd, ConfirmKey, EditKey, JournalDone, JournalOp, JournalReply, UndoEntry};
 use crate::domain::edit::{
-    Edit, Entity, FieldPath, display_value, distance_km, get_field, set_field,
+    Edit, Entity, FieldPath, display_value, distance_km, get_field, set_field, swapped_hint,
 };
 use crate::domain::sanitize::{replacement_for, sanitize, truncate_to_width};
 use crate::domain::schedule::{WeekHours, Weekday, format_day, format_week_line, parse_day};
@@ -329,7 +329,11 @@ pub fn week_of(value: Option<&Value>) -> WeekHours {
 pub fn edit_text(field: &FieldPath, part: Part, value: Option<&Value>) -> String {
     match part {
         Part::Whole => display_value(field, value),
-        Part::Day(d) => format_day(week_of(value).day(d)),
+        // A week that is not set has no day to show (not "closed").
+        Part::Day(d) => match value {
+            Some(Value::Object(_)) => format_day(week_of(value).day(d)),
+            _ => String::new(),
+        },
     }
 }
 
@@ -719,11 +723,17 @@ fn stage_editor(model: &mut Model, step: Option<Step>) -> Vec<Cmd> {
             }
         }
         Ok(Some(edit)) => {
-            if let Some(km) = moved_km(model, &edit)
+            if let Some((km, from)) = moved_km(model, &edit)
                 && km > model.move_confirm_km
             {
+                let swapped = edit
+                    .new
+                    .as_ref()
+                    .and_then(|to| swapped_hint(&from, to, model.move_confirm_km))
+                    .map(|h| format!(" ({h})"))
+                    .unwrap_or_default();
                 model.confirm = Some(Confirm {
-                    text: format!("This moves the pin {km:.1} km. Stage it?"),
+                    text: format!("This moves the pin {km:.1} km{swapped}. Stage it?"),
                     kind: ConfirmKind::Move { edit, step },
                     yes: "Stage",
                     focus_yes: false,
@@ -741,8 +751,8 @@ fn stage_editor(model: &mut Model, step: Option<Step>) -> Vec<Cmd> {
 }
 
 /// How far a coordinates edit moves the pin from where it is shown now (the
-/// staged position, else eLogii's).
-fn moved_km(model: &Model, edit: &Edit) -> Option<f64> {
+/// staged position, else eLogii's), with that position.
+fn moved_km(model: &Model, edit: &Edit) -> Option<(f64, Value)> {
     edit.moved_km()?;
     let c = cell_of_edit(model, edit);
     let record = record_json(model, edit.entity, &edit.record_id);
@@ -750,7 +760,8 @@ fn moved_km(model: &Model, edit: &Edit) -> Option<f64> {
         .ok()
         .flatten()
         .or_else(|| edit.base.clone())?;
-    distance_km(&current, edit.new.as_ref()?)
+    let km = distance_km(&current, edit.new.as_ref()?)?;
+    Some((km, current))
 }
 
 /// Sends edits to the journal; they show as staged when it answers.
@@ -1043,6 +1054,7 @@ pub fn journal_reply(model: &mut Model, reply: JournalReply) -> Vec<Cmd> {
                     model.redo.clear();
                 }
             }
+            let mut kind = StatusKind::Info;
             let text = match (edits.as_slice(), results.as_slice()) {
                 (_, [StageResult::Unchanged]) => {
                     "No change: that is the value eLogii has.".to_string()
@@ -1051,7 +1063,26 @@ pub fn journal_reply(model: &mut Model, reply: JournalReply) -> Vec<Cmd> {
                     "{} is back to eLogii's value; the staged edit is gone.",
                     e.field.name
                 ),
-                ([e], _) => format!("Staged {}.", change_text(e)),
+                ([e], _) => {
+                    // A week line names the whole week: say which open days it closes.
+                    let closed: Vec<&str> = e.days_closed().iter().map(|d| d.short()).collect();
+                    if closed.is_empty() {
+                        format!("Staged {}.", change_text(e))
+                    } else {
+                        kind = StatusKind::Warning;
+                        let undo = model.bindings.first(crate::app::msg::Action::Undo);
+                        format!(
+                            "Staged {}. {} had hours and will be closed{}.",
+                            change_text(e),
+                            closed.join(", "),
+                            if undo.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" ({undo} undoes)")
+                            }
+                        )
+                    }
+                }
                 (many, _) => format!("Staged {} edits.", many.len()),
             };
             let key = model.bindings.first(crate::app::msg::Action::Send);
@@ -1060,7 +1091,7 @@ pub fn journal_reply(model: &mut Model, reply: JournalReply) -> Vec<Cmd> {
             } else {
                 String::new()
             };
-            model.set_status(StatusKind::Info, format!("{text}{hint}"));
+            model.set_status(kind, format!("{text}{hint}"));
         }
         JournalDone::Undone(entry) => {
             let text = match entry.edits.as_slice() {

@@ -17,8 +17,9 @@
 //!   or separated by spaces) → `[-1.5179, 53.7976]` as eLogii stores it.
 //!   Brackets are refused because `[a, b]` looks like eLogii's own
 //!   `[longitude, latitude]` order and would be read the wrong way round.
-//! * schedule: a week line (`Mo-Fr 08:30-17:30; Sa 09:00-12:30`). `none` or an
-//!   empty input gives `null` (no opening hours known); `Mo-Su off` gives an
+//! * schedule: a week line (`Mo-Fr 08:30-17:30; Sa 09:00-12:30`). `none` gives
+//!   `null` (no opening hours known); an empty input is refused (it would wipe
+//!   every hour by accident); `Mo-Su off` gives an
 //!   explicit all-closed week (`{}`). Only the `timeWindows` of each day are
 //!   replaced: other members of the existing schedule and of each day are kept.
 //! * durations: minutes, `15` or `7.5` (a `min` suffix is allowed); an integral
@@ -68,6 +69,10 @@ pub enum ValidationError {
     ControlCharacter,
     #[error("the name must not be empty")]
     EmptyName,
+    #[error(
+        "an empty week removes nothing by accident: type none to remove the opening hours (none known), or Mo-Su off for closed every day"
+    )]
+    EmptySchedule,
     #[error("“{0}” is not an e-mail address; write it as name@example.com")]
     BadEmail(String),
     #[error(
@@ -155,7 +160,10 @@ pub fn parse_input(
         FieldKind::Tags => Ok(Value::Array(parse_tags(t))),
         FieldKind::Coordinates => parse_coordinates(t),
         FieldKind::Schedule => {
-            if t.is_empty() || t.eq_ignore_ascii_case("none") || t.eq_ignore_ascii_case("null") {
+            if t.is_empty() {
+                return Err(ValidationError::EmptySchedule);
+            }
+            if t.eq_ignore_ascii_case("none") || t.eq_ignore_ascii_case("null") {
                 return Ok(Value::Null);
             }
             let week = parse_week_line(t)?;
@@ -555,7 +563,11 @@ mod tests {
             parse_input(&p, "none", Some(&current)).unwrap(),
             Value::Null
         );
-        assert_eq!(parse_input(&p, "  ", None).unwrap(), Value::Null);
+        assert_eq!(
+            parse_input(&p, "  ", Some(&current)),
+            Err(ValidationError::EmptySchedule),
+            "clearing the line is not taken as removing every hour"
+        );
         assert_eq!(parse_input(&p, "Mo-Su off", None).unwrap(), json!({}));
         let e = parse_input(&p, "Mo 09:00-08:30", None).unwrap_err();
         assert!(e.to_string().contains("ends before it starts"), "{e}");

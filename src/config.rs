@@ -391,19 +391,29 @@ pub fn resolve(
     })
 }
 
+/// Why there is no key and how to give one, as one line: the variable to set,
+/// or where the profile could name another one, and the demo.
 fn no_key_help(loaded: &Loaded, name: &str, profile: &Profile) -> String {
-    let path = loaded
-        .path
-        .as_ref()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| "~/.config/elogii-tui/config.toml".into());
-    let env_hint = match &profile.api_key_env {
-        Some(var) => format!("the profile {name:?} reads the key from ${var}, which is not set; "),
-        None => String::new(),
-    };
-    format!(
-        "no eLogii API key: {env_hint}set one with `export {ENV_API_KEY}=<your key>` (eLogii dashboard: Configuration → API keys), or add to {path}:\n\n  [profiles.{name}]\n  api_key_env = \"{ENV_API_KEY}\"\n\nTo look around without an account, run the built-in demo: elogii-tui --demo"
-    )
+    const WHERE: &str = "eLogii dashboard → Configuration → API keys";
+    const DEMO: &str = "to look around without an account, run `elogii-tui --demo`";
+    match profile.api_key_env.as_deref() {
+        Some(var) if var != ENV_API_KEY => format!(
+            "no eLogii API key: the profile {name:?} reads it from ${var}, which is not set; \
+             run `export {var}=<your key>` ({WHERE}) or set {ENV_API_KEY}; {DEMO}"
+        ),
+        _ => {
+            let path = loaded
+                .path
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "~/.config/elogii-tui/config.toml".into());
+            format!(
+                "no eLogii API key: run `export {ENV_API_KEY}=<your key>` ({WHERE}), \
+                 or keep the key in another variable and name it with api_key_env under \
+                 [profiles.{name}] in {path}; {DEMO}"
+            )
+        }
+    }
 }
 
 /// Refuses plain `http://` to anything but loopback unless allowed.
@@ -476,10 +486,29 @@ mod tests {
         let l = Loaded::default();
         let err = resolve(&l, &ConnectionArgs::default(), &|_| None).unwrap_err();
         let text = err.to_string();
-        assert!(
-            text.contains(ENV_API_KEY) && text.contains("--demo"),
-            "{text}"
+        assert_eq!(
+            text,
+            "no eLogii API key: run `export ELOGII_API_KEY=<your key>` (eLogii dashboard → \
+             Configuration → API keys), or keep the key in another variable and name it with \
+             api_key_env under [profiles.default] in ~/.config/elogii-tui/config.toml; to look \
+             around without an account, run `elogii-tui --demo`"
         );
+        // Naming the variable that is the default anyway changes nothing: not suggested.
+        assert!(!text.contains("api_key_env = \"ELOGII_API_KEY\""), "{text}");
+        // A profile that names a variable of its own: that one is the one to set.
+        let l =
+            loaded("default_profile = \"north\"\n[profiles.north]\napi_key_env = \"NORTH_KEY\"\n");
+        let text = resolve(&l, &ConnectionArgs::default(), &|_| None)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            text,
+            "no eLogii API key: the profile \"north\" reads it from $NORTH_KEY, which is not set; \
+             run `export NORTH_KEY=<your key>` (eLogii dashboard → Configuration → API keys) or \
+             set ELOGII_API_KEY; to look around without an account, run `elogii-tui --demo`"
+        );
+        // One line: nothing runs into the next sentence.
+        assert!(!text.contains('\n'));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! * text: as typed, trimmed; control characters other than newline and tab are
 //!   refused. A field that holds a number keeps being a number when the text is one.
 //! * postcodes (`postCode`): trimmed, inner spaces collapsed to one, upper-cased
-//!   (`bl1  3qt` → `BL1 3QT`); when that is the current value in the same
+//!   (`bl1  3qt` → `BL1 3QT`), letters, digits, spaces and hyphens only; when that is the current value in the same
 //!   normal form, the current value is kept (no change).
 //! * names: text that must not be empty.
 //! * e-mail: `name@example.com`, or empty to clear it.
@@ -79,6 +79,10 @@ pub enum ValidationError {
         "“{0}” is not a phone number; use digits, spaces, + ( ) - . and an optional extension such as ext 12"
     )]
     BadPhone(String),
+    #[error(
+        "“{0}” is not a postcode; use letters, digits, spaces and hyphens, for example BL3 1SX"
+    )]
+    BadPostcode(String),
     #[error("the position is empty; type latitude, longitude, for example 53.7976, -1.5179")]
     EmptyCoordinates,
     #[error("“{0}” is not a position; type latitude, longitude, for example 53.7976, -1.5179")]
@@ -128,6 +132,12 @@ pub fn parse_input(
     match field.kind() {
         FieldKind::Text if field.name == "postCode" => {
             let typed = normalise_postcode(t);
+            if !typed
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == ' ' || c == '-')
+            {
+                return Err(ValidationError::BadPostcode(t.to_string()));
+            }
             if let Some(Value::String(now)) = current
                 && normalise_postcode(now) == typed
             {
@@ -682,6 +692,19 @@ mod tests {
             json!("bl1  3QT")
         );
         assert_eq!(parse_input(&p, "  ", None).unwrap(), json!(""));
+        // Postcodes of every country are letters, digits, spaces and hyphens.
+        for good in [
+            "00530", "5020", "100000", "D02 X285", "1010-123", "SW1A 0AA",
+        ] {
+            assert!(parse_input(&p, good, None).is_ok(), "{good}");
+        }
+        for bad in ["91, 0", "BL3/1SX", "M1 1AA.", "53.4, -2.3"] {
+            assert_eq!(
+                parse_input(&p, bad, None),
+                Err(ValidationError::BadPostcode(bad.to_string())),
+                "{bad}"
+            );
+        }
         // Other text fields keep their case and spaces.
         assert_eq!(
             parse_input(&loc("city"), "  st  ives ", None).unwrap(),

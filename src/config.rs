@@ -89,6 +89,13 @@ impl Config {
         self.ui.at_risk_minutes.unwrap_or(DEFAULT_AT_RISK_MARGIN)
     }
 
+    /// True when some profile has its key in the file (`api_key = "…"`).
+    fn holds_a_key(&self) -> bool {
+        self.profiles
+            .values()
+            .any(|p| p.api_key.as_deref().is_some_and(|k| !k.trim().is_empty()))
+    }
+
     /// Settings out of their range, each as "send.batch_size = 0: …".
     fn check_ranges(&self) -> Result<(), String> {
         fn within<T: PartialOrd + std::fmt::Display + Copy>(
@@ -252,7 +259,9 @@ pub fn load(path: Option<&Path>) -> Result<Loaded, ConfigError> {
             reason,
         })?;
     let mut warnings = Vec::new();
-    if let Some(w) = permission_warning(&path) {
+    if config.holds_a_key()
+        && let Some(w) = permission_warning(&path)
+    {
         warnings.push(w);
     }
     Ok(Loaded {
@@ -283,7 +292,7 @@ fn permission_warning(path: &Path) -> Option<String> {
     let mode = std::fs::metadata(path).ok()?.permissions().mode();
     if mode & 0o077 != 0 {
         Some(format!(
-            "the config file {} can be read by other users (mode {:o}); run: chmod 600 {}",
+            "the config file {} holds an API key and can be read by other users (mode {:o}); run: chmod 600 {}",
             path.display(),
             mode & 0o777,
             path.display()
@@ -572,6 +581,36 @@ mod tests {
         assert_eq!(load(Some(&p)).unwrap().warnings.len(), 1);
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
         assert!(load(Some(&p)).unwrap().warnings.is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn readable_config_without_a_key_earns_no_warning() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        for text in [
+            "",
+            "[ui]\nmouse = true\n",
+            "[profiles.x]\napi_key_env = \"X_KEY\"\n",
+            "[profiles.x]\napi_key = \"  \"\n",
+        ] {
+            std::fs::write(&p, text).unwrap();
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+            assert!(load(Some(&p)).unwrap().warnings.is_empty(), "{text:?}");
+        }
+        // A key in any profile: warned, naming the file and why.
+        std::fs::write(
+            &p,
+            "[profiles.x]\napi_key_env = \"X\"\n[profiles.y]\napi_key = \"k\"\n",
+        )
+        .unwrap();
+        let w = load(Some(&p)).unwrap().warnings;
+        assert_eq!(w.len(), 1);
+        assert!(
+            w[0].contains("holds an API key and can be read by other users (mode 644)"),
+            "{w:?}"
+        );
     }
 
     #[test]

@@ -543,3 +543,36 @@ fn date_reads_days_as_the_console_does_counting_from_today() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("YYYY-MM-DD"), "{}", stderr(&o));
 }
+
+#[cfg(unix)]
+#[test]
+fn a_readable_config_file_is_warned_about_only_when_it_holds_a_key() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("config.toml");
+    let export = |text: &str| {
+        std::fs::write(&cfg, text).expect("write");
+        std::fs::set_permissions(&cfg, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        let o = run(bin()
+            .env("ELOGII_API_KEY", "k")
+            .args([
+                "export",
+                "customers",
+                "--base-url",
+                "http://127.0.0.1:9",
+                "--config",
+            ])
+            .arg(&cfg));
+        stderr(&o)
+    };
+    let err = export("[profiles.default]\napi_key_env = \"MY_KEY\"\n[ui]\nmouse = true\n");
+    assert!(!err.contains("warning"), "{err}");
+    let err = export("[profiles.default]\napi_key = \"secret\"\n");
+    assert!(
+        err.starts_with(&format!(
+            "elogii-tui: warning: the config file {} holds an API key and can be read by other users (mode 644); run: chmod 600 ",
+            cfg.display()
+        )),
+        "{err}"
+    );
+}

@@ -121,6 +121,13 @@ impl Config {
             1000.0,
         )?;
         within("ui.at_risk_minutes", self.ui.at_risk_minutes, 0, 240)?;
+        if let Some(theme) = &self.ui.theme
+            && !THEMES.contains(&theme.trim())
+        {
+            return Err(format!(
+                "ui.theme = {theme:?} is not a theme: use \"default\" or \"mono\""
+            ));
+        }
         for (name, p) in &self.profiles {
             within(
                 &format!("profiles.{name}.page_size"),
@@ -132,6 +139,10 @@ impl Config {
         Ok(())
     }
 }
+
+/// The `[ui] theme` names the console knows (`""` and `monochrome` are
+/// spellings of the default and of `mono`).
+const THEMES: [&str; 4] = ["", "default", "mono", "monochrome"];
 
 /// One eLogii organisation to talk to.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -623,6 +634,10 @@ mod tests {
         assert_eq!(w.max_attempts, WriterConfig::default().max_attempts);
         assert_eq!(l.config.move_confirm_km(), 0.5);
         assert_eq!(l.config.at_risk_minutes(), 25);
+        for theme in ["default", "mono", " mono ", "monochrome", ""] {
+            let l = loaded(&format!("[ui]\ntheme = {theme:?}\n"));
+            assert!(l.config.check_ranges().is_ok(), "{theme:?}");
+        }
         let d = Config::default();
         assert_eq!(d.writer_config(), WriterConfig::default());
         assert_eq!(d.move_confirm_km(), MOVE_CONFIRM_KM);
@@ -643,6 +658,10 @@ mod tests {
                 "editing.move_confirm_km = NaN",
             ),
             ("[ui]\nat_risk_minutes = 999\n", "ui.at_risk_minutes = 999"),
+            (
+                "[ui]\ntheme = \"neon\"\n",
+                "is not valid: ui.theme = \"neon\" is not a theme: use \"default\" or \"mono\"",
+            ),
             (
                 "[profiles.a]\npage_size = 0\n",
                 "profiles.a.page_size = 0 is out of range",

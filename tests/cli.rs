@@ -576,3 +576,20 @@ fn a_readable_config_file_is_warned_about_only_when_it_holds_a_key() {
         "{err}"
     );
 }
+
+#[test]
+fn an_unknown_theme_is_refused_at_start_naming_the_setting_and_the_themes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, "[ui]\ntheme = \"neon\"\n").expect("write");
+    let says = "is not valid: ui.theme = \"neon\" is not a theme: use \"default\" or \"mono\"";
+    // The console (refused before it takes the terminal) and a subcommand alike.
+    let o = run(bin().arg("--config").arg(&cfg));
+    assert_one_clear_sentence(&o, says);
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    let o = run(bin().args(["export", "customers", "--config"]).arg(&cfg));
+    assert_one_clear_sentence(&o, says);
+    std::fs::write(&cfg, "[ui]\ntheme = \"mono\"\n").expect("write");
+    let o = run(bin().args(["export", "customers", "--config"]).arg(&cfg));
+    assert_one_clear_sentence(&o, "no eLogii API key");
+}

@@ -198,6 +198,19 @@ fn edit_postcode_and_schedule_send_and_exactly_those_fields_change() {
     // Quit (nothing staged: no question), start again: nothing is restored.
     c.send("qqq");
     assert!(c.wait_exit(Duration::from_secs(10)).success());
+
+    // The log file tells the send, and never the key.
+    let log = std::fs::read_to_string(home.path().join("data/elogii-tui/logs/elogii-tui.log"))
+        .expect("the log file");
+    assert!(
+        log.contains("send run started") && log.contains("batch sending"),
+        "{log}"
+    );
+    assert!(
+        log.contains("send run finished") && log.contains("sent=2"),
+        "{log}"
+    );
+    assert!(!log.contains(KEY), "the key is never logged");
     let mut c = start_console(&home, &sandbox, &[]);
     let s = c.screen();
     assert!(!s.contains("Restored") && !s.contains("staged"), "{s}");

@@ -37,6 +37,7 @@ use crate::api::client::Client;
 use crate::api::error::ApiError;
 use crate::api::types::{BulkRequest, BulkResponse, Field};
 use crate::domain::edit::Entity;
+use crate::domain::sanitize::sanitize;
 
 /// How the writer batches, paces and retries.
 #[derive(Debug, Clone, PartialEq)]
@@ -206,6 +207,65 @@ pub enum WriterEvent {
     RunFailed { run: u64, error: String },
 }
 
+/// What the log file keeps of a writer event (text from eLogii sanitised, so
+/// reading the log in a terminal is safe): runs, batches, retries and
+/// each edit that did not go through, by id and field name (never a value, a
+/// record's contents or the key).
+fn log_event(event: &WriterEvent) {
+    match event {
+        WriterEvent::RunStarted {
+            run,
+            edits,
+            recovering,
+        } => tracing::info!(run, edits, recovering, "send run started"),
+        WriterEvent::BatchStarted {
+            run,
+            batch,
+            entity,
+            items,
+            edits,
+        } => tracing::info!(run, %batch, ?entity, items, edits = edits.len(), "batch sending"),
+        WriterEvent::Retrying {
+            run,
+            batch,
+            attempt,
+            delay,
+            error,
+        } => {
+            tracing::warn!(run, %batch, attempt, ?delay, error = %sanitize(error), "request failed, retrying")
+        }
+        WriterEvent::Edits { run, outcomes } => {
+            for (id, outcome) in outcomes {
+                match outcome {
+                    EditOutcome::Sent | EditOutcome::AlreadyThere => {}
+                    EditOutcome::Failed(why) => {
+                        tracing::warn!(run, edit = id.0, why = %sanitize(why), "edit refused")
+                    }
+                    EditOutcome::Conflict { .. } => {
+                        tracing::warn!(run, edit = id.0, "edit held: changed on eLogii meanwhile")
+                    }
+                    EditOutcome::StillStaged(why) => {
+                        tracing::warn!(run, edit = id.0, why = %sanitize(why), "edit left staged")
+                    }
+                }
+            }
+        }
+        WriterEvent::Progress { .. } => {}
+        WriterEvent::RunFinished { run, summary } => tracing::info!(
+            run,
+            sent = summary.progress.sent,
+            failed = summary.progress.failed,
+            conflicts = summary.progress.conflicts,
+            kept = summary.progress.kept,
+            requests = summary.requests,
+            "send run finished"
+        ),
+        WriterEvent::RunFailed { run, error } => {
+            tracing::error!(run, error = %sanitize(error), "send run stopped")
+        }
+    }
+}
+
 /// Why a run stopped early.
 #[derive(Debug, thiserror::Error)]
 pub enum WriterError {
@@ -357,6 +417,7 @@ impl Sender {
     }
 
     fn emit(&self, event: WriterEvent) {
+        log_event(&event);
         let _ = self.events.send(event);
     }
 

@@ -387,7 +387,8 @@ fn the_one_line_schedule_round_trips_with_the_week_grid() {
     r.form_row("Hours");
     r.edit("We-Fr 08:00-17:00", EditKey::Submit);
     assert!(
-        r.status().contains("Mo, Tu had hours and will be closed (u undoes)"),
+        r.status()
+            .contains("Mo, Tu had hours and will be closed (u undoes)"),
         "{}",
         r.status()
     );
@@ -663,7 +664,8 @@ fn a_far_move_of_the_pin_asks_first_and_says_how_far() {
     r.edit("-2.301, 53.431", EditKey::Submit);
     let c = r.m.confirm.clone().expect("a far move asks");
     assert!(
-        c.text.contains("latitude and longitude swapped? 53.431, -2.301 would move it 0.0 km"),
+        c.text
+            .contains("latitude and longitude swapped? 53.431, -2.301 would move it 0.0 km"),
         "{}",
         c.text
     );
@@ -1009,6 +1011,11 @@ fn a_journal_error_is_shown_and_nothing_shows_as_staged() {
 /// Claims `ids`, records them sent in the journal and tells the console, as
 /// the writer does for one run.
 fn send_all(r: &mut Rig, run: u64, ids: &[EditId]) {
+    send_all_recovering(r, run, ids, 0);
+}
+
+/// Like [`send_all`], `recovering` of the edits left sending by an earlier console.
+fn send_all_recovering(r: &mut Rig, run: u64, ids: &[EditId], recovering: usize) {
     let ev = |r: &mut Rig, e: WriterEvent| {
         let cmds = update(&mut r.m, Msg::Writer(e));
         r.pump(cmds)
@@ -1018,7 +1025,7 @@ fn send_all(r: &mut Rig, run: u64, ids: &[EditId]) {
         WriterEvent::RunStarted {
             run,
             edits: ids.len(),
-            recovering: 0,
+            recovering,
         },
     );
     let batch = format!("b{run}");
@@ -1047,6 +1054,25 @@ fn send_all(r: &mut Rig, run: u64, ids: &[EditId]) {
                 ..RunSummary::default()
             },
         },
+    );
+}
+
+#[test]
+fn a_run_that_finished_an_interrupted_send_says_so() {
+    let mut r = Rig::new(false);
+    r.m.customers_table.col = 6;
+    for i in 0..2 {
+        r.m.customers_table.selected = i;
+        r.act(Action::Edit);
+        r.key(EditKey::Clear);
+        r.type_text(&format!("M{i} 9ZZ"));
+        r.key(EditKey::Submit);
+    }
+    let ids = staged_ids(&r);
+    send_all_recovering(&mut r, 9, &ids, 1);
+    assert_eq!(
+        r.status(),
+        "Sent 2 edits to eLogii. 1 of them was left sending when the console stopped and checked against eLogii first."
     );
 }
 

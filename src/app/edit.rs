@@ -1365,6 +1365,7 @@ pub fn writer_event(model: &mut Model, event: WriterEvent) -> Vec<Cmd> {
         } => {
             model.sending = Some(SendRun {
                 run,
+                recovering,
                 ..SendRun::default()
             });
             if recovering > 0 {
@@ -1415,8 +1416,14 @@ pub fn writer_event(model: &mut Model, event: WriterEvent) -> Vec<Cmd> {
             Vec::new()
         }
         WriterEvent::RunFinished { summary, .. } => {
-            model.sending = None;
-            let (kind, text) = summary_text(&summary);
+            let recovering = model.sending.take().map_or(0, |s| s.recovering);
+            let (kind, mut text) = summary_text(&summary);
+            if recovering > 0 && !text.is_empty() {
+                text.push_str(&format!(
+                    " {recovering} of them {} left sending when the console stopped and checked against eLogii first.",
+                    if recovering == 1 { "was" } else { "were" }
+                ));
+            }
             if !text.is_empty() {
                 model.set_status(kind, text);
             }

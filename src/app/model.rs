@@ -623,6 +623,8 @@ pub struct SendRun {
     pub progress: Progress,
     /// The last retry, while waiting for it.
     pub retrying: Option<String>,
+    /// Edits of the run that an earlier console left `sending` (checked first).
+    pub recovering: usize,
 }
 
 /// The route map's settings.

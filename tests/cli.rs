@@ -593,3 +593,38 @@ fn an_unknown_theme_is_refused_at_start_naming_the_setting_and_the_themes() {
     let o = run(bin().args(["export", "customers", "--config"]).arg(&cfg));
     assert_one_clear_sentence(&o, "no eLogii API key");
 }
+
+#[test]
+fn a_faults_spec_with_a_fault_twice_or_an_empty_item_is_refused() {
+    for (spec, says) in [
+        (
+            "5xx=0.3,5xx=0.4",
+            "--faults: fault 5xx is given twice; give it once",
+        ),
+        (
+            "5xx=0.3,503=0.4",
+            "--faults: fault 503 is the same as 5xx, given before",
+        ),
+        ("5xx=0.3,,drop=0.1", "has an empty item"),
+        ("5xx=0.3,", "has an empty item"),
+    ] {
+        // Were the spec taken, the emulator would run: give it a deadline.
+        let mut child = bin()
+            .args(["sandbox", "--listen", "127.0.0.1:0", "--faults", spec])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start sandbox");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while child.try_wait().expect("wait").is_none() {
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("the sandbox took --faults {spec}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let o = child.wait_with_output().expect("output");
+        assert_one_clear_sentence(&o, says);
+    }
+}

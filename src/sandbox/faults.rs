@@ -85,6 +85,58 @@ pub enum FaultSpecError {
     /// `reject-field` without `field:value`.
     #[error("fault reject-field: {0:?} is not field:value")]
     BadRejectField(String),
+    /// The same fault twice (also under two names, such as `5xx` and `503`).
+    #[error("{}", duplicate_text(.first, .again))]
+    Duplicate {
+        /// The name it was first given under.
+        first: String,
+        /// The name it was given again under.
+        again: String,
+    },
+    /// Nothing between two commas, or a comma at the start or the end.
+    #[error("fault spec {0:?} has an empty item (two commas in a row, or one at the start or end)")]
+    EmptyPart(String),
+}
+
+fn duplicate_text(first: &str, again: &str) -> String {
+    if first.eq_ignore_ascii_case(again) {
+        format!("fault {again} is given twice; give it once")
+    } else {
+        format!("fault {again} is the same as {first}, given before; give it once")
+    }
+}
+
+/// The fault a key sets (aliases give the same name), or `None` for an unknown key.
+fn fault_name(key: &str) -> Option<&'static str> {
+    Some(match key.trim().to_ascii_lowercase().as_str() {
+        "latency" => "latency",
+        "jitter" | "latency-jitter" => "jitter",
+        "5xx" | "503" => "5xx",
+        "429" => "429",
+        "retry-after" => "retry-after",
+        "drop" => "drop",
+        "seed" => "seed",
+        "reject-field" => "reject-field",
+        _ => return None,
+    })
+}
+
+/// Refuses a key whose fault an earlier key of the same spec already set.
+fn check_once<'a>(
+    seen: &mut Vec<(&'static str, &'a str)>,
+    key: &'a str,
+) -> Result<(), FaultSpecError> {
+    let Some(name) = fault_name(key) else {
+        return Err(FaultSpecError::UnknownKey(key.trim().to_owned()));
+    };
+    if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
+        return Err(FaultSpecError::Duplicate {
+            first: first.trim().to_owned(),
+            again: key.trim().to_owned(),
+        });
+    }
+    seen.push((name, key));
+    Ok(())
 }
 
 /// Parses `200ms`, `1s`, `1.5s`, `2m` or a bare `0`.
@@ -161,15 +213,15 @@ impl Faults {
                     value: v.to_owned(),
                 })
         };
-        match key.to_ascii_lowercase().as_str() {
-            "latency" => self.latency = duration(value)?,
-            "jitter" | "latency-jitter" => self.latency_jitter = duration(value)?,
-            "5xx" | "503" => self.p_5xx = parse_probability(key, value)?,
-            "429" => self.p_429 = parse_probability(key, value)?,
-            "retry-after" => self.retry_after_secs = integer(value)?,
-            "drop" => self.p_drop = parse_probability(key, value)?,
-            "seed" => self.seed = integer(value)?,
-            "reject-field" => {
+        match fault_name(key) {
+            Some("latency") => self.latency = duration(value)?,
+            Some("jitter") => self.latency_jitter = duration(value)?,
+            Some("5xx") => self.p_5xx = parse_probability(key, value)?,
+            Some("429") => self.p_429 = parse_probability(key, value)?,
+            Some("retry-after") => self.retry_after_secs = integer(value)?,
+            Some("drop") => self.p_drop = parse_probability(key, value)?,
+            Some("seed") => self.seed = integer(value)?,
+            Some("reject-field") => {
                 let (field, wanted) = value
                     .split_once(':')
                     .filter(|(f, _)| !f.trim().is_empty())
@@ -187,7 +239,9 @@ impl Faults {
             serde_json::Value::String(spec) => spec.parse(),
             serde_json::Value::Object(map) => {
                 let mut faults = Faults::default();
+                let mut seen = Vec::new();
                 for (key, v) in map {
+                    check_once(&mut seen, key)?;
                     let text = match v {
                         serde_json::Value::String(s) => s.clone(),
                         serde_json::Value::Number(n) if key == "latency" || key == "jitter" => {
@@ -210,20 +264,23 @@ impl FromStr for Faults {
     type Err = FaultSpecError;
 
     /// Parses a comma-separated spec; an empty spec or `none` means no faults.
+    /// Each fault is given at most once, and no item is empty.
     fn from_str(spec: &str) -> Result<Self, Self::Err> {
         let mut faults = Faults::default();
         let spec = spec.trim();
         if spec.is_empty() || spec.eq_ignore_ascii_case("none") {
             return Ok(faults);
         }
+        let mut seen = Vec::new();
         for part in spec.split(',') {
             let part = part.trim();
             if part.is_empty() {
-                continue;
+                return Err(FaultSpecError::EmptyPart(spec.to_owned()));
             }
             let (key, value) = part
                 .split_once('=')
                 .ok_or_else(|| FaultSpecError::NotKeyValue(part.to_owned()))?;
+            check_once(&mut seen, key)?;
             faults.set(key, value)?;
         }
         Ok(faults)
@@ -429,6 +486,52 @@ mod tests {
         ));
         let msg = "boom=1".parse::<Faults>().unwrap_err().to_string();
         assert!(msg.contains("boom"), "{msg}");
+    }
+
+    #[test]
+    fn a_fault_given_twice_or_an_empty_item_is_refused() {
+        for spec in [
+            "5xx=0.3,5xx=0.4",
+            "drop=0.1,latency=5ms,DROP=0.2",
+            "latency=1s , latency=2s",
+        ] {
+            let e = spec.parse::<Faults>().unwrap_err();
+            assert!(matches!(e, FaultSpecError::Duplicate { .. }), "{spec}: {e}");
+            assert!(
+                e.to_string().ends_with("is given twice; give it once"),
+                "{e}"
+            );
+        }
+        // Two names of one fault are the same fault.
+        let e = "5xx=0.3,503=0.4".parse::<Faults>().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "fault 503 is the same as 5xx, given before; give it once"
+        );
+        let e = "jitter=5ms,latency-jitter=6ms"
+            .parse::<Faults>()
+            .unwrap_err();
+        assert!(matches!(e, FaultSpecError::Duplicate { .. }), "{e}");
+        for spec in [
+            "5xx=0.3,,drop=0.1",
+            "5xx=0.3,",
+            ",5xx=0.3",
+            "5xx=0.3, ,drop=0.1",
+        ] {
+            let e = spec.parse::<Faults>().unwrap_err();
+            assert!(matches!(e, FaultSpecError::EmptyPart(_)), "{spec}: {e}");
+            assert!(e.to_string().contains("has an empty item"), "{e}");
+        }
+        // The same in JSON: one fault under two names.
+        let e = Faults::from_json(&serde_json::json!({"5xx": 0.1, "503": 0.2})).unwrap_err();
+        assert!(matches!(e, FaultSpecError::Duplicate { .. }), "{e}");
+        // Every fault once is fine, and so is a spec of spaces or none.
+        let f: Faults =
+            "latency=5ms,jitter=1ms,5xx=0.1,429=0.1,retry-after=2,drop=0.1,reject-field=a:b,seed=3"
+                .parse()
+                .unwrap();
+        assert_eq!(f.to_string().parse::<Faults>().unwrap(), f);
+        assert!("  ".parse::<Faults>().unwrap().is_none());
     }
 
     #[test]

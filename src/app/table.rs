@@ -328,9 +328,18 @@ pub fn haystack_measured<S: RowSource + ?Sized>(
         if !out.is_empty() {
             out.push_str("  ");
         }
-        out.push_str(&cell);
+        out.extend(cell.chars().map(fold_quote));
     }
     out
+}
+
+/// Typographic quotes as typed ones, so `elijo's` finds `Elijo’s`.
+fn fold_quote(c: char) -> char {
+    match c {
+        '\u{2018}' | '\u{2019}' | '\u{201B}' | '\u{02BC}' | '\u{2032}' => '\'',
+        '\u{201C}' | '\u{201D}' | '\u{201F}' | '\u{2033}' => '"',
+        other => other,
+    }
 }
 
 /// Widest cell of each column over all rows (for small tables).
@@ -534,7 +543,8 @@ const CELL_SEPARATOR: &str = "  ";
 impl Filter {
     /// `None` when the text filters nothing (empty, or just `!`).
     pub fn new(text: &str) -> Option<Filter> {
-        let text = text.trim();
+        let folded: String = text.chars().map(fold_quote).collect();
+        let text = folded.trim();
         let (invert, rest) = match text.strip_prefix("! ") {
             Some(r) => (true, r.trim_start()),
             None => (false, text),
@@ -959,6 +969,19 @@ mod tests {
         assert_eq!(kept(&rows, "'umlaut"), vec![4]);
         assert!(Filter::new("!").is_none());
         assert!(Filter::new("  ").is_none());
+    }
+
+    #[test]
+    fn typed_and_typographic_apostrophes_find_each_other() {
+        let w = Words(vec!["Elijo’s Café", "Elijos Bar", "O'Brien’s"]);
+        let hay: Vec<String> = (0..w.len()).map(|i| haystack_of(&w, i)).collect();
+        let kept = |f: &str| -> Vec<usize> {
+            let mut f = Filter::new(f).unwrap();
+            (0..hay.len()).filter(|&i| f.matches(&hay[i])).collect()
+        };
+        assert_eq!(kept("elijo's"), vec![0]);
+        assert_eq!(kept("elijo’s"), vec![0]);
+        assert_eq!(kept("o'brien's"), vec![2]);
     }
 
     proptest::proptest! {

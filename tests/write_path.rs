@@ -590,3 +590,53 @@ async fn a_2xx_that_names_no_item_confirms_nothing() {
     assert!(j.pending(None).unwrap().is_empty());
     assert_eq!(posts.load(Ordering::SeqCst), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_sender_on_the_same_journal_waits_its_turn_and_sends_nothing() {
+    let h = emulator(5, SandboxConfig::new(SecretString::from(KEY))).await;
+    let c = client(&h);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.sqlite3");
+    let (j, _) = Journal::open(&path).unwrap();
+    let origin = c.base_url().to_string();
+    let record = h.customers()[1].clone();
+    stage_text(
+        &j,
+        &origin,
+        &record,
+        Entity::Customer,
+        "contactName",
+        "Only Once",
+    );
+    h.reset_stats();
+
+    // Another process is sending from this journal file (its lock is held).
+    let (other, _) = Journal::open(&path).unwrap();
+    let held = other.lock_for_sending().unwrap();
+    let (handle, mut events) = writer::spawn(c.clone(), j.clone(), WriterConfig::default());
+    let run = handle.send_all().unwrap();
+    let error = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            match events.recv().await.expect("writer stopped") {
+                WriterEvent::RunFailed { run: r, error } if r == run => return error,
+                WriterEvent::RunFinished { run: r, .. } if r == run => {
+                    panic!("the run went ahead beside another sender")
+                }
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("an answer in time");
+    handle.shutdown().await;
+    assert!(error.contains("another elogii-tui is sending"), "{error}");
+    assert_eq!(h.stats().total(), 0, "nothing was read or sent");
+    assert_eq!(j.pending(None).unwrap().len(), 1, "the edit waits, staged");
+
+    // Once the other sender is done, the edit goes out, once.
+    drop(held);
+    let (summary, _) = send_all(c, j.clone(), WriterConfig::default()).await;
+    assert_eq!(summary.progress.sent, 1);
+    assert_eq!(h.stats().written_items, 1);
+    assert!(j.pending(None).unwrap().is_empty());
+}

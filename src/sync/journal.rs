@@ -57,6 +57,21 @@ pub enum JournalError {
     Damaged { id: i64, reason: String },
     #[error("there is no pending edit {0}")]
     NotFound(EditId),
+    #[error(
+        "another elogii-tui is sending the edits of this journal right now; try again when it has finished"
+    )]
+    SendingElsewhere,
+    #[error("the send lock {path} could not be taken: {reason}")]
+    Lock { path: PathBuf, reason: String },
+}
+
+/// Held while this process sends from a journal file: a second process (or a
+/// second writer) asking for it gets [`JournalError::SendingElsewhere`], so two
+/// senders never check and send the same edits at once. Released when dropped,
+/// or by the system when the process dies (a `kill -9` leaves nothing stale).
+#[derive(Debug)]
+pub struct SendLock {
+    _file: Option<std::fs::File>,
 }
 
 /// How many pending edits the journal held when it was opened.
@@ -320,6 +335,32 @@ impl Journal {
     /// The file, when not in memory.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+
+    /// Takes the journal's send lock (`<journal file>.send-lock`, an advisory
+    /// file lock) without waiting; an in-memory journal needs none.
+    pub fn lock_for_sending(&self) -> Result<SendLock, JournalError> {
+        let Some(path) = &self.path else {
+            return Ok(SendLock { _file: None });
+        };
+        let mut name = path.file_name().unwrap_or_default().to_os_string();
+        name.push(".send-lock");
+        let lock_path = path.with_file_name(name);
+        let fail = |reason: String| JournalError::Lock {
+            path: lock_path.clone(),
+            reason,
+        };
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| fail(e.to_string()))?;
+        match file.try_lock() {
+            Ok(()) => Ok(SendLock { _file: Some(file) }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(JournalError::SendingElsewhere),
+            Err(std::fs::TryLockError::Error(e)) => Err(fail(e.to_string())),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {

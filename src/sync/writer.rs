@@ -448,6 +448,9 @@ impl Sender {
     }
 
     async fn run_inner(&self, run: u64, selection: Selection) -> Result<RunSummary, WriterError> {
+        // One sender at a time per journal: edits another process is sending
+        // are not ours to recover or send again.
+        let _lock = db(&self.journal, |j| j.lock_for_sending()).await?;
         let origin = self.origin.clone();
         let all = db(&self.journal, move |j| j.pending(Some(&origin))).await?;
         let wanted: Option<HashSet<EditId>> = match &selection {

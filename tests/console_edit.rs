@@ -279,7 +279,11 @@ fn pasted_control_characters_are_refused_and_line_breaks_become_spaces() {
         "{error}"
     );
     assert!(r.pending().is_empty());
-    // A paste of an address over two lines is one line with a space.
+    // A paste of an address over two lines is one line with a space, whether
+    // the terminal ends its lines with CR (as tmux pastes), LF or both.
+    r.key(EditKey::Clear);
+    update(&mut r.m, Msg::Paste("Plane\rTree\r\n".into()));
+    assert_eq!(r.editor_text(), "Plane Tree ");
     r.key(EditKey::Clear);
     update(&mut r.m, Msg::Paste("Plane Tree\nCourt".into()));
     r.key(EditKey::Submit);
@@ -414,6 +418,11 @@ fn the_one_line_schedule_round_trips_with_the_week_grid() {
     let row = |l: &str| rows.iter().find(|x| x.label.trim() == l).unwrap().clone();
     assert_eq!(row("Mon").value, "", "not set, not closed");
     assert_eq!(row("Mon").mark, Some(Mark::Staged), "it had hours");
+    assert_eq!(
+        row("Sun").mark,
+        Some(Mark::Staged),
+        "closed before, not set now: shown differently, so marked"
+    );
 }
 
 #[test]

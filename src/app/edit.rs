@@ -378,9 +378,11 @@ fn editable(
             let new = row.edit.edit.new.as_ref();
             let mark = match c.part {
                 Part::Whole => Some(Mark::of(row)),
-                Part::Day(d) => {
-                    let base = week_of(get_field(record, &c.field));
-                    (week_of(new).day(d) != base.day(d)).then(|| Mark::of(row))
+                // A day is marked when what it shows changes (not set → closed too).
+                Part::Day(_) => {
+                    let base = get_field(record, &c.field);
+                    (edit_text(&c.field, c.part, new) != edit_text(&c.field, c.part, base))
+                        .then(|| Mark::of(row))
                 }
             };
             FormRow {
@@ -528,7 +530,8 @@ fn clean_lines(text: &str, multiline: bool) -> Vec<String> {
             .map(|c| replacement_for(c).unwrap_or(c))
             .collect()
     };
-    let text = text.replace("\r\n", "\n");
+    // CR LF, and a lone CR (what tmux and many terminals paste), end a line.
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
     if multiline {
         text.split('\n').map(clean).collect()
     } else {

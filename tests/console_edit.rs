@@ -297,6 +297,29 @@ fn pasted_control_characters_are_refused_and_line_breaks_become_spaces() {
 }
 
 #[test]
+fn the_contact_cell_edits_the_field_it_shows() {
+    let mut r = Rig::new(false);
+    r.m.customers_table.col = 3; // Contact: no name or phone, so the site's e-mail
+    r.act(Action::Edit);
+    let ed = r.m.editor.as_ref().expect("editor");
+    assert_eq!(ed.value(), "shop@example.com");
+    assert_eq!(
+        ed.cell.field,
+        FieldPath::location("CL-00000000", "contactEmail")
+    );
+    r.key(EditKey::Clear);
+    r.type_text("orders@example.com");
+    r.key(EditKey::Submit);
+    assert_eq!(
+        r.pending(),
+        vec![(
+            "locations[CL-00000000].contactEmail".to_string(),
+            Some(json!("orders@example.com"))
+        )]
+    );
+}
+
+#[test]
 fn an_invalid_value_is_never_staged_and_the_reason_shows_under_the_editor() {
     let mut r = Rig::new(false);
     r.location_form(1, "Email");

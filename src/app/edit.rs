@@ -184,7 +184,29 @@ pub fn table_cell(
                 match col {
                     0 => customer_cell(c, "name", "Name"),
                     1 => customer_cell(c, "externalId", "External id"),
-                    3 => customer_cell(c, "contactName", "Contact"),
+                    // The cell edits the field it shows (a phone shown for
+                    // want of a name is the phone).
+                    3 => match view::customers::contact_source(c) {
+                        None => customer_cell(c, "contactName", "Contact name"),
+                        Some(s) => {
+                            let label = match s.field {
+                                "contactName" => "Contact name",
+                                "contactPhone" => "Contact phone",
+                                _ => "Contact e-mail",
+                            };
+                            if s.location {
+                                location_cell(
+                                    c,
+                                    c.locations().first()?,
+                                    s.field,
+                                    Part::Whole,
+                                    label,
+                                )
+                            } else {
+                                customer_cell(c, s.field, label)
+                            }
+                        }
+                    },
                     8 => customer_cell(c, "tags", "Tags"),
                     5..=7 => {
                         let l = c.locations().first()?;

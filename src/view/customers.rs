@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use crate::api::field::Field;
 use crate::api::types::Customer;
 use crate::app::table::Column;
 use crate::domain::sanitize::sanitize;
@@ -20,23 +21,44 @@ pub const COLUMNS: &[Column] = &[
     Column::text("Tags", 4, 20),
 ];
 
+/// Where the Contact column's text comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContactSource {
+    /// The first location's field rather than the customer's own.
+    pub location: bool,
+    /// `contactName`, `contactPhone` or `contactEmail`.
+    pub field: &'static str,
+}
+
+const CONTACT_FIELDS: [&str; 3] = ["contactName", "contactPhone", "contactEmail"];
+
+/// The first non-empty contact field, the customer's own before its first
+/// location's, with where it came from.
+fn shown_contact(c: &Customer) -> Option<(ContactSource, &Field<String>)> {
+    let own = [&c.contact_name, &c.contact_phone, &c.contact_email];
+    let first = c.locations().first();
+    let theirs = first.map(|l| [&l.contact_name, &l.contact_phone, &l.contact_email]);
+    [(false, Some(own)), (true, theirs)]
+        .into_iter()
+        .filter_map(|(location, fields)| Some((location, fields?)))
+        .find_map(|(location, fields)| {
+            let i = fields
+                .iter()
+                .position(|f| !field_text(f).trim().is_empty())?;
+            let field = CONTACT_FIELDS[i];
+            Some((ContactSource { location, field }, fields[i]))
+        })
+}
+
+/// The field the Contact column shows: the customer's name, phone or email,
+/// else its first location's; `None` when all are empty.
+pub fn contact_source(c: &Customer) -> Option<ContactSource> {
+    shown_contact(c).map(|(s, _)| s)
+}
+
 /// A customer's contact: its name, phone or email, else its first location's.
 pub fn contact(c: &Customer) -> Cow<'_, str> {
-    for f in [&c.contact_name, &c.contact_phone, &c.contact_email] {
-        let t = field_text(f);
-        if !t.trim().is_empty() {
-            return t;
-        }
-    }
-    if let Some(l) = c.locations().first() {
-        for f in [&l.contact_name, &l.contact_phone, &l.contact_email] {
-            let t = field_text(f);
-            if !t.trim().is_empty() {
-                return t;
-            }
-        }
-    }
-    Cow::Borrowed("")
+    shown_contact(c).map_or(Cow::Borrowed(""), |(_, f)| field_text(f))
 }
 
 /// Text of one cell (sanitised).

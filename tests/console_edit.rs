@@ -4,7 +4,9 @@
 //! network.
 
 use elogii_tui::api::types::Customer;
-use elogii_tui::app::edit::{Mark, current_cell, form_rows, staged_cell, staged_order};
+use elogii_tui::app::edit::{
+    Mark, current_cell, form_rows, staged_cell, staged_order, summary_text,
+};
 use elogii_tui::app::effects::run_journal_op;
 use elogii_tui::app::model::{ConfirmKind, JournalStatus, Model, Part, Screen, StatusKind};
 use elogii_tui::app::msg::{
@@ -25,8 +27,10 @@ use serde_json::{Value, json};
 const TODAY: Date = date(2026, 12, 3);
 const ORIGIN: &str = "http://127.0.0.1:9";
 
+/// Customers 0–3 have a contact name; 4 has none (its Contact cell shows the
+/// site's e-mail).
 fn customer(i: usize) -> Customer {
-    serde_json::from_value(json!({
+    let mut c = json!({
         "_id": format!("{i:024x}"),
         "uid": format!("CUS-{i:08}"),
         "externalId": format!("ext-{i}"),
@@ -47,8 +51,11 @@ fn customer(i: usize) -> Customer {
                 "Tue": {"timeWindows": [{"start": 510, "end": 1050}]}
             }
         }]
-    }))
-    .unwrap()
+    });
+    if i != 4 {
+        c["contactName"] = json!(format!("Desk {i}"));
+    }
+    serde_json::from_value(c).unwrap()
 }
 
 struct Rig {
@@ -299,13 +306,20 @@ fn pasted_control_characters_are_refused_and_line_breaks_become_spaces() {
 #[test]
 fn the_contact_cell_edits_the_field_it_shows() {
     let mut r = Rig::new(false);
-    r.m.customers_table.col = 3; // Contact: no name or phone, so the site's e-mail
+    r.m.customers_table.col = 3;
+    r.act(Action::Edit);
+    let ed = r.m.editor.as_ref().expect("editor");
+    assert_eq!(ed.value(), "Desk 0");
+    assert_eq!(ed.cell.field, FieldPath::top("contactName"));
+    r.key(EditKey::Cancel);
+    // Customer 4 has no contact name, so the cell shows the site's e-mail.
+    r.m.customers_table.selected = 4;
     r.act(Action::Edit);
     let ed = r.m.editor.as_ref().expect("editor");
     assert_eq!(ed.value(), "shop@example.com");
     assert_eq!(
         ed.cell.field,
-        FieldPath::location("CL-00000000", "contactEmail")
+        FieldPath::location("CL-00000004", "contactEmail")
     );
     r.key(EditKey::Clear);
     r.type_text("orders@example.com");
@@ -313,7 +327,7 @@ fn the_contact_cell_edits_the_field_it_shows() {
     assert_eq!(
         r.pending(),
         vec![(
-            "locations[CL-00000000].contactEmail".to_string(),
+            "locations[CL-00000004].contactEmail".to_string(),
             Some(json!("orders@example.com"))
         )]
     );
@@ -1105,6 +1119,29 @@ fn a_run_that_finished_an_interrupted_send_says_so() {
     assert_eq!(
         r.status(),
         "Sent 2 edits to eLogii. 1 of them was left sending when the console stopped and checked against eLogii first."
+    );
+}
+
+#[test]
+fn the_summary_counts_edits_elogii_already_had_apart() {
+    let summary = |sent, already, failed| RunSummary {
+        progress: Progress {
+            edits_total: sent + failed,
+            sent,
+            already,
+            failed,
+            ..Progress::default()
+        },
+        ..RunSummary::default()
+    };
+    assert_eq!(summary_text(&summary(3, 0, 0)).1, "Sent 3 edits to eLogii.");
+    assert_eq!(
+        summary_text(&summary(2, 2, 0)).1,
+        "Sent 0 edits to eLogii (2 already had their values, nothing to write)."
+    );
+    assert_eq!(
+        summary_text(&summary(3, 1, 1)).1,
+        "Sent 2 edits to eLogii (1 already had its value, nothing to write); 1 failed (see :staged)."
     );
 }
 

@@ -1471,7 +1471,16 @@ pub fn summary_text(summary: &RunSummary) -> (StatusKind, String) {
     if p.edits_total == 0 {
         return (StatusKind::Info, String::new());
     }
-    let mut text = format!("Sent {} edit{} to eLogii", p.sent, plural(p.sent));
+    let written = p.sent - p.already.min(p.sent);
+    let mut text = format!("Sent {written} edit{} to eLogii", plural(written));
+    if p.already > 0 {
+        text.push_str(&format!(
+            " ({} already had {} value{}, nothing to write)",
+            p.already,
+            if p.already == 1 { "its" } else { "their" },
+            plural(p.already)
+        ));
+    }
     let mut rest = Vec::new();
     if p.failed > 0 {
         rest.push(format!("{} failed", p.failed));

@@ -113,6 +113,8 @@ pub struct Progress {
     pub edits_total: usize,
     /// Edits confirmed (or already there).
     pub sent: usize,
+    /// Of those, edits whose value eLogii had already (nothing was written).
+    pub already: usize,
     /// Edits refused.
     pub failed: usize,
     /// Edits held as conflicts.
@@ -148,7 +150,11 @@ impl Progress {
 
     fn count(&mut self, outcome: &EditOutcome) {
         match outcome {
-            EditOutcome::Sent | EditOutcome::AlreadyThere => self.sent += 1,
+            EditOutcome::Sent => self.sent += 1,
+            EditOutcome::AlreadyThere => {
+                self.sent += 1;
+                self.already += 1;
+            }
             EditOutcome::Failed(_) => self.failed += 1,
             EditOutcome::Conflict { .. } => self.conflicts += 1,
             EditOutcome::StillStaged(_) => self.kept += 1,

@@ -495,6 +495,7 @@ fn rehome_demo(journal: &Journal, origin: &str) -> Result<usize, JournalError> {
         .into_iter()
         .filter(|p| p.origin != origin && is_demo_origin(&p.origin))
         .collect();
+    let labels = journal.labels()?;
     let mut moved = 0;
     for p in stale {
         if p.state == EditState::Sending {
@@ -507,9 +508,41 @@ fn rehome_demo(journal: &Journal, origin: &str) -> Result<usize, JournalError> {
         }
         // Stage under the new address first, then drop the old row: a crash in
         // between leaves a copy, never a loss.
-        journal.stage(origin, &p.edit)?;
+        journal.stage_labelled(origin, &p.edit, labels.get(&p.id).map(String::as_str))?;
         journal.discard(p.id)?;
         moved += 1;
     }
     Ok(moved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::edit::{Edit, Entity, FieldPath};
+    use serde_json::json;
+
+    #[test]
+    fn demo_edits_move_to_the_new_address_with_their_labels() {
+        let j = Journal::open_in_memory().unwrap();
+        let record =
+            json!({"_id": "a1", "uid": "CUS-1", "name": "Corner Shop", "contactName": "Ann"});
+        let path = FieldPath::parse(Entity::Customer, "contactName").unwrap();
+        let edit = Edit::from_input(Entity::Customer, &record, &path, "Bob").unwrap();
+        j.stage_labelled("http://127.0.0.1:4000", &edit, Some("CUS-1 Corner Shop"))
+            .unwrap();
+        j.stage("https://api-35.elogii.com", &edit).unwrap();
+        assert_eq!(rehome_demo(&j, "http://127.0.0.1:5000").unwrap(), 1);
+        let pending = j.pending(Some("http://127.0.0.1:5000")).unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(
+            j.labels().unwrap().get(&pending[0].id).map(String::as_str),
+            Some("CUS-1 Corner Shop")
+        );
+        assert!(j.pending(Some("http://127.0.0.1:4000")).unwrap().is_empty());
+        assert_eq!(
+            j.pending(Some("https://api-35.elogii.com")).unwrap().len(),
+            1,
+            "edits for eLogii itself stay where they are"
+        );
+    }
 }

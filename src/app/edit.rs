@@ -1282,16 +1282,26 @@ pub fn ask_quit(model: &mut Model) {
         model.quit = true;
         return;
     }
+    let one = pending == 1;
     let text = if model.sending.is_some() {
         format!(
-            "A send is in progress. Quit anyway? The {pending} edit{} stay in the journal and are checked against eLogii at the next start.",
-            plural(pending)
+            "A send is in progress. Quit anyway? {pending} edit{} {} in the journal and {} checked against eLogii at the next start.",
+            plural(pending),
+            if one { "stays" } else { "stay" },
+            if one { "is" } else { "are" }
         )
     } else {
+        // Failed or held edits are not "staged" in the dialog's sense.
+        let all_staged = model
+            .staging
+            .iter()
+            .filter(|r| !r.sent)
+            .all(|r| r.edit.state == EditState::Staged);
         format!(
-            "{pending} staged edit{} {} kept in the journal and restored at the next start. Quit?",
+            "{pending} {} edit{} {} kept in the journal and restored at the next start. Quit?",
+            if all_staged { "staged" } else { "unsent" },
             plural(pending),
-            if pending == 1 { "is" } else { "are" }
+            if one { "is" } else { "are" }
         )
     };
     model.confirm = Some(Confirm {

@@ -283,7 +283,14 @@ impl Bindings {
                 let Some(key) = Key::parse(name) else {
                     continue;
                 };
-                if by_key.contains_key(&key) {
+                if let Some(taker) = by_key.get(&key) {
+                    // Said once, so a rebinding never silently costs a key.
+                    warnings.push(format!(
+                        "[ui.keys] {} takes {} from {}",
+                        action_name(*taker),
+                        key.name(),
+                        action_name(*action)
+                    ));
                     continue;
                 }
                 by_key.insert(key, *action);
@@ -497,6 +504,20 @@ mod tests {
         assert!(warnings.iter().any(|w| w.contains("\"fly\"")));
         assert!(warnings.iter().any(|w| w.contains("Florp")));
         assert!(warnings.iter().any(|w| w.contains("both")));
+
+        // A configured key taken from another action's defaults is said.
+        let mut keys = BTreeMap::new();
+        keys.insert("quit".to_string(), vec!["j".to_string()]);
+        let (b, warnings) = Bindings::from_config(&keys);
+        assert_eq!(b.action(&Key::parse("j").unwrap()), Some(Action::Quit));
+        assert_eq!(
+            b.action(&Key::parse("Down").unwrap()),
+            Some(Action::MoveDown)
+        );
+        assert_eq!(
+            warnings,
+            vec!["[ui.keys] quit takes j from move_down".to_string()]
+        );
     }
 
     #[test]

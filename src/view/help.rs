@@ -335,20 +335,33 @@ pub fn render(model: &Model, scroll: usize, messages: bool, buf: &mut Buffer, ar
         height: pop.height - 2,
     };
     let scroll = scroll.min(lines.len().saturating_sub(inner.height as usize));
+    // The keys as bound (the config file may have moved them).
+    let b = &model.bindings;
+    let key_or = |action: Action, fallback: &str| {
+        let k = b.first(action);
+        if k.is_empty() {
+            fallback.to_string()
+        } else {
+            k
+        }
+    };
     let more = if lines.len() > inner.height as usize {
         format!(
-            " {}–{} of {}, j/k scroll ",
+            " {}–{} of {}, {}/{} scroll ",
             scroll + 1,
             (scroll + inner.height as usize).min(lines.len()),
-            lines.len()
+            lines.len(),
+            key_or(Action::MoveDown, "Down"),
+            key_or(Action::MoveUp, "Up"),
         )
     } else {
         String::new()
     };
+    let closes = key_or(Action::Quit, "Esc");
     let title = if messages {
-        " Messages (q closes) "
+        format!(" Messages ({closes} closes) ")
     } else {
-        " Keys and commands (q closes) "
+        format!(" Keys and commands ({closes} closes) ")
     };
     clear_for_popup(buf, pop);
     Block::bordered()

@@ -32,6 +32,9 @@ use thiserror::Error;
 use super::edit::{Entity, FieldKind, FieldPath};
 use super::schedule::{ScheduleError, WeekHours, Weekday, parse_day, parse_week_line};
 
+/// The longest postcode taken (the world's longest are about 10 characters).
+pub const MAX_POSTCODE: usize = 16;
+
 /// Why a field name or value cannot be staged.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum ValidationError {
@@ -83,6 +86,8 @@ pub enum ValidationError {
         "“{0}” is not a postcode; use letters, digits, spaces and hyphens, for example BL3 1SX"
     )]
     BadPostcode(String),
+    #[error("a postcode of {0} characters is too long; postcodes have at most {MAX_POSTCODE}")]
+    LongPostcode(usize),
     #[error("the position is empty; type latitude, longitude, for example 53.7976, -1.5179")]
     EmptyCoordinates,
     #[error("“{0}” is not a position; type latitude, longitude, for example 53.7976, -1.5179")]
@@ -137,6 +142,9 @@ pub fn parse_input(
                 .all(|c| c.is_alphanumeric() || c == ' ' || c == '-')
             {
                 return Err(ValidationError::BadPostcode(t.to_string()));
+            }
+            if typed.chars().count() > MAX_POSTCODE {
+                return Err(ValidationError::LongPostcode(typed.chars().count()));
             }
             if let Some(Value::String(now)) = current
                 && normalise_postcode(now) == typed
@@ -698,6 +706,10 @@ mod tests {
         ] {
             assert!(parse_input(&p, good, None).is_ok(), "{good}");
         }
+        assert_eq!(
+            parse_input(&p, "12345678901234567890", None),
+            Err(ValidationError::LongPostcode(20))
+        );
         for bad in ["91, 0", "BL3/1SX", "M1 1AA.", "53.4, -2.3"] {
             assert_eq!(
                 parse_input(&p, bad, None),

@@ -95,6 +95,9 @@ pub struct ApplyOptions {
     pub yes_moves: bool,
     /// A pin move further than this is held back ([`MOVE_CONFIRM_KM`] by default).
     pub move_limit_km: f64,
+    /// The connection flags the command was run with, repeated in the
+    /// commands the report suggests.
+    pub flags: CommandFlags,
 }
 
 impl Default for ApplyOptions {
@@ -105,7 +108,70 @@ impl Default for ApplyOptions {
             progress: false,
             yes_moves: false,
             move_limit_km: MOVE_CONFIRM_KM,
+            flags: CommandFlags::default(),
         }
+    }
+}
+
+/// The connection flags a command was run with. The commands its messages
+/// suggest (`elogii-tui send --demo`, `elogii-tui staged --profile north`)
+/// repeat them, so that they reach the same journal and server.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommandFlags {
+    /// `--demo`.
+    pub demo: bool,
+    /// `--profile`.
+    pub profile: Option<String>,
+    /// `--base-url`.
+    pub base_url: Option<String>,
+    /// `--config`.
+    pub config: Option<PathBuf>,
+    /// `--allow-insecure-http`.
+    pub allow_insecure_http: bool,
+}
+
+impl CommandFlags {
+    /// `elogii-tui SUB FLAGS REST`, e.g. `elogii-tui staged --demo --drop-failed`.
+    pub fn command(&self, sub: &str, rest: &str) -> String {
+        let mut words = vec!["elogii-tui".to_string(), sub.to_string()];
+        if self.demo {
+            words.push("--demo".into());
+        }
+        if let Some(p) = &self.profile {
+            words.extend(["--profile".into(), shell_word(p)]);
+        }
+        if let Some(u) = &self.base_url {
+            words.extend(["--base-url".into(), shell_word(u)]);
+        }
+        if let Some(c) = &self.config {
+            words.extend(["--config".into(), shell_word(&c.display().to_string())]);
+        }
+        if self.allow_insecure_http {
+            words.push("--allow-insecure-http".into());
+        }
+        if !rest.is_empty() {
+            words.push(rest.to_string());
+        }
+        words.join(" ")
+    }
+
+    /// The same flags with `--base-url` set to `url` (`None`: left out).
+    pub fn with_base_url(&self, url: Option<&str>) -> CommandFlags {
+        CommandFlags {
+            base_url: url.map(str::to_string),
+            ..self.clone()
+        }
+    }
+}
+
+/// A word as a POSIX shell reads it back: as it is when it holds only safe
+/// characters, else in single quotes.
+fn shell_word(s: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
+    if !s.is_empty() && s.chars().all(safe) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
     }
 }
 
@@ -757,7 +823,10 @@ pub async fn apply(
             say(out, w)?;
         }
         notes(out)?;
-        say(out, &apply_summary(&report, true, options.move_limit_km))?;
+        say(
+            out,
+            &apply_summary(&report, true, options.move_limit_km, &options.flags),
+        )?;
         return Ok(report);
     }
 
@@ -859,7 +928,10 @@ pub async fn apply(
         )?;
     }
     notes(out)?;
-    say(out, &apply_summary(&report, false, options.move_limit_km))?;
+    say(
+        out,
+        &apply_summary(&report, false, options.move_limit_km, &options.flags),
+    )?;
     let after = {
         let j = journal.clone();
         tokio::task::spawn_blocking(move || j.pending(Some(&origin)))
@@ -870,13 +942,13 @@ pub async fn apply(
     let earlier: Vec<&PendingEdit> = after.iter().filter(|p| !mine.contains(&p.id)).collect();
     report.earlier_pending = earlier.len();
     if !earlier.is_empty() {
-        say(out, &earlier_text(&earlier))?;
+        say(out, &earlier_text(&earlier, &options.flags))?;
     }
     Ok(report)
 }
 
 /// "3 edits from earlier are still pending; `elogii-tui send` sends them."
-fn earlier_text(earlier: &[&PendingEdit]) -> String {
+fn earlier_text(earlier: &[&PendingEdit], flags: &CommandFlags) -> String {
     let n = earlier.len();
     let mut text = format!(
         "{} from earlier {} still pending",
@@ -889,17 +961,20 @@ fn earlier_text(earlier: &[&PendingEdit]) -> String {
         .count();
     if conflicts == n {
         text.push_str(&format!(
-            " ({}); see `elogii-tui staged`.",
+            " ({}); see `{}`.",
             if n == 1 {
                 "a conflict"
             } else {
                 "all conflicts"
-            }
+            },
+            flags.command("staged", "")
         ));
     } else {
         text.push_str(&format!(
-            "; `elogii-tui send` sends {}, `elogii-tui staged` lists {}.",
+            "; `{}` sends {}, `{}` lists {}.",
+            flags.command("send", ""),
             if n == 1 { "it" } else { "them" },
+            flags.command("staged", ""),
             if n == 1 { "it" } else { "them" }
         ));
     }
@@ -907,28 +982,43 @@ fn earlier_text(earlier: &[&PendingEdit]) -> String {
 }
 
 /// "2 sent, 1 failed (kept in the journal: …), 0 conflicts, 0 left staged".
-fn outcome_text(sent: usize, failed: usize, conflicts: usize, kept: usize) -> String {
-    const KEPT: &str = "kept in the journal: see `elogii-tui staged`";
+fn outcome_text(
+    sent: usize,
+    failed: usize,
+    conflicts: usize,
+    kept: usize,
+    flags: &CommandFlags,
+) -> String {
+    let kept_text = format!("kept in the journal: see `{}`", flags.command("staged", ""));
     let mut parts = vec![format!("{sent} sent")];
     parts.push(if failed > 0 {
-        format!("{failed} failed ({KEPT}; drop with `elogii-tui staged --drop-failed`)")
+        format!(
+            "{failed} failed ({kept_text}; drop with `{}`)",
+            flags.command("staged", "--drop-failed")
+        )
     } else {
         "0 failed".to_string()
     });
     parts.push(if conflicts > 0 {
-        format!("{} ({KEPT})", plural(conflicts, "conflict", "conflicts"))
+        format!(
+            "{} ({kept_text})",
+            plural(conflicts, "conflict", "conflicts")
+        )
     } else {
         "0 conflicts".to_string()
     });
     parts.push(if kept > 0 {
-        format!("{kept} left staged (`elogii-tui send` tries again)")
+        format!(
+            "{kept} left staged (`{}` tries again)",
+            flags.command("send", "")
+        )
     } else {
         "0 left staged".to_string()
     });
     parts.join(", ")
 }
 
-fn apply_summary(r: &ApplyReport, dry_run: bool, limit_km: f64) -> String {
+fn apply_summary(r: &ApplyReport, dry_run: bool, limit_km: f64, flags: &CommandFlags) -> String {
     let mut parts = Vec::new();
     if dry_run {
         parts.push(format!(
@@ -936,7 +1026,7 @@ fn apply_summary(r: &ApplyReport, dry_run: bool, limit_km: f64) -> String {
             plural(r.changes, "change", "changes")
         ));
     } else {
-        parts.push(outcome_text(r.sent, r.failed, r.conflicts, r.kept));
+        parts.push(outcome_text(r.sent, r.failed, r.conflicts, r.kept, flags));
     }
     if r.unchanged > 0 {
         parts.push(format!(
@@ -1022,12 +1112,13 @@ async fn run_writer(
 }
 
 /// Sends every pending edit of `client`'s base URL (edits left `sending` are
-/// checked first) and reports each one.
+/// checked first) and reports each one. The commands it suggests carry `flags`.
 pub async fn send(
     client: &Client,
     journal: &Journal,
     config: &WriterConfig,
     progress: bool,
+    flags: &CommandFlags,
     out: &mut dyn Write,
 ) -> Result<SendReport, HeadlessError> {
     let origin = client.base_url().to_string();
@@ -1048,14 +1139,22 @@ pub async fn send(
         let others: BTreeSet<&str> = elsewhere.iter().map(|p| p.origin.as_str()).collect();
         for other in others {
             let n = elsewhere.iter().filter(|p| p.origin == other).count();
-            say(
-                out,
-                &format!(
-                    "The journal holds {} for {other}: `elogii-tui send --base-url {other}` sends {}.",
+            let them = if n == 1 { "it" } else { "them" };
+            let text = if flags.demo {
+                // Not a demo address (those were moved to this run's): --demo cannot reach it.
+                format!(
+                    "The journal holds {} for {other}: `{}` lists {them}.",
                     plural(n, "edit", "edits"),
-                    if n == 1 { "it" } else { "them" }
-                ),
-            )?;
+                    flags.command("staged", "")
+                )
+            } else {
+                format!(
+                    "The journal holds {} for {other}: `{}` sends {them}.",
+                    plural(n, "edit", "edits"),
+                    flags.with_base_url(Some(other)).command("send", "")
+                )
+            };
+            say(out, &text)?;
         }
         return Ok(report);
     }
@@ -1129,7 +1228,13 @@ pub async fn send(
         out,
         &format!(
             "{}.",
-            outcome_text(report.sent, report.failed, report.conflicts, report.kept)
+            outcome_text(
+                report.sent,
+                report.failed,
+                report.conflicts,
+                report.kept,
+                flags
+            )
         ),
     )?;
     Ok(report)
@@ -1153,12 +1258,13 @@ pub fn origin_of(base_url: &str) -> String {
 /// when given) with their ids and the server (base URL) they belong to,
 /// naming records by uid and name when the journal has them; CSV cells are
 /// sanitised only when `to_terminal` (a file gets the values as they are).
-/// Returns the count.
+/// The commands it suggests carry `flags`. Returns the count.
 pub fn staged(
     journal: &Journal,
     origin: Option<&str>,
     format: StagedFormat,
     to_terminal: bool,
+    flags: &CommandFlags,
     out: &mut dyn Write,
 ) -> Result<usize, HeadlessError> {
     let pending = journal.pending(origin)?;
@@ -1174,14 +1280,15 @@ pub fn staged(
                     say(
                         out,
                         &format!(
-                            "{} for other servers: `elogii-tui staged` without --base-url lists {}.",
+                            "{} for other servers: `{}` without --base-url lists {}.",
                             plural(others, "edit is", "edits are"),
+                            flags.with_base_url(None).command("staged", ""),
                             if others == 1 { "it" } else { "them" }
                         ),
                     )?;
                 }
             } else {
-                staged_text(&pending, &labels, out)?
+                staged_text(&pending, &labels, flags, out)?
             }
         }
         StagedFormat::Csv => {
@@ -1242,6 +1349,7 @@ fn pending_line(p: &PendingEdit, labels: &HashMap<EditId, String>) -> String {
 fn staged_text(
     pending: &[PendingEdit],
     labels: &HashMap<EditId, String>,
+    flags: &CommandFlags,
     out: &mut dyn Write,
 ) -> Result<(), HeadlessError> {
     if pending.is_empty() {
@@ -1290,8 +1398,9 @@ fn staged_text(
         say(
             out,
             &format!(
-                "{} not sent yet: `elogii-tui send` sends {}.",
+                "{} not sent yet: `{}` sends {}.",
                 plural(waiting, "edit is", "edits are"),
+                flags.command("send", ""),
                 if waiting == 1 { "it" } else { "them" }
             ),
         )?;
@@ -1301,9 +1410,11 @@ fn staged_text(
         say(
             out,
             &format!(
-                "{} refused by eLogii: `elogii-tui send` tries again once the cause is fixed; \
-                 `elogii-tui staged --drop-failed` drops {}.",
+                "{} refused by eLogii: `{}` tries again once the cause is fixed; \
+                 `{}` drops {}.",
                 plural(failed, "edit was", "edits were"),
+                flags.command("send", ""),
+                flags.command("staged", "--drop-failed"),
                 if failed == 1 { "it" } else { "them" }
             ),
         )?;
@@ -1314,10 +1425,11 @@ fn staged_text(
             out,
             &format!(
                 "{} in conflict (changed on eLogii meanwhile): settle {} in the console's staged list, \
-                 or drop {} with `elogii-tui staged --drop ID`.",
+                 or drop {} with `{}`.",
                 plural(conflicts, "edit is", "edits are"),
                 if conflicts == 1 { "it" } else { "them" },
-                if conflicts == 1 { "it" } else { "them" }
+                if conflicts == 1 { "it" } else { "them" },
+                flags.command("staged", "--drop ID")
             ),
         )?;
     }
@@ -1383,11 +1495,13 @@ impl DropReport {
 /// when given (ids given with `--drop` are dropped whatever their server).
 /// `--drop-all` without `--yes` asks on `prompt` and reads the answer from
 /// `input` when `interactive` (stdin is a terminal), and is refused otherwise;
-/// it never drops silently.
+/// it never drops silently. The commands it suggests carry `flags`.
+#[allow(clippy::too_many_arguments)]
 pub fn drop_staged(
     journal: &Journal,
     origin: Option<&str>,
     args: &DropArgs,
+    flags: &CommandFlags,
     interactive: bool,
     input: &mut dyn BufRead,
     prompt: &mut dyn Write,
@@ -1462,7 +1576,8 @@ pub fn drop_staged(
                 say(
                     out,
                     &format!(
-                        "not dropped {id}: there is no pending edit {id} (see `elogii-tui staged`)"
+                        "not dropped {id}: there is no pending edit {id} (see `{}`)",
+                        flags.command("staged", "")
                     ),
                 )?;
             }
@@ -1471,7 +1586,8 @@ pub fn drop_staged(
                 say(
                     out,
                     &format!(
-                        "not dropped {id}: it is being sent; `elogii-tui send` settles it (it is checked against eLogii first)"
+                        "not dropped {id}: it is being sent; `{}` settles it (it is checked against eLogii first)",
+                        flags.command("send", "")
                     ),
                 )?;
             }
@@ -1626,6 +1742,7 @@ mod tests {
             j,
             None,
             &args,
+            &CommandFlags::default(),
             interactive,
             &mut answer.as_bytes(),
             &mut prompt,
@@ -1695,6 +1812,7 @@ mod tests {
             &j,
             None,
             &args,
+            &CommandFlags::default(),
             false,
             &mut "".as_bytes(),
             &mut Vec::new(),
@@ -1708,6 +1826,36 @@ mod tests {
             "{out}"
         );
         assert_eq!(j.pending(None).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn suggested_commands_repeat_the_flags_and_quote_what_needs_it() {
+        let none = CommandFlags::default();
+        assert_eq!(none.command("send", ""), "elogii-tui send");
+        let demo = CommandFlags {
+            demo: true,
+            ..CommandFlags::default()
+        };
+        assert_eq!(
+            demo.command("staged", "--drop-failed"),
+            "elogii-tui staged --demo --drop-failed"
+        );
+        let named = CommandFlags {
+            profile: Some("night desk".into()),
+            base_url: Some("http://10.0.0.5:8035/".into()),
+            config: Some(PathBuf::from("/tmp/it's.toml")),
+            allow_insecure_http: true,
+            ..CommandFlags::default()
+        };
+        assert_eq!(
+            named.command("send", ""),
+            "elogii-tui send --profile 'night desk' --base-url http://10.0.0.5:8035/ \
+             --config '/tmp/it'\\''s.toml' --allow-insecure-http"
+        );
+        assert_eq!(
+            named.with_base_url(None).command("staged", ""),
+            "elogii-tui staged --profile 'night desk' --config '/tmp/it'\\''s.toml' --allow-insecure-http"
+        );
     }
 
     #[test]

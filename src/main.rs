@@ -263,7 +263,18 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             args.base_url = merge_one("--base-url", top.base_url, args.base_url)?;
             args.config = merge_one("--config", top.config, args.config)?;
             args.allow_insecure_http |= top.allow_insecure_http;
-            write_path::run_staged(args)
+            let demo = top.demo || args.demo;
+            if demo && args.base_url.is_some() {
+                bail!("--demo cannot be used with --base-url: the demo runs its own emulator");
+            }
+            let flags = elogii_tui::headless::CommandFlags {
+                demo,
+                profile: args.profile.clone().filter(|_| !demo),
+                base_url: args.base_url.clone(),
+                config: args.config.clone(),
+                allow_insecure_http: args.allow_insecure_http && args.base_url.is_some(),
+            };
+            write_path::run_staged(args, &flags)
         }
         Some(Command::Send(mut args)) => {
             args.conn = top.merged_into(args.conn)?;
@@ -303,6 +314,17 @@ impl ConnFlags {
             Some("--config")
         } else {
             None
+        }
+    }
+
+    /// The flags as the commands a report suggests repeat them.
+    fn hint(&self) -> elogii_tui::headless::CommandFlags {
+        elogii_tui::headless::CommandFlags {
+            demo: self.demo,
+            profile: self.profile.clone(),
+            base_url: self.base_url.clone(),
+            config: self.config.clone(),
+            allow_insecure_http: self.allow_insecure_http,
         }
     }
 
@@ -512,19 +534,27 @@ mod write_path {
 
     use anyhow::Result;
     use elogii_tui::api::client::Client;
+    use elogii_tui::app::effects;
     use elogii_tui::config::{self, Connection};
-    use elogii_tui::headless::{self, ApplyOptions};
+    use elogii_tui::headless::{self, ApplyOptions, CommandFlags};
     use elogii_tui::sync::journal::Journal;
 
     use super::{ApplyArgs, SendArgs, StagedArgs, connect, warn};
 
-    /// The profile's journal; the demo's edits die with its emulator, so it gets one in memory.
-    /// (Earlier edits are reported by the commands where they matter, not here.)
-    fn open_journal(conn: &Connection, demo: bool) -> Result<Journal> {
-        if demo {
-            return Ok(Journal::open_in_memory()?);
-        }
-        Ok(Journal::open_profile(&conn.profile)?.0)
+    /// The profile's journal. The demo's (profile "demo", shared with the
+    /// console's `--demo`) has its edits moved to this run's emulator first
+    /// when `rehome`, as the console does at start: each demo listens on a new
+    /// port, with the same records. (Earlier edits are reported by the
+    /// commands where they matter, not here.)
+    fn open_journal(
+        conn: &Connection,
+        client: &Client,
+        demo: bool,
+        rehome: bool,
+    ) -> Result<Journal> {
+        let origin = client.base_url().to_string();
+        let rehome = demo && rehome && effects::is_demo_origin(&origin);
+        Ok(effects::open_journal(&conn.profile, &origin, rehome)?)
     }
 
     fn refuse_read_only(conn: &Connection, read_only: bool) -> Result<()> {
@@ -544,7 +574,8 @@ mod write_path {
             refuse_read_only(&conn, read_only)?;
         }
         let client = Client::new(conn.client.clone())?;
-        let journal = open_journal(&conn, args.conn.demo)?;
+        // A dry run stages nothing, so it leaves the demo's journal as it is.
+        let journal = open_journal(&conn, &client, args.conn.demo, !args.dry_run)?;
         // `connect` has read and checked the file already.
         let settings = config::load(args.conn.config.as_deref())?.config;
         let options = ApplyOptions {
@@ -553,6 +584,7 @@ mod write_path {
             progress: std::io::stderr().is_terminal(),
             yes_moves: args.yes_moves,
             move_limit_km: settings.move_confirm_km(),
+            flags: args.conn.hint(),
         };
         let mut out = std::io::stdout();
         let report = headless::apply(&client, &journal, &args.file, &options, &mut out).await?;
@@ -570,13 +602,14 @@ mod write_path {
         }
         refuse_read_only(&conn, read_only)?;
         let client = Client::new(conn.client.clone())?;
-        let journal = open_journal(&conn, args.conn.demo)?;
+        let journal = open_journal(&conn, &client, args.conn.demo, true)?;
         let mut out = std::io::stdout();
         let progress = std::io::stderr().is_terminal();
         let config = config::load(args.conn.config.as_deref())?
             .config
             .writer_config();
-        let report = headless::send(&client, &journal, &config, progress, &mut out).await?;
+        let flags = args.conn.hint();
+        let report = headless::send(&client, &journal, &config, progress, &flags, &mut out).await?;
         Ok(if report.ok() {
             ExitCode::SUCCESS
         } else {
@@ -584,7 +617,7 @@ mod write_path {
         })
     }
 
-    pub(super) fn run_staged(args: StagedArgs) -> Result<ExitCode> {
+    pub(super) fn run_staged(args: StagedArgs, flags: &CommandFlags) -> Result<ExitCode> {
         let loaded = config::load(args.config.as_deref())?;
         let profile = args
             .profile
@@ -606,6 +639,7 @@ mod write_path {
                 &journal,
                 origin,
                 &args.drop,
+                flags,
                 interactive,
                 &mut stdin.lock(),
                 &mut std::io::stderr(),
@@ -617,7 +651,7 @@ mod write_path {
                 ExitCode::FAILURE
             });
         }
-        headless::staged(&journal, origin, args.format, to_terminal, &mut out)?;
+        headless::staged(&journal, origin, args.format, to_terminal, flags, &mut out)?;
         Ok(ExitCode::SUCCESS)
     }
 }

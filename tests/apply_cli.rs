@@ -352,10 +352,10 @@ async fn rejected_edits_stay_staged_and_the_staged_csv_can_be_applied_again() {
     );
     // The summary agrees with `staged`: the failed edit is kept, and says how to drop it.
     assert!(
-        stdout.contains(
-            "2 sent, 1 failed (kept in the journal: see `elogii-tui staged`; drop with \
-             `elogii-tui staged --drop-failed`), 0 conflicts, 0 left staged."
-        ),
+        stdout.contains(&format!(
+            "2 sent, 1 failed (kept in the journal: see `elogii-tui staged --base-url {base}`; \
+             drop with `elogii-tui staged --base-url {base} --drop-failed`), 0 conflicts, 0 left staged."
+        )),
         "{stdout}"
     );
 
@@ -732,7 +732,7 @@ async fn failed_edits_can_be_dropped_and_staged_shows_ids_and_server() {
     assert!(!out.status.success());
     assert!(stdout.contains("failed: line 2 (edit #1): "), "{stdout}");
     assert!(
-        stdout.contains("0 sent, 3 failed (kept in the journal: see `elogii-tui staged`; drop with `elogii-tui staged --drop-failed`)"),
+        stdout.contains(&format!("0 sent, 3 failed (kept in the journal: see `elogii-tui staged --base-url {base}`; drop with `elogii-tui staged --base-url {base} --drop-failed`)")),
         "{stdout}"
     );
 
@@ -914,7 +914,7 @@ async fn earlier_edits_are_mentioned_only_where_they_matter() {
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.contains("1 sent, 0 failed"), "{stdout}");
     assert!(
-        stdout.ends_with("1 edit from earlier is still pending; `elogii-tui send` sends it, `elogii-tui staged` lists it.\n"),
+        stdout.ends_with(&format!("1 edit from earlier is still pending; `elogii-tui send --base-url {base}` sends it, `elogii-tui staged --base-url {base}` lists it.\n")),
         "{stdout}"
     );
     assert!(!err_text(&out).contains("journal"), "{}", err_text(&out));
@@ -1324,11 +1324,11 @@ async fn staged_and_send_take_connection_flags_and_name_records_by_uid_and_name(
         ],
         vec![
             "staged",
-            "--allow-insecure-http",
             "--base-url",
             &base,
             "--config",
             cfg.to_str().unwrap(),
+            "--allow-insecure-http",
         ],
     ] {
         let out = run(dir.path(), &args).await;
@@ -1336,6 +1336,16 @@ async fn staged_and_send_take_connection_flags_and_name_records_by_uid_and_name(
         assert!(out.status.success(), "{args:?}: {listed}{}", err_text(&out));
         assert!(
             listed.contains(&format!("#1    failed   customer {label} → contactName: ")),
+            "{args:?}: {listed}"
+        );
+        // The commands it suggests repeat the flags it was given.
+        let flags = args[1..].join(" ");
+        let send = format!("`elogii-tui send {flags}`").replace("send `", "send`");
+        let drop = format!("`elogii-tui staged {flags} --drop-failed`").replace("  ", " ");
+        assert!(
+            listed.contains(&format!(
+                "1 edit was refused by eLogii: {send} tries again once the cause is fixed; {drop} drops it."
+            )),
             "{args:?}: {listed}"
         );
     }
@@ -1588,4 +1598,96 @@ async fn no_edit_lines_is_no_edits_to_apply_and_succeeds() {
         err_text(&out)
     );
     h.shutdown().await;
+}
+
+/// The demo's journal as the console leaves it: edits staged against an
+/// earlier demo's address (each demo listens on a new port), one of them cut
+/// off while being sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staged_demo_lists_what_send_demo_then_sends_to_its_own_demo() {
+    use elogii_tui::sync::journal::Journal;
+    let dir = tempfile::tempdir().unwrap();
+    let data = seed::demo(jiff::Zoned::now().date()).unwrap();
+    let c = &data.customers;
+    let path = FieldPath::parse(Entity::Customer, "contactName").unwrap();
+    let label = |i: usize| {
+        format!(
+            "{} {}",
+            c[i]["uid"].as_str().unwrap(),
+            c[i]["name"].as_str().unwrap()
+        )
+    };
+    let earlier = "http://127.0.0.1:1";
+    {
+        let (j, _) = Journal::open(&dir.path().join("data").join("journal-demo.sqlite3")).unwrap();
+        for (i, value) in [(0, "Night Desk"), (1, "Day Desk")] {
+            let edit = Edit::from_input(Entity::Customer, &c[i], &path, value).unwrap();
+            j.stage_labelled(earlier, &edit, Some(&label(i))).unwrap();
+        }
+        let cut_off = &j.pending(None).unwrap()[1];
+        j.claim("b1", &[(cut_off.id, cut_off.rev)]).unwrap();
+    }
+
+    let listed = text(&run(dir.path(), &["staged", "--demo"]).await);
+    assert!(
+        listed.starts_with(&format!("2 pending edits for {earlier}:\n")),
+        "{listed}"
+    );
+    assert!(
+        listed.contains(&format!("{} → contactName: ", label(0))),
+        "{listed}"
+    );
+    assert!(
+        listed.ends_with("2 edits are not sent yet: `elogii-tui send --demo` sends them.\n"),
+        "{listed}"
+    );
+
+    // apply --demo works on the same journal: the earlier edits are moved to
+    // its emulator and mentioned with the command that sends them.
+    let file = dir.path().join("e.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "record,field,value\n{},contactName,Ann\n",
+            label(2).split(' ').next().unwrap()
+        ),
+    )
+    .unwrap();
+    let out = run(dir.path(), &["apply", "--demo", file.to_str().unwrap()]).await;
+    let stdout = text(&out);
+    assert!(out.status.success(), "{stdout}{}", err_text(&out));
+    assert!(stdout.contains("1 sent, 0 failed"), "{stdout}");
+    assert!(
+        stdout.ends_with("2 edits from earlier are still pending; `elogii-tui send --demo` sends them, `elogii-tui staged --demo` lists them.\n"),
+        "{stdout}"
+    );
+
+    let out = run(dir.path(), &["send", "--demo"]).await;
+    let stdout = text(&out);
+    assert!(out.status.success(), "{stdout}{}", err_text(&out));
+    assert!(
+        stdout.starts_with("Sending 2 pending edits from earlier to http://127.0.0.1:"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains(earlier),
+        "sent to this run's demo: {stdout}"
+    );
+    // (Moving an edit to the new address keeps no uid and name: it is named by _id.)
+    for (i, value) in [(0, "Night Desk"), (1, "Day Desk")] {
+        let sent = |name: &str| format!("sent: {name} → contactName: (empty) → {value}\n");
+        assert!(
+            stdout.contains(&sent(&label(i)))
+                || stdout.contains(&sent(c[i]["_id"].as_str().unwrap())),
+            "{stdout}"
+        );
+    }
+    assert!(
+        stdout.ends_with("2 sent, 0 failed, 0 conflicts, 0 left staged.\n"),
+        "{stdout}"
+    );
+    assert_eq!(
+        text(&run(dir.path(), &["staged", "--demo"]).await),
+        "No pending edits.\n"
+    );
 }

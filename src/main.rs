@@ -241,6 +241,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                      the sandbox is the emulator itself (see elogii-tui sandbox --help)"
                 );
             }
+            if cli.read_only {
+                bail!(
+                    "--read-only turns off changes from the console, apply and send; \
+                     the sandbox is the emulator itself and always accepts changes (see elogii-tui sandbox --help)"
+                );
+            }
             run_sandbox(args).await
         }
         Some(Command::Export(mut args)) => {

@@ -628,3 +628,47 @@ fn a_faults_spec_with_a_fault_twice_or_an_empty_item_is_refused() {
         assert_one_clear_sentence(&o, says);
     }
 }
+
+/// Runs `c` to its end, killing it (and failing) if it is still running at the deadline.
+fn run_within(c: &mut Command, deadline: std::time::Duration) -> Output {
+    let mut child = c
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run elogii-tui");
+    let start = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > deadline {
+            let _ = child.kill();
+            let o = child.wait_with_output().expect("wait");
+            panic!(
+                "still running after {deadline:?}: {}{}",
+                String::from_utf8_lossy(&o.stdout),
+                stderr(&o)
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("wait")
+}
+
+#[test]
+fn sandbox_refuses_read_only_instead_of_ignoring_it() {
+    // Before the fix the emulator started and took every write.
+    for args in [
+        ["sandbox", "--read-only", "--listen", "127.0.0.1:0"],
+        ["--read-only", "sandbox", "--listen", "127.0.0.1:0"],
+    ] {
+        let o = run_within(bin().args(args), std::time::Duration::from_secs(30));
+        assert_one_clear_sentence(
+            &o,
+            "--read-only turns off changes from the console, apply and send; the sandbox is the emulator itself",
+        );
+        assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+        assert!(
+            o.stdout.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+    }
+}

@@ -283,9 +283,16 @@ pub fn load(path: Option<&Path>) -> Result<Loaded, ConfigError> {
     })
 }
 
-/// "line 3, column 7: invalid type: integer `5`, expected a string".
+/// "line 3, column 7: invalid type: integer `5`, expected a string"; a value
+/// of the wrong type for a setting this program knows is said in its words:
+/// "line 2, column 14: send.batch_size = "50" must be a whole number (1–500)".
 fn describe_toml_error(text: &str, e: &toml::de::Error) -> String {
-    let message = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut message = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
+    if (message.starts_with("invalid type:") || message.starts_with("invalid value:"))
+        && let Some(plain) = e.span().and_then(|span| wrong_type_text(text, span))
+    {
+        message = plain;
+    }
     match e.span() {
         Some(span) => {
             let before = &text[..span.start.min(text.len())];
@@ -295,6 +302,73 @@ fn describe_toml_error(text: &str, e: &toml::de::Error) -> String {
         }
         None => message,
     }
+}
+
+/// "send.batch_size = "50" must be a whole number (1–500)" for the setting
+/// whose value is at `span` in `text`, when it is one this program knows.
+fn wrong_type_text(text: &str, span: std::ops::Range<usize>) -> Option<String> {
+    fn find(
+        table: &toml::de::DeTable<'_>,
+        span: &std::ops::Range<usize>,
+        path: &mut Vec<String>,
+    ) -> bool {
+        for (key, value) in table.iter() {
+            path.push(key.get_ref().to_string());
+            if value.span() == *span {
+                return true;
+            }
+            if let toml::de::DeValue::Table(inner) = value.get_ref()
+                && find(inner, span, path)
+            {
+                return true;
+            }
+            path.pop();
+        }
+        false
+    }
+    let doc = toml::de::DeTable::parse(text).ok()?;
+    let mut path = Vec::new();
+    if !find(doc.get_ref(), &span, &mut path) {
+        return None;
+    }
+    let keys: Vec<&str> = path.iter().map(String::as_str).collect();
+    let what = match keys.as_slice() {
+        ["send", "batch_size"] => "a whole number (1–500)",
+        ["send", "in_flight"] => "a whole number (1–16)",
+        ["send", "max_attempts"] => "a whole number (1–50)",
+        ["editing", "move_confirm_km"] => "a number of kilometres (0.01–1000)",
+        ["ui", "at_risk_minutes"] => "a whole number of minutes (0–240)",
+        ["ui", "mouse"] | ["profiles", _, "read_only"] => "true or false",
+        ["profiles", _, "page_size"] => "a whole number (1–10000)",
+        ["ui", "theme"] => "\"default\" or \"mono\"",
+        ["default_profile"] => "a profile name in quotes",
+        ["profiles", _, "base_url"] => "a URL in quotes",
+        ["profiles", _, "api_key_env"] => "the name of an environment variable in quotes",
+        // The value is a key: it is not repeated.
+        ["profiles", _, "api_key"] => {
+            return Some(format!("{} must be the key in quotes", dotted(&keys)));
+        }
+        _ => return None,
+    };
+    let value = text.get(span)?.trim();
+    Some(format!("{} = {value} must be {what}", dotted(&keys)))
+}
+
+/// `profiles.north.page_size`, quoting keys that are not bare (`profiles."my desk".page_size`).
+fn dotted(keys: &[&str]) -> String {
+    keys.iter()
+        .map(|k| {
+            let bare = !k.is_empty()
+                && k.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            if bare {
+                k.to_string()
+            } else {
+                format!("{k:?}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 #[cfg(unix)]
@@ -569,7 +643,7 @@ mod tests {
         std::fs::write(&p, "default_profile = 5\n").unwrap();
         let e = load(Some(&p)).unwrap_err().to_string();
         assert!(
-            e.ends_with("line 1, column 19: invalid type: integer `5`, expected a string"),
+            e.ends_with("line 1, column 19: default_profile = 5 must be a profile name in quotes"),
             "{e}"
         );
         let missing = dir.path().join("missing.toml");
@@ -578,6 +652,64 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("cannot read")
+        );
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_is_one_plain_sentence_naming_the_setting() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        let says = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            let e = load(Some(&path)).unwrap_err().to_string();
+            let (_, reason) = e.split_once(" is not valid: ").unwrap();
+            reason.to_string()
+        };
+        for (text, reason) in [
+            (
+                "[send]\nbatch_size = \"50\"\n",
+                "line 2, column 14: send.batch_size = \"50\" must be a whole number (1–500)",
+            ),
+            (
+                "[send]\nin_flight = -2\n",
+                "line 2, column 13: send.in_flight = -2 must be a whole number (1–16)",
+            ),
+            (
+                "send = { max_attempts = 2.5 }\n",
+                "line 1, column 25: send.max_attempts = 2.5 must be a whole number (1–50)",
+            ),
+            (
+                "[editing]\nmove_confirm_km = \"2\"\n",
+                "line 2, column 19: editing.move_confirm_km = \"2\" must be a number of kilometres (0.01–1000)",
+            ),
+            (
+                "[ui]\nmouse = \"yes\"\n",
+                "line 2, column 9: ui.mouse = \"yes\" must be true or false",
+            ),
+            (
+                "[ui]\nat_risk_minutes = true\n",
+                "line 2, column 19: ui.at_risk_minutes = true must be a whole number of minutes (0–240)",
+            ),
+            (
+                "[profiles.\"my desk\"]\npage_size = \"100\"\n",
+                "line 2, column 13: profiles.\"my desk\".page_size = \"100\" must be a whole number (1–10000)",
+            ),
+            (
+                "[profiles.north]\nread_only = \"no\"\n",
+                "line 2, column 13: profiles.north.read_only = \"no\" must be true or false",
+            ),
+            // A key in the wrong form is not repeated.
+            (
+                "[profiles.north]\napi_key = 123456\n",
+                "line 2, column 11: profiles.north.api_key must be the key in quotes",
+            ),
+        ] {
+            assert_eq!(says(text), reason, "{text}");
+        }
+        // A setting without words of its own keeps the parser's.
+        assert_eq!(
+            says("[paths]\nroutes_lock = 3\n"),
+            "line 2, column 15: invalid type: integer `3`, expected a string"
         );
     }
 

@@ -171,8 +171,34 @@ fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
 
 /// `--date`: read like the console's `:date`, counting from today's date on the clock.
 fn parse_day(s: &str) -> Result<jiff::civil::Date, String> {
-    let today = today();
-    elogii_tui::app::update::parse_day(s, today, today)
+    day_from(s, today())
+}
+
+/// The furthest `+N` / `-N` the console's `:date` takes (see `app::update::parse_day`).
+const MAX_OFFSET_DAYS: u32 = 3660;
+
+/// `--date` counted from `today`; a refusal lists the forms it takes, or says
+/// that an offset is out of range.
+fn day_from(s: &str, today: jiff::civil::Date) -> Result<jiff::civil::Date, String> {
+    const FORMS: &str =
+        "today, tomorrow, yesterday, +N or -N (days from today), or YYYY-MM-DD such as 2026-12-24";
+    let t = s.trim();
+    let is_offset = t
+        .strip_prefix('+')
+        .or_else(|| t.strip_prefix('-'))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    elogii_tui::app::update::parse_day(s, today, today).map_err(|e| {
+        if is_offset {
+            format!(
+                "{t:?} is out of range: an offset counts at most {MAX_OFFSET_DAYS} days (about ten years) from today; write {FORMS}"
+            )
+        } else if e.contains("day of the calendar") {
+            // A date in the right form that the calendar does not have (2026-02-30).
+            e
+        } else {
+            format!("{t:?} is not a day: write {FORMS}")
+        }
+    })
 }
 
 fn main() -> ExitCode {

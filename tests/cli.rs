@@ -672,3 +672,41 @@ fn sandbox_refuses_read_only_instead_of_ignoring_it() {
         );
     }
 }
+
+#[test]
+fn a_date_that_is_not_read_lists_the_forms_and_an_offset_too_far_says_so() {
+    const FORMS: &str = "write today, tomorrow, yesterday, +N or -N (days from today), or YYYY-MM-DD such as 2026-12-24";
+    let date = |day: &str| {
+        let o = run(bin().args([
+            "export",
+            "tasks",
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--date",
+            day,
+        ]));
+        assert!(!o.status.success(), "{day}");
+        stderr(&o)
+    };
+    for day in ["+100000", "-4000", "+3661"] {
+        let err = date(day);
+        assert!(
+            err.contains(&format!(
+                "\"{day}\" is out of range: an offset counts at most 3660 days (about ten years) from today; {FORMS}\n"
+            )),
+            "{err}"
+        );
+    }
+    for day in ["someday", "+5x", "2026/12/24"] {
+        let err = date(day);
+        assert!(
+            err.contains(&format!("\"{day}\" is not a day: {FORMS}\n")),
+            "{err}"
+        );
+    }
+    // A date in the right form that the calendar lacks says which.
+    assert!(
+        date("2026-02-30")
+            .contains("\"2026-02-30\" is not a day of the calendar (check the month and day)")
+    );
+}

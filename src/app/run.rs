@@ -530,26 +530,13 @@ fn spawn_signal_listener(tx: UnboundedSender<Msg>) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
+        // Quit signals end the loop at the first; a stop asked for from
+        // outside (`kill -TSTP`) goes the way of Ctrl-z and a continue takes
+        // the terminal again, any number of times.
         let kinds = [
             (SignalKind::terminate(), Signal::Terminate),
             (SignalKind::hangup(), Signal::Hangup),
             (SignalKind::interrupt(), Signal::Interrupt),
-        ];
-        for (kind, sig) in kinds {
-            let Ok(mut stream) = signal(kind) else {
-                continue;
-            };
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                if stream.recv().await.is_some() {
-                    tracing::info!(?sig, "signal");
-                    let _ = tx.send(Msg::Signal(sig));
-                }
-            });
-        }
-        // A stop asked for from outside (`kill -TSTP`) goes the way of Ctrl-z;
-        // a continue takes the terminal again. Both can come any number of times.
-        let repeating = [
             (
                 SignalKind::from_raw(rustix::process::Signal::TSTP.as_raw()),
                 Signal::Stop,
@@ -559,7 +546,7 @@ fn spawn_signal_listener(tx: UnboundedSender<Msg>) {
                 Signal::Continue,
             ),
         ];
-        for (kind, sig) in repeating {
+        for (kind, sig) in kinds {
             let Ok(mut stream) = signal(kind) else {
                 continue;
             };

@@ -122,10 +122,10 @@ impl Config {
         )?;
         within("ui.at_risk_minutes", self.ui.at_risk_minutes, 0, 240)?;
         if let Some(theme) = &self.ui.theme
-            && !THEMES.contains(&theme.trim())
+            && ThemeName::parse(Some(theme)).is_none()
         {
             return Err(format!(
-                "ui.theme = {theme:?} is not a theme: use \"default\" or \"mono\""
+                "ui.theme = {theme:?} is not a theme: use {THEME_CHOICES}"
             ));
         }
         for (name, p) in &self.profiles {
@@ -140,9 +140,28 @@ impl Config {
     }
 }
 
-/// The `[ui] theme` names the console knows (`""` and `monochrome` are
-/// spellings of the default and of `mono`).
-const THEMES: [&str; 4] = ["", "default", "mono", "monochrome"];
+/// The console's colour themes, as `[ui] theme` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThemeName {
+    /// 16 colours (`default`; also no setting or `""`).
+    Default,
+    /// No colour (`mono`, or `monochrome`).
+    Mono,
+}
+
+impl ThemeName {
+    /// The theme a setting names; `None` when it names none.
+    pub fn parse(name: Option<&str>) -> Option<ThemeName> {
+        match name.map(str::trim) {
+            None | Some("") | Some("default") => Some(ThemeName::Default),
+            Some("mono") | Some("monochrome") => Some(ThemeName::Mono),
+            Some(_) => None,
+        }
+    }
+}
+
+/// The themes as messages offer them.
+pub const THEME_CHOICES: &str = "\"default\" or \"mono\"";
 
 /// One eLogii organisation to talk to.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -340,7 +359,7 @@ fn wrong_type_text(text: &str, span: std::ops::Range<usize>) -> Option<String> {
         ["ui", "at_risk_minutes"] => "a whole number of minutes (0–240)",
         ["ui", "mouse"] | ["profiles", _, "read_only"] => "true or false",
         ["profiles", _, "page_size"] => "a whole number (1–10000)",
-        ["ui", "theme"] => "\"default\" or \"mono\"",
+        ["ui", "theme"] => THEME_CHOICES,
         ["default_profile"] => "a profile name in quotes",
         ["profiles", _, "base_url"] => "a URL in quotes",
         ["profiles", _, "api_key_env"] => "the name of an environment variable in quotes",

@@ -841,9 +841,11 @@ pub async fn apply(
     let staged = {
         let j = journal.clone();
         let origin = origin.clone();
-        tokio::task::spawn_blocking(move || j.stage_many_labelled(&origin, &edits))
-            .await
-            .map_err(|e| HeadlessError::Writer(e.to_string()))??
+        tokio::task::spawn_blocking(move || {
+            j.stage_many_labelled(&origin, edits.iter().map(|(e, l)| (e, l.as_deref())))
+        })
+        .await
+        .map_err(|e| HeadlessError::Writer(e.to_string()))??
     };
     let mut ids: Vec<Option<EditId>> = Vec::with_capacity(staged.len());
     for s in &staged {

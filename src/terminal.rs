@@ -91,13 +91,7 @@ pub fn reassert() -> io::Result<()> {
     if !ACTIVE.load(Ordering::SeqCst) {
         return Ok(());
     }
-    enable_raw_mode()?;
-    let mut out = io::stdout();
-    execute!(out, EnterAlternateScreen, EnableBracketedPaste, Hide)?;
-    if MOUSE.load(Ordering::SeqCst) {
-        execute!(out, EnableMouseCapture)?;
-    }
-    Ok(())
+    activate(MOUSE.load(Ordering::SeqCst))
 }
 
 /// Whether a shell with job control started the console, so that stopping

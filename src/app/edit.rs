@@ -1481,7 +1481,7 @@ pub fn summary_text(summary: &RunSummary) -> (StatusKind, String) {
     if p.edits_total == 0 {
         return (StatusKind::Info, String::new());
     }
-    let written = p.sent - p.already.min(p.sent);
+    let written = p.sent.saturating_sub(p.already);
     let mut text = format!("Sent {written} edit{} to eLogii", plural(written));
     if p.already > 0 {
         text.push_str(&format!(

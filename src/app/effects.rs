@@ -399,12 +399,11 @@ pub fn run_journal_op(journal: &Journal, origin: &str, op: u64, action: JournalO
                 labels,
                 redo,
             } => {
-                let labelled: Vec<(crate::domain::edit::Edit, Option<String>)> = edits
+                let labels = labels
                     .iter()
-                    .cloned()
-                    .zip(labels.into_iter().chain(std::iter::repeat(None)))
-                    .collect();
-                let results = journal.stage_many_labelled(origin, &labelled)?;
+                    .map(Option::as_deref)
+                    .chain(std::iter::repeat(None));
+                let results = journal.stage_many_labelled(origin, edits.iter().zip(labels))?;
                 touched = touched_after(journal, &result_ids(&results))?;
                 Ok(JournalDone::Staged {
                     edits,

@@ -648,9 +648,9 @@ fn ascii_in_order(cell: &[u8], needle: &[u8]) -> bool {
 /// run of two or more spaces (the [`CELL_SEPARATOR`]) starts the needle
 /// again. `needle` holds no space.
 fn ascii_in_one_cell(haystack: &[u8], needle: &[u8]) -> bool {
-    let Some(&first) = needle.first() else {
+    if needle.is_empty() {
         return true;
-    };
+    }
     let mut at = 0;
     let mut space = false;
     for &b in haystack {
@@ -662,8 +662,7 @@ fn ascii_in_one_cell(haystack: &[u8], needle: &[u8]) -> bool {
             continue;
         }
         space = false;
-        let want = if at == 0 { first } else { needle[at] };
-        if b.to_ascii_lowercase() == want {
+        if b.to_ascii_lowercase() == needle[at] {
             at += 1;
             if at == needle.len() {
                 return true;

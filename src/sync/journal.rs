@@ -480,29 +480,22 @@ impl Journal {
         origin: &str,
         edits: &[Edit],
     ) -> Result<Vec<StageResult>, JournalError> {
-        let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let now = now_ms();
-        let mut out = Vec::with_capacity(edits.len());
-        for edit in edits {
-            out.push(stage_in(&tx, origin, edit, None, now)?);
-        }
-        tx.commit()?;
-        Ok(out)
+        self.stage_many_labelled(origin, edits.iter().map(|e| (e, None)))
     }
 
-    /// Like [`Journal::stage_many`], each edit with its record's label.
-    pub fn stage_many_labelled(
+    /// Like [`Journal::stage_many`], each edit with its record's label
+    /// (`None`: keep the label a pending edit of the field already has).
+    pub fn stage_many_labelled<'a>(
         &self,
         origin: &str,
-        edits: &[(Edit, Option<String>)],
+        edits: impl IntoIterator<Item = (&'a Edit, Option<&'a str>)>,
     ) -> Result<Vec<StageResult>, JournalError> {
         let mut conn = self.lock();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let now = now_ms();
-        let mut out = Vec::with_capacity(edits.len());
+        let mut out = Vec::new();
         for (edit, label) in edits {
-            out.push(stage_in(&tx, origin, edit, label.as_deref(), now)?);
+            out.push(stage_in(&tx, origin, edit, label, now)?);
         }
         tx.commit()?;
         Ok(out)

@@ -94,13 +94,15 @@ impl Theme {
     /// The theme for a `ui.theme` setting; `NO_COLOR` (set and not empty)
     /// forces `mono`. An unknown name gives the default and a warning.
     pub fn from_setting(name: Option<&str>, no_color: bool) -> (Theme, Option<String>) {
-        let (theme, warning) = match name.map(str::trim) {
-            None | Some("") | Some("default") => (Theme::default16(), None),
-            Some("mono") | Some("monochrome") => (Theme::mono(), None),
-            Some(other) => (
+        use crate::config::{THEME_CHOICES, ThemeName};
+        let (theme, warning) = match ThemeName::parse(name) {
+            Some(ThemeName::Default) => (Theme::default16(), None),
+            Some(ThemeName::Mono) => (Theme::mono(), None),
+            None => (
                 Theme::default16(),
                 Some(format!(
-                    "[ui] theme {other:?} is not known (use \"default\" or \"mono\"); using default"
+                    "[ui] theme {:?} is not known (use {THEME_CHOICES}); using default",
+                    name.unwrap_or_default().trim()
                 )),
             ),
         };

@@ -101,27 +101,64 @@ pub fn reassert() -> io::Result<()> {
 /// terminal hanging: the answer then says so.
 #[cfg(unix)]
 pub fn job_control() -> Result<(), String> {
-    use rustix::process::{getpgid, getpgrp, getppid, getsid};
-    let parent = getppid();
-    let same_session = parent
-        .and_then(|p| getsid(Some(p)).ok())
-        .zip(getsid(None).ok())
-        .is_some_and(|(theirs, mine)| theirs == mine);
-    let own_group = parent
-        .and_then(|p| getpgid(Some(p)).ok())
-        .is_some_and(|theirs| theirs != getpgrp());
-    if same_session && own_group {
+    // Raw numbers, not rustix's non-zero `Pid`: inside a container the
+    // kernel answers 0 for a session or group whose leader lives outside
+    // this PID namespace, and that must read as "unknown", not crash.
+    // SAFETY: these calls take and return plain integers and touch no memory.
+    let (parent, my_session, my_group) =
+        unsafe { (libc::getppid(), libc::getsid(0), libc::getpgrp()) };
+    let (their_session, their_group) = if parent > 0 {
+        // SAFETY: as above.
+        unsafe { (libc::getsid(parent), libc::getpgid(parent)) }
+    } else {
+        (-1, -1)
+    };
+    let ids = ProcessIds {
+        my_session,
+        my_group,
+        their_session,
+        their_group,
+    };
+    if ids.shell_can_take_back() {
         Ok(())
     } else {
         Err("Ctrl-z needs a shell to return to (this console was not started from one with job control); q quits".into())
     }
 }
 
+/// The session and process group of this process and of its parent, as the
+/// kernel gives them: -1 for an error, 0 for one outside this PID namespace.
+#[derive(Debug, Clone, Copy)]
+struct ProcessIds {
+    my_session: i32,
+    my_group: i32,
+    their_session: i32,
+    their_group: i32,
+}
+
+impl ProcessIds {
+    /// The parent is a job-control shell in the same session and the console
+    /// is a job of its own; an id that is not known never counts as a match.
+    fn shell_can_take_back(self) -> bool {
+        let known = |id: i32| id > 0;
+        let same_session = known(self.my_session)
+            && known(self.their_session)
+            && self.their_session == self.my_session;
+        let own_group =
+            known(self.my_group) && known(self.their_group) && self.their_group != self.my_group;
+        same_session && own_group
+    }
+}
+
 /// Stops this process until it is continued (SIGCONT, the shell's `fg`).
 #[cfg(unix)]
 pub fn stop_self() -> io::Result<()> {
-    use rustix::process::{Signal, getpid, kill_process};
-    kill_process(getpid(), Signal::STOP).map_err(io::Error::from)
+    // SAFETY: `kill` on our own pid with a constant signal touches no memory.
+    if unsafe { libc::kill(libc::getpid(), libc::SIGSTOP) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 #[derive(Default)]
@@ -275,6 +312,58 @@ mod tests {
             body.chars()
                 .all(|c| c.is_ascii_alphanumeric() || "+/=".contains(c))
         );
+    }
+
+    #[test]
+    fn job_control_needs_a_known_shared_session_and_a_group_of_its_own() {
+        let shell = ProcessIds {
+            my_session: 100,
+            my_group: 120,
+            their_session: 100,
+            their_group: 100,
+        };
+        assert!(shell.shell_can_take_back());
+        // Same group as the parent: `sh -c` or a script without job control.
+        assert!(
+            !ProcessIds {
+                my_group: 100,
+                ..shell
+            }
+            .shell_can_take_back()
+        );
+        // Started in a session of its own (sshd, tmux new-session, a pty).
+        assert!(
+            !ProcessIds {
+                my_session: 120,
+                ..shell
+            }
+            .shell_can_take_back()
+        );
+        // A container: the parent's session leader is outside this PID
+        // namespace, so the kernel answers 0 for both sides.
+        let hidden = ProcessIds {
+            my_session: 0,
+            their_session: 0,
+            ..shell
+        };
+        assert!(!hidden.shell_can_take_back());
+        assert!(
+            !ProcessIds {
+                their_group: -1,
+                ..shell
+            }
+            .shell_can_take_back()
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn job_control_answers_for_the_test_process_without_panicking() {
+        // Whatever runs the tests (a shell, CI in a container), this only
+        // has to answer; the reason names the way out.
+        if let Err(reason) = job_control() {
+            assert!(reason.contains("q quits"));
+        }
     }
 
     #[test]

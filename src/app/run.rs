@@ -537,14 +537,8 @@ fn spawn_signal_listener(tx: UnboundedSender<Msg>) {
             (SignalKind::terminate(), Signal::Terminate),
             (SignalKind::hangup(), Signal::Hangup),
             (SignalKind::interrupt(), Signal::Interrupt),
-            (
-                SignalKind::from_raw(rustix::process::Signal::TSTP.as_raw()),
-                Signal::Stop,
-            ),
-            (
-                SignalKind::from_raw(rustix::process::Signal::CONT.as_raw()),
-                Signal::Continue,
-            ),
+            (SignalKind::from_raw(libc::SIGTSTP), Signal::Stop),
+            (SignalKind::from_raw(libc::SIGCONT), Signal::Continue),
         ];
         for (kind, sig) in kinds {
             let Ok(mut stream) = signal(kind) else {

@@ -451,7 +451,22 @@ fn the_late_queue_leads_to_the_task_windows_it_was_judged_by_and_shows_the_stage
     assert!((1..q.len()).all(|i| src.staged(i).is_none()));
     let text = r.screen_text(120, 40);
     assert!(text.contains("!✎"), "{text}");
-    assert!(text.contains("1 with staged fixes"));
+    // The queue says what the fix will do once sent: eLogii's minutes late
+    // and the staged verdict, and the window it will be judged by.
+    assert!(
+        text.contains("1 staged fix · 1 on time once sent"),
+        "{text}"
+    );
+    let row = text.lines().nth(3).unwrap_or_default();
+    let late_by = worst.lateness.verdict.offset().unwrap();
+    assert!(row.contains(&format!("+{late_by}→0")), "{row}");
+    assert!(row.contains("✎09:00-15:00"), "{row}");
+    assert!(
+        text.lines()
+            .skip(4)
+            .all(|l| !l.contains('→') && !l.contains("✎0")),
+        "{text}"
+    );
     // `o`: the stop in its route, and `-` back to the queue.
     r.act(Action::OpenRoute);
     match r.m.screen() {
@@ -462,6 +477,15 @@ fn the_late_queue_leads_to_the_task_windows_it_was_judged_by_and_shows_the_stage
         }
         other => panic!("{other:?}"),
     }
+    // The route's stop list shows the staged windows and the verdict too,
+    // and its summary counts the stop as on time once sent.
+    let text = r.screen_text(120, 40);
+    assert!(text.contains(" late · 1 on time once sent"), "{text}");
+    let row = text
+        .lines()
+        .find(|l| l.contains("✎09:00-15"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(row.contains(&format!("+{late_by}→0")), "{row}");
     r.act(Action::GoBack);
     assert!(matches!(r.m.screen(), Some(Screen::Late { .. })));
     // `]` and `[`: the queue follows the day.
@@ -520,6 +544,34 @@ fn a_late_stop_judged_by_opening_hours_opens_its_location_on_that_day() {
     assert_eq!(cell.field.name, "schedule");
     assert_eq!(cell.part, Part::Day(Weekday::Mon));
     assert_eq!(Some(cell.record_id), q[at].customer_id);
+    // A wrong fix: Monday's hours staged to close at noon. Back in the
+    // queue the stop says it will be late once this is sent.
+    let eta = q[at].eta;
+    let mut cmds = update(&mut r.m, Msg::Action(Action::Edit));
+    cmds.extend(update(&mut r.m, Msg::Editor(EditKey::Clear)));
+    cmds.extend(update(&mut r.m, Msg::Paste("09:00-12:00".into())));
+    cmds.extend(update(&mut r.m, Msg::Editor(EditKey::Submit)));
+    r.run(cmds);
+    assert_eq!(r.m.staging.pending(), 1, "{:?}", r.m.status);
+    r.act(Action::GoBack);
+    assert!(matches!(r.m.screen(), Some(Screen::Late { .. })));
+    let src = r.m.late_src();
+    let staged = src
+        .staged_lateness(at)
+        .expect("judged with the staged hours");
+    assert_eq!(staged.lateness.source, WindowSource::Schedule);
+    assert_eq!(
+        staged.lateness.verdict,
+        elogii_tui::domain::lateness::Verdict::Late { by: eta - 720 }
+    );
+    let text = r.screen_text(120, 40);
+    assert!(text.contains("1 staged fix · 1 late once sent"), "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.contains("Asda Pharmacy"))
+        .expect("the stop's row");
+    assert!(line.contains(&format!("0→+{}", eta - 720)), "{line}");
+    assert!(line.contains("✎09:00-12:00 (hours)"), "{line}");
 }
 
 #[test]

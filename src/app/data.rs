@@ -9,7 +9,9 @@ use serde_json::Value;
 
 use crate::api::types::{Customer, Field, Location, Route, Task};
 use crate::app::edit::Mark;
-use crate::app::late::{RouteCounts, Schedules, counts_of, task_lateness};
+use crate::app::late::{
+    RouteCounts, Schedules, StagedEffect, StagedVerdict, counts_of, staged_lateness, task_lateness,
+};
 use crate::app::model::Staging;
 use crate::app::table::{
     Column, RowMark, RowSource, Store, TextStore, haystack_measured, haystack_of,
@@ -662,6 +664,10 @@ pub struct StopsSrc<'a> {
     pub tasks: &'a Store<TaskRec>,
     /// Staged edits (a stop whose location or task has one is marked).
     pub staging: &'a Staging,
+    /// Opening hours of the day's locations (for staged verdicts).
+    pub schedules: &'a Schedules,
+    /// At-risk margin in minutes.
+    pub margin: i64,
 }
 
 impl StopsSrc<'_> {
@@ -674,6 +680,23 @@ impl StopsSrc<'_> {
     /// The lateness of stop `row`.
     pub fn lateness(&self, row: usize) -> Option<&Lateness> {
         self.route.lateness.get(row)?.as_ref()
+    }
+
+    /// Stop `row` judged with its staged window or hours fix, if it has one.
+    pub fn staged_lateness(&self, row: usize) -> Option<StagedVerdict> {
+        staged_lateness(self.staging, self.task(row)?, self.schedules, self.margin)
+    }
+
+    /// What the staged fixes do to the route's verdicts.
+    pub fn staged_effect(&self) -> StagedEffect {
+        let mut e = StagedEffect::default();
+        if self.staging.is_empty() {
+            return e;
+        }
+        for row in 0..self.route.stops.len() {
+            e.add(self.lateness(row), self.staged_lateness(row).as_ref());
+        }
+        e
     }
 }
 
@@ -688,7 +711,12 @@ impl RowSource for StopsSrc<'_> {
         match self.task(row) {
             Some(t) => {
                 let staged = stop_staged(self.staging, t);
-                view::route::cell(row, t, self.lateness(row), staged, col)
+                let whatif = if matches!(col, view::route::WINDOWS_COL | view::route::OFFSET_COL) {
+                    self.staged_lateness(row)
+                } else {
+                    None
+                };
+                view::route::cell(row, t, self.lateness(row), staged, whatif.as_ref(), col)
             }
             None => Cow::Borrowed(""),
         }

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use jiff::civil::Date;
 use serde_json::Value;
 
-use crate::api::types::{Customer, Field, Task};
+use crate::api::types::{Customer, Field, Schedule, Task};
 use crate::app::data::{
     RouteRec, TaskRec, mark_of, offset_sort_key, stop_staged, task_driver, task_eta, task_order,
     task_route, task_windows,
@@ -23,6 +23,7 @@ use crate::app::edit::Mark;
 use crate::app::model::Staging;
 use crate::app::table::{Column, RowMark, RowSource, Store};
 use crate::domain::dates::from_number;
+use crate::domain::edit::{Entity, FieldPath};
 use crate::domain::lateness::{Lateness, Verdict, WindowSource, judge};
 use crate::domain::schedule::{WeekHours, Weekday};
 use crate::view;
@@ -113,21 +114,31 @@ pub fn task_waiting(t: &Task) -> Option<i64> {
 
 /// A stop's lateness, or `None` when the task has no planned ETA.
 pub fn task_lateness(t: &Task, schedules: &Schedules, margin: i64) -> Option<Lateness> {
-    let eta = task_eta(t)?;
-    let windows = task_windows(t);
     let hours = task_location_uid(t).and_then(|uid| schedules.get(uid));
+    judge_task(t, &task_windows(t), hours, margin)
+}
+
+/// Judges a task's ETA against these windows (the task's) and hours (its
+/// location's), on the weekday of the task's date.
+fn judge_task(
+    t: &Task,
+    windows: &[(i64, i64)],
+    hours: Option<&WeekHours>,
+    margin: i64,
+) -> Option<Lateness> {
+    let eta = task_eta(t)?;
     match task_date(t) {
         Some(date) => Some(judge(
             eta,
-            &windows,
+            windows,
             hours,
             Weekday::from_jiff(date.weekday()),
             margin,
         )),
         // Without a date the weekday is unknown: the task's windows only.
         None => {
-            let (verdict, window) = crate::domain::lateness::verdict(eta, &windows, margin);
-            let windows = crate::domain::lateness::merge(&windows);
+            let (verdict, window) = crate::domain::lateness::verdict(eta, windows, margin);
+            let windows = crate::domain::lateness::merge(windows);
             let source = if windows.is_empty() {
                 WindowSource::None
             } else {
@@ -140,6 +151,112 @@ pub fn task_lateness(t: &Task, schedules: &Schedules, margin: i64) -> Option<Lat
                 windows,
             })
         }
+    }
+}
+
+/// A stop judged as if its staged fixes were on eLogii: what the dispatcher
+/// sees before sending.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StagedVerdict {
+    /// The verdict with the staged windows or hours.
+    pub lateness: Lateness,
+    /// The mark of the staged edit that decides it (staged, sending, failed…).
+    pub mark: Mark,
+}
+
+/// The stop judged again with its staged (not yet sent) task `timeWindows`
+/// and its location's staged `schedule` in place of eLogii's; `None` when
+/// neither is staged or the task has no ETA.
+pub fn staged_lateness(
+    staging: &Staging,
+    t: &Task,
+    schedules: &Schedules,
+    margin: i64,
+) -> Option<StagedVerdict> {
+    if staging.is_empty() {
+        return None;
+    }
+    let windows_edit =
+        t.id.get()
+            .and_then(|id| staging.find(Entity::Task, id, &FieldPath::top("timeWindows")));
+    let location = task_location_uid(t);
+    let hours_edit = task_customer_id(t)
+        .zip(location)
+        .and_then(|(c, l)| staging.find(Entity::Customer, c, &FieldPath::location(l, "schedule")));
+    let mark = Mark::of(windows_edit.or(hours_edit)?);
+    let windows = match windows_edit {
+        Some(r) => windows_of(r.edit.edit.new.as_ref()),
+        None => task_windows(t),
+    };
+    let staged_hours = hours_edit.map(|r| {
+        r.edit
+            .edit
+            .new
+            .as_ref()
+            .filter(|v| !v.is_null())
+            .and_then(|v| serde_json::from_value::<Schedule>(v.clone()).ok())
+            .map(|s| WeekHours::from_schedule(&s))
+    });
+    let hours = match &staged_hours {
+        Some(staged) => staged.as_ref(),
+        None => location.and_then(|uid| schedules.get(uid)),
+    };
+    let lateness = judge_task(t, &windows, hours, margin)?;
+    Some(StagedVerdict { lateness, mark })
+}
+
+/// Windows `[{start, end}, …]` as a staged edit holds them (absent: none).
+fn windows_of(v: Option<&Value>) -> Vec<(i64, i64)> {
+    let Some(Value::Array(items)) = v else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|w| {
+            let n = |k: &str| w.get(k).and_then(Value::as_i64);
+            Some((n("start")?, n("end")?))
+        })
+        .collect()
+}
+
+/// How staged fixes change a set of stops' verdicts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StagedEffect {
+    /// Stops with a staged window or hours fix.
+    pub staged: usize,
+    /// Late on eLogii, on time (or waiting) once the fixes are sent.
+    pub fixed: usize,
+    /// Not late on eLogii, late once the fixes are sent (a fix gone wrong).
+    pub broken: usize,
+}
+
+impl StagedEffect {
+    /// Adds one stop: eLogii's verdict and the staged one.
+    pub fn add(&mut self, now: Option<&Lateness>, staged: Option<&StagedVerdict>) {
+        let Some(s) = staged else {
+            return;
+        };
+        self.staged += 1;
+        let late_now = now.is_some_and(|l| l.verdict.is_late());
+        let late_then = s.lateness.verdict.is_late();
+        if late_now && !late_then {
+            self.fixed += 1;
+        }
+        if !late_now && late_then {
+            self.broken += 1;
+        }
+    }
+
+    /// `· 2 on time once sent · 1 late once sent`, or empty.
+    pub fn text(&self) -> String {
+        let mut t = String::new();
+        if self.fixed > 0 {
+            t.push_str(&format!(" · {} on time once sent", self.fixed));
+        }
+        if self.broken > 0 {
+            t.push_str(&format!(" · {} late once sent", self.broken));
+        }
+        t
     }
 }
 
@@ -322,14 +439,38 @@ pub struct LateSrc<'a> {
     pub tasks: &'a Store<TaskRec>,
     /// Staged edits (a stop whose location or task has one is marked).
     pub staging: &'a Staging,
+    /// Opening hours of the day's locations (for staged verdicts).
+    pub schedules: &'a Schedules,
+    /// At-risk margin in minutes.
+    pub margin: i64,
 }
 
 impl LateSrc<'_> {
+    fn task(&self, row: usize) -> Option<&Task> {
+        let s = self.items.get(row)?;
+        Some(&self.tasks.get(s.task as usize)?.task)
+    }
+
     /// The staged mark of entry `row`.
     pub fn staged(&self, row: usize) -> Option<Mark> {
-        let s = self.items.get(row)?;
-        let t = &self.tasks.get(s.task as usize)?.task;
-        stop_staged(self.staging, t)
+        stop_staged(self.staging, self.task(row)?)
+    }
+
+    /// Entry `row` judged with its staged window or hours fix, if it has one.
+    pub fn staged_lateness(&self, row: usize) -> Option<StagedVerdict> {
+        staged_lateness(self.staging, self.task(row)?, self.schedules, self.margin)
+    }
+
+    /// What the staged fixes do to the queue's stops.
+    pub fn staged_effect(&self) -> StagedEffect {
+        let mut e = StagedEffect::default();
+        if self.staging.is_empty() {
+            return e;
+        }
+        for (row, s) in self.items.iter().enumerate() {
+            e.add(Some(&s.lateness), self.staged_lateness(row).as_ref());
+        }
+        e
     }
 }
 
@@ -342,7 +483,14 @@ impl RowSource for LateSrc<'_> {
     }
     fn cell(&self, row: usize, col: usize) -> Cow<'_, str> {
         match self.items.get(row) {
-            Some(s) => view::late::cell(s, self.staged(row), col),
+            Some(s) => {
+                let whatif = if matches!(col, view::late::WINDOW_COL | view::late::OFFSET_COL) {
+                    self.staged_lateness(row)
+                } else {
+                    None
+                };
+                view::late::cell(s, self.staged(row), whatif.as_ref(), col)
+            }
             None => Cow::Borrowed(""),
         }
     }
@@ -582,6 +730,127 @@ mod tests {
                 unjudged: 1,
             }
         );
+    }
+
+    fn pending(id: i64, edit: crate::domain::edit::Edit) -> crate::sync::batch::PendingEdit {
+        crate::sync::batch::PendingEdit {
+            id: crate::sync::batch::EditId(id),
+            edit,
+            state: crate::sync::batch::EditState::Staged,
+            batch: None,
+            message: None,
+            theirs: None,
+            origin: "http://127.0.0.1".into(),
+            rev: 1,
+            staged_at_ms: 0,
+        }
+    }
+
+    #[test]
+    fn a_staged_fix_judges_the_stop_as_if_it_were_sent() {
+        // T-1 is 40 minutes late against its own 09:00-11:00; T-6 has no
+        // windows and is 80 minutes late against CL-6's Monday hours.
+        let mut t1 = task(
+            "T-1",
+            "R-A",
+            1,
+            700,
+            json!([{"start": 540, "end": 660}]),
+            "CL-1",
+        );
+        t1.id = Field::Value("t1".into());
+        let mut t6 = task("T-6", "R-C", 1, 800, json!([]), "CL-6");
+        if let Field::Value(Value::Object(o)) = &mut t6.customer {
+            o.insert("_id".into(), json!("c6"));
+        }
+        let schedules = Schedules::from_customers(&[customer(
+            "CL-6",
+            json!({"Mon": {"timeWindows": [{"start": 480, "end": 720}]}}),
+        )]);
+        let mut staging = Staging::new(false);
+        assert_eq!(staged_lateness(&staging, &t1, &schedules, M), None);
+        // A postcode edit of T-6's location does not touch its verdict.
+        staging.upsert(pending(
+            1,
+            crate::domain::edit::Edit {
+                entity: Entity::Customer,
+                record_id: "c6".into(),
+                field: FieldPath::location("CL-6", "postCode"),
+                base: Some(json!("M1 1AA")),
+                new: Some(json!("M1 1AB")),
+            },
+        ));
+        assert_eq!(staged_lateness(&staging, &t6, &schedules, M), None);
+        // T-1's windows staged to 09:00-12:00: on time (at risk, 20 min left
+        // is outside the margin), eLogii still says late.
+        staging.upsert(pending(
+            2,
+            crate::domain::edit::Edit {
+                entity: Entity::Task,
+                record_id: "t1".into(),
+                field: FieldPath::top("timeWindows"),
+                base: Some(json!([{"start": 540, "end": 660}])),
+                new: Some(json!([{"start": 540, "end": 720}])),
+            },
+        ));
+        let s = staged_lateness(&staging, &t1, &schedules, M).unwrap();
+        assert_eq!(s.lateness.verdict, Verdict::OnTime { slack: 20 });
+        assert_eq!(s.lateness.windows, vec![(540, 720)]);
+        assert_eq!(s.mark, Mark::Staged);
+        let now = task_lateness(&t1, &schedules, M).unwrap();
+        assert_eq!(now.verdict, Verdict::Late { by: 40 });
+        // CL-6's hours staged to close at 14:00 on Mondays (through the
+        // schedule shape eLogii keeps): on time; at 12:00 on Tuesdays only
+        // (closed on Monday): no window at all.
+        let hours = |v: Value| {
+            pending(
+                3,
+                crate::domain::edit::Edit {
+                    entity: Entity::Customer,
+                    record_id: "c6".into(),
+                    field: FieldPath::location("CL-6", "schedule"),
+                    base: None,
+                    new: Some(v),
+                },
+            )
+        };
+        staging.upsert(hours(
+            json!({"Mon": {"timeWindows": [{"start": 480, "end": 840}]}}),
+        ));
+        let s = staged_lateness(&staging, &t6, &schedules, M).unwrap();
+        assert_eq!(s.lateness.verdict, Verdict::OnTime { slack: 40 });
+        assert_eq!(s.lateness.source, WindowSource::Schedule);
+        staging.upsert(hours(
+            json!({"Tue": {"timeWindows": [{"start": 480, "end": 720}]}}),
+        ));
+        let s = staged_lateness(&staging, &t6, &schedules, M).unwrap();
+        assert_eq!(s.lateness.verdict, Verdict::NoWindow);
+        // The effect on a set of stops: one fixed, one made late.
+        let mut e = StagedEffect::default();
+        e.add(
+            Some(&now),
+            Some(&staged_lateness(&staging, &t1, &schedules, M).unwrap()),
+        );
+        let fine = task_lateness(&t1, &Schedules::default(), M).map(|mut l| {
+            l.verdict = Verdict::OnTime { slack: 30 };
+            l
+        });
+        let late_then = StagedVerdict {
+            lateness: now.clone(),
+            mark: Mark::Staged,
+        };
+        e.add(fine.as_ref(), Some(&late_then));
+        e.add(Some(&now), None);
+        assert_eq!(
+            e,
+            StagedEffect {
+                staged: 2,
+                fixed: 1,
+                broken: 1
+            }
+        );
+        assert_eq!(e.text(), " · 1 on time once sent · 1 late once sent");
+        assert_eq!(StagedEffect::default().text(), "");
     }
 
     #[test]

@@ -1000,6 +1000,8 @@ impl Model {
             route,
             tasks: &self.tasks.recs,
             staging: &self.staging,
+            schedules: &self.schedules,
+            margin: self.margin,
         }
     }
 
@@ -1009,6 +1011,8 @@ impl Model {
             items: &self.late,
             tasks: &self.tasks.recs,
             staging: &self.staging,
+            schedules: &self.schedules,
+            margin: self.margin,
         }
     }
 

@@ -8,13 +8,13 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 use crate::app::edit::Mark;
-use crate::app::late::LateStop;
+use crate::app::late::{LateStop, StagedVerdict};
 use crate::app::model::Model;
 use crate::app::table::{Column, TableState};
 use crate::domain::lateness::{Verdict, WindowSource};
 use crate::domain::sanitize::sanitize;
 use crate::domain::schedule::format_window;
-use crate::view::route::{mark_text, offset_text};
+use crate::view::route::{mark_text, offset_cell, staged_window_text};
 use crate::view::routes::time_text;
 use crate::view::widgets::{draw_table, put};
 
@@ -24,7 +24,7 @@ pub const TOP_LINES: u16 = 1;
 /// Columns of the queue.
 pub const COLUMNS: &[Column] = &[
     Column::text("!", 1, 2),
-    Column::num("±min", 4, 5),
+    Column::num("±min", 4, 10),
     Column::text("Route", 10, 12),
     Column::num("Stop", 4, 4),
     Column::text("ETA", 5, 8),
@@ -37,6 +37,8 @@ pub const COLUMNS: &[Column] = &[
 
 /// Index of the early/late minutes column.
 pub const OFFSET_COL: usize = 1;
+/// Index of the window column.
+pub const WINDOW_COL: usize = 5;
 /// Index of the stop number column.
 pub const STOP_COL: usize = 3;
 /// Index of the column saying where the window came from.
@@ -53,11 +55,19 @@ pub fn source_text(source: WindowSource) -> &'static str {
 }
 
 /// Text of one cell (sanitised).
-pub fn cell(s: &LateStop, staged: Option<Mark>, col: usize) -> Cow<'_, str> {
+pub fn cell<'a>(
+    s: &'a LateStop,
+    staged: Option<Mark>,
+    whatif: Option<&StagedVerdict>,
+    col: usize,
+) -> Cow<'a, str> {
     let l = &s.lateness;
     match col {
         0 => Cow::Owned(mark_text(Some(l), staged)),
-        1 => offset_text(Some(l)),
+        OFFSET_COL => offset_cell(Some(l), whatif),
+        WINDOW_COL if whatif.is_some() => {
+            Cow::Owned(whatif.map(staged_window_text).unwrap_or_default())
+        }
         2 => sanitize(&s.route),
         3 => Cow::Owned(s.stop.map_or(String::new(), |n| n.to_string())),
         4 => time_text(Some(s.eta)),
@@ -101,9 +111,20 @@ pub fn title(model: &Model) -> String {
         model.margin
     );
     if staged > 0 {
-        t.push_str(&format!(" · {staged} with staged fixes"));
+        let fixes = if staged == 1 { "fix" } else { "fixes" };
+        t.push_str(&format!(" · {staged} staged {fixes}"));
+        t.push_str(&src.staged_effect().text());
     }
-    t.push_str(" · worst first");
+    t
+}
+
+/// The title, with `· worst first` when it fits in `width` cells.
+fn title_in(model: &Model, width: u16) -> String {
+    let mut t = title(model);
+    let more = " · worst first";
+    if crate::domain::sanitize::display_width(&t) + more.len() <= usize::from(width) {
+        t.push_str(more);
+    }
     t
 }
 
@@ -115,7 +136,7 @@ pub fn render(model: &Model, table: &TableState, buf: &mut Buffer, area: Rect) {
         area.x + 1,
         area.y,
         area.width.saturating_sub(1),
-        &title(model),
+        &title_in(model, area.width.saturating_sub(1)),
         t.title,
     );
     let table_area = Rect {

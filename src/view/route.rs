@@ -9,6 +9,7 @@ use ratatui::layout::Rect;
 use crate::api::types::{Field, Task};
 use crate::app::data::{RouteRec, task_eta, task_windows};
 use crate::app::edit::Mark;
+use crate::app::late::{StagedEffect, StagedVerdict};
 use crate::app::model::Model;
 use crate::app::table::{Column, TableState};
 use crate::domain::lateness::{Lateness, Verdict, WindowSource};
@@ -27,7 +28,7 @@ pub const COLUMNS: &[Column] = &[
     Column::text("!", 1, 2),
     Column::text("ETA", 5, 8),
     Column::text("Window", 11, 24),
-    Column::num("±min", 4, 5),
+    Column::num("±min", 4, 10),
     Column::num("Svc", 3, 3),
     Column::text("Customer", 12, 32),
     Column::text("Address", 12, 36),
@@ -62,6 +63,41 @@ pub fn offset_text(l: Option<&Lateness>) -> Cow<'static, str> {
         Some(m) => Cow::Owned(m.to_string()),
         None => Cow::Borrowed(""),
     }
+}
+
+/// The minutes cell: eLogii's, and with a staged window or hours fix what
+/// they will be once it is sent (`+57→0`; `→none` when nothing would judge
+/// the stop).
+pub fn offset_cell(l: Option<&Lateness>, staged: Option<&StagedVerdict>) -> Cow<'static, str> {
+    match staged {
+        None => offset_text(l),
+        Some(s) => {
+            let then = offset_text(Some(&s.lateness));
+            let then = if then.is_empty() { "none".into() } else { then };
+            Cow::Owned(format!("{}→{then}", offset_text(l)))
+        }
+    }
+}
+
+/// The window cell of a stop with a staged window or hours fix: the staged
+/// edit's mark, then the windows it will be judged by once it is sent.
+pub fn staged_window_text(s: &StagedVerdict) -> String {
+    let l = &s.lateness;
+    let windows = l
+        .windows
+        .iter()
+        .map(|&(a, b)| format_window(a, b))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut text = match l.source {
+        WindowSource::Schedule => format!("{}{windows} (hours)", s.mark.glyph()),
+        WindowSource::None => format!("{}none", s.mark.glyph()),
+        WindowSource::Task => format!("{}{windows}", s.mark.glyph()),
+    };
+    if let Verdict::AtRisk { slack } = l.verdict {
+        text.push_str(&format!(" ({slack} min left)"));
+    }
+    text
 }
 
 /// The windows a stop must meet: the task's, or the location's hours for the
@@ -99,6 +135,7 @@ pub fn cell<'a>(
     t: &'a Task,
     l: Option<&Lateness>,
     staged: Option<Mark>,
+    whatif: Option<&StagedVerdict>,
     col: usize,
 ) -> Cow<'a, str> {
     let loc = t.location.get();
@@ -110,8 +147,11 @@ pub fn cell<'a>(
         ),
         1 => Cow::Owned(mark_text(l, staged)),
         2 => time_text(task_eta(t)),
-        3 => Cow::Owned(window_text(t, l)),
-        4 => offset_text(l),
+        WINDOWS_COL => Cow::Owned(match whatif {
+            Some(s) => staged_window_text(s),
+            None => window_text(t, l),
+        }),
+        OFFSET_COL => offset_cell(l, whatif),
         5 => service_text(t),
         6 => customer_text(t),
         7 => loc.map_or(Cow::Borrowed(""), |l| field_text(&l.address)),
@@ -129,8 +169,9 @@ pub fn cell<'a>(
     }
 }
 
-/// The summary line: stops, late, at risk, waiting, distance, time, span, lock.
-pub fn summary(route: &RouteRec) -> String {
+/// The summary line: stops, late, at risk, what staged fixes change,
+/// waiting, distance, time, span, lock.
+pub fn summary(route: &RouteRec, staged: &StagedEffect) -> String {
     let c = &route.counts;
     let mut parts = vec![
         format!("{} stops", route.stops.len()),
@@ -138,6 +179,12 @@ pub fn summary(route: &RouteRec) -> String {
     ];
     if c.at_risk > 0 {
         parts.push(format!("{} at risk", c.at_risk));
+    }
+    if staged.fixed > 0 {
+        parts.push(format!("{} on time once sent", staged.fixed));
+    }
+    if staged.broken > 0 {
+        parts.push(format!("{} late once sent", staged.broken));
     }
     parts.push(format!("{} min waiting", c.waiting));
     let km = km_text(route.distance_m);
@@ -211,7 +258,7 @@ pub fn render(model: &Model, uid: &str, table: &TableState, buf: &mut Buffer, ar
             area.x + 1,
             area.y + 1,
             area.width.saturating_sub(1),
-            &summary(route),
+            &summary(route, &model.stops_src(route).staged_effect()),
             t.dim,
         );
     }

@@ -571,12 +571,39 @@ fn a_late_stop_judged_by_opening_hours_opens_its_location_on_that_day() {
         .find(|l| l.contains("Asda Pharmacy"))
         .expect("the stop's row");
     assert!(line.contains(&format!("0→+{}", eta - 720)), "{line}");
-    assert!(line.contains("✎09:00-12:00 (hours)"), "{line}");
+    assert!(line.contains("✎09:00-12:00 hrs"), "{line}");
 }
 
 #[test]
 fn tasks_by_state_and_from_a_task_to_its_stop_and_back() {
     let mut r = Rig::new(false);
+    r.command("tasks");
+    // A task without windows of its own shows its location's hours for the
+    // day (marked `hrs`); one with windows shows them as they are.
+    {
+        use elogii_tui::app::table::RowSource;
+        let src = r.m.source(elogii_tui::app::model::TableId::Tasks);
+        let own = |i: usize| {
+            r.m.tasks
+                .recs
+                .get(i)
+                .unwrap()
+                .task
+                .time_windows
+                .get()
+                .is_some_and(|w| !w.is_empty())
+        };
+        let by_hours = (0..src.len())
+            .find(|&i| !own(i))
+            .expect("a task judged by hours");
+        let text = src.cell(by_hours, view::tasks::WINDOWS_COL);
+        assert!(text.ends_with(" hrs") && text.len() > 4, "{text}");
+        let with_own = (0..src.len())
+            .find(|&i| own(i))
+            .expect("a task with windows");
+        let text = src.cell(with_own, view::tasks::WINDOWS_COL);
+        assert!(!text.contains("hrs") && text.contains(':'), "{text}");
+    }
     r.command("tasks late");
     assert_eq!(r.m.top, TopView::Tasks);
     let late_rows = r.m.tasks_table.rows.clone();

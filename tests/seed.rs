@@ -296,7 +296,8 @@ fn tasks_cover_today_and_the_next_six_days() {
         assert_eq!(t["location"]["type"], 1);
         assert!(t["customer"]["uid"].as_str().unwrap().starts_with("CUS-"));
         assert!(t["size"]["Weight"].as_i64().unwrap() > 0);
-        assert!(!t["timeWindows"].as_array().unwrap().is_empty());
+        assert!(t["timeWindows"].is_array());
+        assert!(!effective_windows(&data, t).as_array().unwrap().is_empty());
         if t["date"] != date_int(MONDAY) {
             assert_eq!(t["state"], 0);
             assert_eq!(t["stateText"], "Created");
@@ -313,17 +314,50 @@ fn scheduled_customers_only_get_tasks_on_days_they_open_and_their_windows() {
         .map(|c| (location(c)["uid"].as_str().unwrap(), location(c)))
         .collect();
     let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let (mut own, mut by_hours) = (0, 0);
     for t in &data.tasks {
         let loc = by_location[t["location"]["uid"].as_str().unwrap()];
         let date = t["date"].as_i64().unwrap();
         let offset = days_between(date);
         if let Some(schedule) = loc.get("schedule").filter(|s| s.is_object()) {
             let day = days[offset % 7];
-            assert_eq!(t["timeWindows"], schedule[day]["timeWindows"], "{t}");
+            // Its own copy of that day's hours, or none (the hours apply).
+            if t["timeWindows"] == json!([]) {
+                by_hours += 1;
+                assert!(
+                    schedule[day]["timeWindows"]
+                        .as_array()
+                        .is_some_and(|w| !w.is_empty())
+                );
+            } else {
+                own += 1;
+                assert_eq!(t["timeWindows"], schedule[day]["timeWindows"], "{t}");
+            }
         } else {
             assert!(is_default_or_morning(&t["timeWindows"]), "{t}");
         }
     }
+    // Both kinds are in the demo, so the console shows both paths.
+    assert!(
+        own > 100 && by_hours > 100,
+        "{own} with their own windows, {by_hours} by hours"
+    );
+}
+
+/// The windows a task is judged by: its own, else its location's hours for
+/// the task's weekday.
+fn effective_windows(data: &SeedData, t: &Value) -> Value {
+    if t["timeWindows"].as_array().is_some_and(|w| !w.is_empty()) {
+        return t["timeWindows"].clone();
+    }
+    let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let uid = &t["location"]["uid"];
+    let day = days[days_between(t["date"].as_i64().unwrap()) % 7];
+    data.customers
+        .iter()
+        .find(|c| location(c)["uid"] == *uid)
+        .map(|c| location(c)["schedule"][day]["timeWindows"].clone())
+        .unwrap_or(Value::Null)
 }
 
 /// Customers without opening hours get 09:00–17:00 or the 09:00–11:00 morning slot.
@@ -355,9 +389,9 @@ fn routes_of(data: &SeedData, date: i64) -> BTreeMap<String, Vec<&Value>> {
     routes
 }
 
-fn is_late(task: &Value) -> bool {
+fn is_late(task: &Value, windows: &Value) -> bool {
     let eta = task["assignment"]["eta"].as_i64().unwrap();
-    let last_end = task["timeWindows"]
+    let last_end = windows
         .as_array()
         .unwrap()
         .iter()
@@ -367,9 +401,9 @@ fn is_late(task: &Value) -> bool {
     eta > last_end
 }
 
-fn is_inside_a_window(task: &Value) -> bool {
+fn is_inside_a_window(task: &Value, windows: &Value) -> bool {
     let eta = task["assignment"]["eta"].as_i64().unwrap();
-    task["timeWindows"]
+    windows
         .as_array()
         .unwrap()
         .iter()
@@ -406,7 +440,7 @@ fn a_weekday_has_twelve_realistic_routes() {
             let eta = a["eta"].as_i64().unwrap();
             assert!(eta > previous_eta, "{uid}: eta {eta} after {previous_eta}");
             previous_eta = eta;
-            if is_inside_a_window(t) {
+            if is_inside_a_window(t, &effective_windows(&data, t)) {
                 on_time += 1;
             }
         }
@@ -414,7 +448,12 @@ fn a_weekday_has_twelve_realistic_routes() {
         assert!(end > previous_eta);
         assert_eq!(route["duration"].as_i64().unwrap(), end - 480);
         assert!(route["distance"].as_i64().unwrap() > 1_000);
-        late_per_route.push(stops.iter().filter(|t| is_late(t)).count());
+        late_per_route.push(
+            stops
+                .iter()
+                .filter(|t| is_late(t, &effective_windows(&data, t)))
+                .count(),
+        );
     }
     assert!(on_time > 100, "{on_time} stops arrive inside a window");
     let late: usize = late_per_route.iter().sum();

@@ -548,6 +548,9 @@ impl RowSource for TasksSrc {
     }
     fn cell(&self, row: usize, col: usize) -> Cow<'_, str> {
         match self.recs.get(row) {
+            Some(t) if col == view::tasks::WINDOWS_COL && task_windows(&t.task).is_empty() => {
+                Cow::Owned(hours_text(&t.task, &self.schedules))
+            }
             Some(t) => view::tasks::cell(&t.task, col),
             None => Cow::Borrowed(""),
         }
@@ -559,6 +562,30 @@ impl RowSource for TasksSrc {
         self.recs
             .get(row)
             .is_some_and(|t| task_in_scope(&t.task, scope, &self.schedules, self.margin))
+    }
+}
+
+/// A task without windows of its own: its location's opening hours on the
+/// task's weekday, marked `hrs` (`closed hrs` on a closed day), or empty
+/// when the location has no hours.
+fn hours_text(t: &Task, schedules: &Schedules) -> String {
+    let hours = crate::app::late::task_location_uid(t).and_then(|uid| schedules.get(uid));
+    let day = crate::app::late::task_date(t)
+        .map(|d| crate::domain::schedule::Weekday::from_jiff(d.weekday()));
+    match (hours, day) {
+        (Some(h), Some(day)) => {
+            let windows = h.day(day);
+            if windows.is_empty() {
+                "closed hrs".into()
+            } else {
+                let text: Vec<String> = windows
+                    .iter()
+                    .map(|&(s, e)| crate::domain::schedule::format_window(s, e))
+                    .collect();
+                format!("{} hrs", text.join(", "))
+            }
+        }
+        _ => String::new(),
     }
 }
 

@@ -234,6 +234,9 @@ pub struct Column {
     pub max: u16,
     /// Right-aligned (numbers).
     pub numeric: bool,
+    /// Gets its width before the others share what is left (numbers always
+    /// do: a cut number says nothing).
+    pub first: bool,
 }
 
 impl Column {
@@ -244,6 +247,7 @@ impl Column {
             min,
             max,
             numeric: false,
+            first: false,
         }
     }
 
@@ -254,6 +258,15 @@ impl Column {
             min,
             max,
             numeric: true,
+            first: true,
+        }
+    }
+
+    /// The same column, widened before the others (what a screen is about).
+    pub const fn widened_first(self) -> Column {
+        Column {
+            first: true,
+            ..self
         }
     }
 }

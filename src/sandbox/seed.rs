@@ -28,8 +28,11 @@
 //! customers with coordinates within [`SERVICE_RADIUS_KM`] (60 km) of the depot
 //! qualify (so the non-UK fixture seeds customers but no tasks), and a customer
 //! with a `schedule` only on a weekday whose opening windows overlap the
-//! drivers' shift (08:00–18:30). A scheduled customer's task gets that
-//! weekday's opening windows as its `timeWindows`. Customers without a
+//! drivers' shift (08:00–18:30). A scheduled customer's task is planned
+//! against that weekday's opening windows; for every other scheduled site
+//! (by its place in the data) the task also carries them as its own
+//! `timeWindows`, and for the rest it carries none (`[]`), so eLogii (and the
+//! console) judge it by the location's `schedule`. Customers without a
 //! schedule (care homes, takeaways, or hours that did not parse) get
 //! [`DEFAULT_WINDOW`], 09:00–17:00, except that three orders in ten
 //! ([`MORNING_SHARE_PERCENT`]) ask for the morning slot [`MORNING_WINDOW`],
@@ -666,6 +669,9 @@ struct Stop {
     site: usize,
     windows: Vec<(i64, i64)>,
     point: (f64, f64),
+    /// The task carries the windows as its own `timeWindows` (else `[]`:
+    /// the location's opening hours apply).
+    own_windows: bool,
 }
 
 /// Where a task ended up in the plan.
@@ -728,10 +734,12 @@ fn plan_day(plan: &mut DayPlan<'_>, date: Date, is_today: bool) {
         {
             continue;
         }
+        let own_windows = !matches!(site.hours, Hours::Week(_)) || i % 2 == 0;
         eligible.push(Stop {
             site: i,
             windows,
             point,
+            own_windows,
         });
     }
     let target = match weekday {
@@ -841,6 +849,7 @@ fn plan_day(plan: &mut DayPlan<'_>, date: Date, is_today: bool) {
         let windows: Vec<Value> = stop
             .windows
             .iter()
+            .filter(|_| stop.own_windows)
             .map(|&(start, end)| json!({ "start": start, "end": end }))
             .collect();
         let mut task = Map::new();
@@ -1205,6 +1214,7 @@ mod tests {
                 Stop {
                     site: i as usize,
                     windows: vec![],
+                    own_windows: true,
                     point: (-2.32 + a.cos() * 0.1, 53.465 + a.sin() * 0.05),
                 }
             })

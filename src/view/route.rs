@@ -27,7 +27,7 @@ pub const COLUMNS: &[Column] = &[
     Column::num("#", 2, 4),
     Column::text("!", 1, 2),
     Column::text("ETA", 5, 8),
-    Column::text("Window", 11, 24),
+    Column::text("Window", 11, 24).widened_first(),
     Column::num("±min", 4, 10),
     Column::num("Svc", 3, 3),
     Column::text("Customer", 12, 32),
@@ -90,7 +90,7 @@ pub fn staged_window_text(s: &StagedVerdict) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     let mut text = match l.source {
-        WindowSource::Schedule => format!("{}{windows} (hours)", s.mark.glyph()),
+        WindowSource::Schedule => format!("{}{windows} hrs", s.mark.glyph()),
         WindowSource::None => format!("{}none", s.mark.glyph()),
         WindowSource::Task => format!("{}{windows}", s.mark.glyph()),
     };
@@ -101,7 +101,7 @@ pub fn staged_window_text(s: &StagedVerdict) -> String {
 }
 
 /// The windows a stop must meet: the task's, or the location's hours for the
-/// day marked `(hours)`, or `none`.
+/// day marked `hrs` (opening hours), or `none`.
 pub fn window_text(t: &Task, l: Option<&Lateness>) -> String {
     let join = |w: &[(i64, i64)]| {
         w.iter()
@@ -110,7 +110,7 @@ pub fn window_text(t: &Task, l: Option<&Lateness>) -> String {
             .join(", ")
     };
     let mut text = match l {
-        Some(l) if l.source == WindowSource::Schedule => format!("{} (hours)", join(&l.windows)),
+        Some(l) if l.source == WindowSource::Schedule => format!("{} hrs", join(&l.windows)),
         Some(l) if l.source == WindowSource::None => "none".into(),
         _ => join(&task_windows(t)),
     };

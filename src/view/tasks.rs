@@ -92,6 +92,9 @@ pub fn customer_text(t: &Task) -> Cow<'_, str> {
     Cow::Borrowed("")
 }
 
+/// Index of the Windows column (the task's `timeWindows`).
+pub const WINDOWS_COL: usize = 6;
+
 /// Windows as `08:30-13:00, 14:00-17:00`.
 pub fn windows_text(t: &Task) -> String {
     task_windows(t)
@@ -118,7 +121,7 @@ pub fn cell(t: &Task, col: usize) -> Cow<'_, str> {
         3 => customer_text(t),
         4 => loc.map_or(Cow::Borrowed(""), |l| field_text(&l.address)),
         5 => loc.map_or(Cow::Borrowed(""), |l| field_text(&l.post_code)),
-        6 => Cow::Owned(windows_text(t)),
+        WINDOWS_COL => Cow::Owned(windows_text(t)),
         7 => task_route(t).map_or(Cow::Borrowed(""), sanitize),
         8 => task_order(t).map_or(Cow::Borrowed(""), |n| Cow::Owned(n.to_string())),
         9 => Cow::Owned(sanitize(&task_driver(t)).into_owned()),

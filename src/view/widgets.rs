@@ -190,13 +190,15 @@ pub fn layout_columns(
         shown.push((i, b.0));
     }
     let mut spare = u32::from(width).saturating_sub(used);
-    // Numbers first: a cut number (`+229…`) says nothing, a cut name still
-    // reads.
-    for (i, w) in shown.iter_mut() {
-        if cols[*i].numeric {
-            let grow = u32::from(bounds[*i].1.saturating_sub(*w)).min(spare);
-            *w += grow as u16;
-            spare -= grow;
+    // Numbers first, then a screen's main column: a cut number (`+229…`)
+    // says nothing, a cut name still reads.
+    for numbers in [true, false] {
+        for (i, w) in shown.iter_mut() {
+            if cols[*i].first && cols[*i].numeric == numbers {
+                let grow = u32::from(bounds[*i].1.saturating_sub(*w)).min(spare);
+                *w += grow as u16;
+                spare -= grow;
+            }
         }
     }
     while spare > 0 {

@@ -581,7 +581,6 @@ fn tasks_by_state_and_from_a_task_to_its_stop_and_back() {
     // A task without windows of its own shows its location's hours for the
     // day (marked `hrs`); one with windows shows them as they are.
     {
-        use elogii_tui::app::table::RowSource;
         let src = r.m.source(elogii_tui::app::model::TableId::Tasks);
         let own = |i: usize| {
             r.m.tasks

@@ -43,6 +43,7 @@ fn customer(i: usize) -> Customer {
             "address": format!("{i} High Street"),
             "postCode": format!("M{i} 1AA"),
             "city": "Bolton",
+            "country": "GB",
             "coordinates": [-2.3, 53.4],
             "contactEmail": "shop@example.com",
             "setupDuration": 5,
@@ -1485,4 +1486,58 @@ fn read_only_shows_edits_left_sending_as_unconfirmed_and_drops_them_locally() {
     assert!(r.m.staging.get(ids[0]).is_none());
     assert_eq!(r.m.staging.unconfirmed(), 0);
     assert!(staged_cell(&r.m, None, 2, 6).is_none());
+}
+
+#[test]
+fn a_uk_postcode_gets_its_space_and_an_odd_one_is_asked_about() {
+    let mut r = Rig::new(false);
+    r.m.customers_table.col = 6; // Postcode of the first location (GB)
+    // Typed without the space: staged with it.
+    r.edit("m314fq", EditKey::Submit);
+    assert!(r.m.confirm.is_none());
+    assert_eq!(
+        r.pending(),
+        vec![(
+            "locations[CL-00000000].postCode".to_string(),
+            Some(json!("M31 4FQ"))
+        )]
+    );
+    // Not shaped like a UK postcode: asked, Cancel first; nothing is lost.
+    r.edit("M31 4FQQ", EditKey::Submit);
+    let c = r.m.confirm.as_ref().expect("a question");
+    assert!(
+        c.text
+            .contains("“M31 4FQQ” is not shaped like a UK postcode")
+            && !c.focus_yes,
+        "{}",
+        c.text
+    );
+    r.confirm(ConfirmKey::Activate);
+    assert!(r.m.confirm.is_none());
+    let ed = r.m.editor.as_ref().expect("the editor stays open");
+    assert_eq!(ed.value(), "M31 4FQQ");
+    assert!(ed.error.as_deref().unwrap_or("").starts_with("Not staged"));
+    assert_eq!(r.pending()[0].1, Some(json!("M31 4FQ")));
+    // Asked again and staged as typed.
+    r.key(EditKey::Submit);
+    assert!(r.m.confirm.is_some());
+    r.confirm(ConfirmKey::Yes);
+    assert!(r.m.editor.is_none());
+    assert_eq!(r.pending()[0].1, Some(json!("M31 4FQQ")));
+    // A location staged to move to Finland takes a Finnish postcode without
+    // a question.
+    r.m.customers_table.selected = 1;
+    r.location_form(1, "Country");
+    r.edit("FI", EditKey::Submit);
+    r.form_row("Postcode");
+    r.edit("00100", EditKey::Submit);
+    assert!(r.m.confirm.is_none(), "{:?}", r.m.confirm);
+    assert!(
+        r.pending().contains(&(
+            "locations[CL-00000001].postCode".to_string(),
+            Some(json!("00100"))
+        )),
+        "{:?}",
+        r.pending()
+    );
 }

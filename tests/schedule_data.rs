@@ -153,3 +153,26 @@ fn free_text_hours_are_errors() {
         );
     }
 }
+
+/// The postcode shape check asks before staging an odd UK postcode: every
+/// real one in the demo premises must pass it as it is.
+#[test]
+fn every_real_uk_postcode_passes_the_shape_check_unchanged() {
+    use elogii_tui::domain::validate::{is_uk_country, normalise_postcode, uk_postcode};
+    let full = format!("{}/assets/demo/uk-premises.csv", env!("CARGO_MANIFEST_DIR"));
+    let mut reader = csv::Reader::from_path(&full).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (postcode, country) = (col("postcode"), col("country"));
+    let mut checked = 0;
+    for r in reader.records() {
+        let r = r.unwrap();
+        let p = normalise_postcode(&r[postcode]);
+        if p.is_empty() || !is_uk_country(&r[country]) {
+            continue;
+        }
+        assert_eq!(uk_postcode(&p).as_deref(), Some(p.as_str()), "{p}");
+        checked += 1;
+    }
+    assert!(checked > 1000, "{checked}");
+}

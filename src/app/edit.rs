@@ -26,7 +26,7 @@ use crate::domain::edit::{
 };
 use crate::domain::sanitize::{replacement_for, sanitize, truncate_to_width};
 use crate::domain::schedule::{WeekHours, Weekday, format_day, format_week_line, parse_day};
-use crate::domain::validate::parse_input;
+use crate::domain::validate::{parse_input, uk_postcode};
 use crate::sync::batch::{EditId, EditOutcome, EditState};
 use crate::sync::journal::{Counts, Resolution, StageResult};
 use crate::sync::writer::{RunSummary, WriterEvent};
@@ -638,6 +638,13 @@ fn build_edit(model: &Model, ed: &Editor) -> Result<Option<Edit>, String> {
     }
     let like = current.as_ref().or(ed.base.as_ref());
     let new = match c.part {
+        Part::Whole if is_uk_postcode_field(model, c, record.as_ref()) => {
+            match parse_input(&c.field, &text, like).map_err(|e| e.to_string())? {
+                // `M314FQ` is staged as `M31 4FQ`; an odd one is asked about.
+                Value::String(p) => Value::String(uk_postcode(&p).unwrap_or(p)),
+                other => other,
+            }
+        }
         Part::Whole => parse_input(&c.field, &text, like).map_err(|e| e.to_string())?,
         Part::Day(d) => {
             let windows = parse_day(&text).map_err(|e| e.to_string())?;
@@ -657,6 +664,44 @@ fn build_edit(model: &Model, ed: &Editor) -> Result<Option<Edit>, String> {
         base: ed.base.clone(),
         new: Some(new),
     }))
+}
+
+/// The `postCode` of a location whose country (as staged, else as on eLogii)
+/// is the United Kingdom.
+fn is_uk_postcode_field(model: &Model, c: &CellRef, record: Option<&Value>) -> bool {
+    if c.field.name != "postCode" || c.field.location.is_none() {
+        return false;
+    }
+    let path = FieldPath {
+        location: c.field.location.clone(),
+        name: "country",
+    };
+    let country = match model.staging.find(c.entity, &c.record_id, &path) {
+        Some(r) => r.edit.edit.new.clone(),
+        None => record.and_then(|r| get_field(r, &path)).cloned(),
+    };
+    country
+        .as_ref()
+        .and_then(Value::as_str)
+        .is_some_and(crate::domain::validate::is_uk_country)
+}
+
+/// Why a staged UK postcode looks wrong, if it does.
+fn odd_uk_postcode(model: &Model, edit: &Edit) -> Option<String> {
+    let Some(Value::String(p)) = &edit.new else {
+        return None;
+    };
+    if p.is_empty() || uk_postcode(p).is_some() {
+        return None;
+    }
+    let c = cell_of_edit(model, edit);
+    let record = record_json(model, edit.entity, &edit.record_id);
+    is_uk_postcode_field(model, &c, record.as_ref()).then(|| {
+        format!(
+            "“{}” is not shaped like a UK postcode (like M31 4FQ or EC1A 1BB).",
+            sanitize(p)
+        )
+    })
 }
 
 /// A key in the editor.
@@ -760,6 +805,15 @@ fn stage_editor(model: &mut Model, step: Option<Step>) -> Vec<Cmd> {
                 model.confirm = Some(Confirm {
                     text: format!("This moves the pin {km:.1} km{swapped}. Stage it?"),
                     kind: ConfirmKind::Move { edit, step },
+                    yes: "Stage",
+                    focus_yes: false,
+                });
+                return Vec::new();
+            }
+            if let Some(why) = odd_uk_postcode(model, &edit) {
+                model.confirm = Some(Confirm {
+                    text: format!("{why} Stage it as typed?"),
+                    kind: ConfirmKind::Postcode { edit, step },
                     yes: "Stage",
                     focus_yes: false,
                 });
@@ -1340,6 +1394,14 @@ pub fn confirm_key(model: &mut Model, key: ConfirmKey) -> Vec<Cmd> {
                     ed.error = Some("Not staged: the pin stays where it is.".into());
                 }
             }
+            ConfirmKind::Postcode { .. } => {
+                if let Some(ed) = model.editor.as_mut() {
+                    ed.error = Some(
+                        "Not staged: check the postcode (a UK one ends in a digit and two letters, like 4FQ)."
+                            .into(),
+                    );
+                }
+            }
             ConfirmKind::Lock { uid, .. } => {
                 model.set_status(StatusKind::Info, format!("Route {uid} left as it was."))
             }
@@ -1367,7 +1429,7 @@ pub fn confirm_key(model: &mut Model, key: ConfirmKey) -> Vec<Cmd> {
             };
             journal_cmd(model, op)
         }
-        ConfirmKind::Move { edit, step } => {
+        ConfirmKind::Move { edit, step } | ConfirmKind::Postcode { edit, step } => {
             model.editor = None;
             let mut cmds = stage(model, vec![edit], false);
             if let Some(s) = step {

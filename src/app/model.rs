@@ -365,6 +365,13 @@ pub enum ConfirmKind {
         /// Where to go after staging.
         step: Option<Step>,
     },
+    /// Stage a UK postcode that is not shaped like one (`M31 4FQQ`).
+    Postcode {
+        /// The edit.
+        edit: Edit,
+        /// Where to go after staging.
+        step: Option<Step>,
+    },
     /// Lock or unlock a route on eLogii.
     Lock {
         /// The route's uid.

@@ -281,6 +281,62 @@ pub fn normalise_postcode(text: &str) -> String {
         .to_uppercase()
 }
 
+/// Whether a location's `country` names the United Kingdom (`GB`, `UK`,
+/// `United Kingdom`, `Great Britain`, or one of its four nations; any case).
+pub fn is_uk_country(country: &str) -> bool {
+    let c = country.trim().to_ascii_lowercase().replace('.', "");
+    matches!(
+        c.as_str(),
+        "gb" | "gbr"
+            | "uk"
+            | "united kingdom"
+            | "great britain"
+            | "england"
+            | "scotland"
+            | "wales"
+            | "northern ireland"
+    )
+}
+
+/// A UK postcode in its usual shape (area letters, district, one space,
+/// sector digit, two unit letters: `M31 4FQ`, `EC1A 1BB`, `GIR 0AA`), from
+/// text already put through [`normalise_postcode`]; the space is put in when
+/// it was left out (`M314FQ`). `None` when the text is not shaped like one.
+pub fn uk_postcode(text: &str) -> Option<String> {
+    let compact: String = text.chars().filter(|c| *c != ' ').collect();
+    if text.chars().filter(|c| *c == ' ').count() > 1 || !compact.is_ascii() {
+        return None;
+    }
+    if compact == "GIR0AA" {
+        return Some("GIR 0AA".into());
+    }
+    let b = compact.as_bytes();
+    if !(5..=7).contains(&b.len()) {
+        return None;
+    }
+    let (outward, inward) = b.split_at(b.len() - 3);
+    let inward_ok = inward[0].is_ascii_digit()
+        && inward[1].is_ascii_uppercase()
+        && inward[2].is_ascii_uppercase();
+    // Outward: A9, A99, AA9, AA99, A9A, AA9A.
+    let letters = outward
+        .iter()
+        .take_while(|c| c.is_ascii_uppercase())
+        .count();
+    let rest = &outward[letters..];
+    let outward_ok = (1..=2).contains(&letters)
+        && match rest {
+            [d] => d.is_ascii_digit(),
+            [d, x] => d.is_ascii_digit() && (x.is_ascii_digit() || x.is_ascii_uppercase()),
+            _ => false,
+        };
+    if !(inward_ok && outward_ok) {
+        return None;
+    }
+    let (o, i) = compact.split_at(compact.len() - 3);
+    Some(format!("{o} {i}"))
+}
+
 fn text_value(t: &str, current: Option<&Value>) -> Value {
     if matches!(current, Some(Value::Number(_)))
         && let Ok(n) = serde_json::from_str::<Number>(t)
@@ -680,6 +736,35 @@ mod tests {
             parse_input(&FieldPath::top("tags"), "", None).unwrap(),
             json!([])
         );
+    }
+
+    #[test]
+    fn uk_postcodes_are_told_by_their_shape() {
+        for (typed, shaped) in [
+            ("M31 4FQ", "M31 4FQ"),
+            ("M314FQ", "M31 4FQ"),
+            ("EC1A 1BB", "EC1A 1BB"),
+            ("W1A 0AX", "W1A 0AX"),
+            ("B33 8TH", "B33 8TH"),
+            ("CR2 6XH", "CR2 6XH"),
+            ("DN55 1PT", "DN55 1PT"),
+            ("SK144LW", "SK14 4LW"),
+            ("GIR 0AA", "GIR 0AA"),
+        ] {
+            assert_eq!(uk_postcode(typed).as_deref(), Some(shaped), "{typed}");
+        }
+        for odd in [
+            "M31 4FQQ", "M31", "ZZ499", "31 4FQ", "M31 FQ4", "MMM1 4FQ", "M31 4 FQ", "M3-1 4FQ",
+            "", "M31 4ÉQ",
+        ] {
+            assert_eq!(uk_postcode(odd), None, "{odd}");
+        }
+        for uk in ["GB", "uk", "United Kingdom", "U.K.", " Scotland ", "wales"] {
+            assert!(is_uk_country(uk), "{uk}");
+        }
+        for other in ["FI", "Austria", "VN", "", "Ireland"] {
+            assert!(!is_uk_country(other), "{other}");
+        }
     }
 
     #[test]

@@ -203,6 +203,17 @@ fn day_from(s: &str, today: jiff::civil::Date) -> Result<jiff::civil::Date, Stri
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The headless commands log to the console's log file (nothing more on
+    // stderr than before), so what a `send` did is on record. The console
+    // starts its file log itself; the emulator logs to stderr. The guard is
+    // dropped last, after the runtime (and a demo emulator in it) has stopped.
+    let headless = headless_summary(&cli);
+    let _log = headless
+        .as_ref()
+        .and_then(|_| elogii_tui::app::run::init_file_logging());
+    if let Some(command) = &headless {
+        tracing::info!(%command, version = env!("CARGO_PKG_VERSION"), "headless command started");
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -213,15 +224,118 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
-        Ok(code) => code,
+    let result = runtime.block_on(run(cli));
+    let command = headless.as_deref().unwrap_or_default();
+    match result {
+        Ok(code) => {
+            if headless.is_some() {
+                let ok = code == ExitCode::SUCCESS;
+                tracing::info!(%command, ok, "headless command finished");
+            }
+            code
+        }
         Err(e) => {
             if is_broken_pipe(&e) {
+                if headless.is_some() {
+                    tracing::info!(%command, "headless command stopped: its output was closed");
+                }
                 return ExitCode::SUCCESS;
             }
-            eprintln!("elogii-tui: {}", one_sentence(&e));
+            let sentence = one_sentence(&e);
+            if headless.is_some() {
+                // The sentence shown on stderr: errors never quote the API key.
+                tracing::warn!(%command, error = %sentence, "headless command failed");
+            }
+            eprintln!("elogii-tui: {sentence}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `export`, `apply`, `staged` and `send` as the log records them (e.g.
+/// `send --demo`, `apply edits.csv --dry-run --profile north`), from flags
+/// that hold no secret; `None` for the console and the emulator. A base URL
+/// is written without any user name or password in it.
+fn headless_summary(cli: &Cli) -> Option<String> {
+    let mut words: Vec<String> = Vec::new();
+    let mut conn: Vec<&ConnFlags> = vec![&cli.conn];
+    match cli.command.as_ref()? {
+        Command::Sandbox(_) => return None,
+        Command::Export(args) => {
+            words.push("export".into());
+            words.push(format!("{:?}", args.entity).to_lowercase());
+            if let Some(date) = args.date {
+                words.push(format!("--date {date}"));
+            }
+            words.push(format!("--format {:?}", args.format).to_lowercase());
+            conn.push(&args.conn);
+        }
+        Command::Apply(args) => {
+            words.push("apply".into());
+            words.push(args.file.display().to_string());
+            if args.dry_run {
+                words.push("--dry-run".into());
+            }
+            if args.yes_moves {
+                words.push("--yes-moves".into());
+            }
+            conn.push(&args.conn);
+        }
+        Command::Staged(args) => {
+            words.push("staged".into());
+            if args.demo {
+                words.push("--demo".into());
+            }
+            if let Some(p) = &args.profile {
+                words.push(format!("--profile {p}"));
+            }
+            if let Some(url) = &args.base_url {
+                words.push(format!("--base-url {}", without_credentials(url)));
+            }
+            let ids: Vec<String> = args.drop.ids.iter().map(|id| id.0.to_string()).collect();
+            if !ids.is_empty() {
+                words.push(format!("--drop {}", ids.join(",")));
+            }
+            if args.drop.drop_failed {
+                words.push("--drop-failed".into());
+            }
+            if args.drop.drop_all {
+                words.push("--drop-all".into());
+            }
+        }
+        Command::Send(args) => {
+            words.push("send".into());
+            conn.push(&args.conn);
+        }
+    }
+    for flags in conn {
+        if flags.demo {
+            words.push("--demo".into());
+        }
+        if let Some(p) = &flags.profile {
+            words.push(format!("--profile {p}"));
+        }
+        if let Some(url) = &flags.base_url {
+            words.push(format!("--base-url {}", without_credentials(url)));
+        }
+    }
+    if cli.read_only {
+        words.push("--read-only".into());
+    }
+    Some(sanitize(&words.join(" ")).into_owned())
+}
+
+/// `url` with any `user:password@` before its host left out.
+fn without_credentials(url: &str) -> String {
+    let url = url.trim();
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(host_end);
+    match authority.rsplit_once('@') {
+        Some((_, host)) => format!("{scheme}://{host}{tail}"),
+        None => url.to_string(),
     }
 }
 

@@ -710,3 +710,123 @@ fn a_date_that_is_not_read_lists_the_forms_and_an_offset_too_far_says_so() {
             .contains("\"2026-02-30\" is not a day of the calendar (check the month and day)")
     );
 }
+
+/// The text of every `elogii-tui.YYYY-MM-DD.log` in the log folder of the data
+/// dir `data_home` (two when a run crossed midnight UTC), oldest first; fails
+/// on any other file there.
+fn log_text(data_home: &std::path::Path) -> String {
+    let dir = data_home.join("elogii-tui").join("logs");
+    let name = regex::Regex::new(r"^elogii-tui\.\d{4}-\d{2}-\d{2}\.log$").expect("regex");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("no log folder {}: {e}", dir.display()))
+        .map(|entry| {
+            let entry = entry.expect("entry");
+            entry.file_name().to_string_lossy().into_owned()
+        })
+        .collect();
+    names.sort();
+    assert!(!names.is_empty(), "no log file in {}", dir.display());
+    for n in &names {
+        assert!(
+            name.is_match(n),
+            "unexpected file {n:?} in {}",
+            dir.display()
+        );
+    }
+    names
+        .iter()
+        .map(|n| std::fs::read_to_string(dir.join(n)).expect("read log"))
+        .collect()
+}
+
+#[test]
+fn headless_commands_write_to_the_daily_log_file() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let o = run(bin()
+        .env("XDG_DATA_HOME", data.path())
+        .env_remove("ELOGII_LOG")
+        .args(["staged", "--demo"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "No pending edits.\n");
+    // The log goes to the file, not to the screen.
+    assert_eq!(stderr(&o), "");
+    let o = run(bin()
+        .env("XDG_DATA_HOME", data.path())
+        .env_remove("ELOGII_LOG")
+        .args(["export", "routes", "--demo", "--format", "csv"]));
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The process has ended (and flushed its log): the file is complete.
+    let text = log_text(data.path());
+    for line in [
+        "headless command started command=staged --demo",
+        "headless command finished command=staged --demo ok=true",
+        "headless command started command=export routes --format csv --demo",
+        "headless command finished command=export routes --format csv --demo ok=true",
+    ] {
+        assert!(text.contains(line), "{line:?} not in the log:\n{text}");
+    }
+    // Each of the two commands appended to the day's file rather than starting over.
+    assert_eq!(
+        text.matches("headless command started").count(),
+        2,
+        "{text}"
+    );
+}
+
+#[test]
+fn the_log_file_never_holds_the_api_key_even_at_trace_level() {
+    const KEY: &str = "right-secret-key-5c1e";
+    const WRONG: &str = "wrong-secret-key-9a7f";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let seed = serde_json::json!({
+        "customers": [{"_id": "65f000000000000000000011", "uid": "CUS-LOGK0001", "name": "Log Test",
+                       "locations": [{"uid": "CL-LOGK0001", "name": "Depot"}]}],
+    });
+    let seed_path = dir.path().join("seed.json");
+    std::fs::write(&seed_path, seed.to_string()).expect("write seed");
+    let edits = dir.path().join("edits.csv");
+    std::fs::write(
+        &edits,
+        "entity,record,field,value\ncustomer,CUS-LOGK0001,contactName,Ann\n",
+    )
+    .expect("write");
+    let server = Sandbox::start(&[
+        "--api-key",
+        KEY,
+        "--seed",
+        seed_path.to_str().expect("utf-8"),
+    ]);
+    let data = dir.path().join("data");
+    let with_key = |key: &str, args: &[&str]| {
+        run(bin()
+            .env("XDG_DATA_HOME", &data)
+            .env("ELOGII_LOG", "trace")
+            .env("ELOGII_API_KEY", key)
+            .args(args)
+            .args(["--base-url", &server.addr]))
+    };
+    let o = with_key(KEY, &["apply", edits.to_str().expect("utf-8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = with_key(KEY, &["send"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = with_key(KEY, &["export", "customers"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("\"contactName\":\"Ann\""));
+    let o = with_key(WRONG, &["export", "customers"]);
+    assert_one_clear_sentence(&o, "401");
+    drop(server);
+    let text = log_text(&data);
+    // The commands and the send are on record...
+    for line in [
+        "headless command finished command=apply",
+        "send run started",
+        "headless command finished command=send",
+        "headless command failed command=export customers",
+    ] {
+        assert!(text.contains(line), "{line:?} not in the log:\n{text}");
+    }
+    // ...and neither key, in any form, is.
+    for secret in [KEY, WRONG, "5c1e", "9a7f"] {
+        assert!(!text.contains(secret), "{secret:?} is in the log:\n{text}");
+    }
+}

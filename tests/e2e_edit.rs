@@ -200,8 +200,19 @@ fn edit_postcode_and_schedule_send_and_exactly_those_fields_change() {
     assert!(c.wait_exit(Duration::from_secs(10)).success());
 
     // The log file tells the send, and never the key.
-    let log = std::fs::read_to_string(home.path().join("data/elogii-tui/logs/elogii-tui.log"))
-        .expect("the log file");
+    // The day's file, `elogii-tui.YYYY-MM-DD.log` (two when the run crossed midnight UTC).
+    let logs = home.path().join("data/elogii-tui/logs");
+    let mut names: Vec<_> = std::fs::read_dir(&logs)
+        .expect("the log folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("elogii-tui.") && n.ends_with(".log"))
+        .collect();
+    names.sort();
+    assert!(!names.is_empty(), "no log file in {}", logs.display());
+    let log: String = names
+        .iter()
+        .map(|n| std::fs::read_to_string(logs.join(n)).expect("the log file"))
+        .collect();
     assert!(
         log.contains("send run started") && log.contains("batch sending"),
         "{log}"

@@ -565,12 +565,20 @@ fn spawn_signal_listener(tx: UnboundedSender<Msg>) {
     }
 }
 
-/// Sends logs to `<data dir>/logs/elogii-tui.log` (never to the screen).
-/// Level from `ELOGII_LOG` (default `info`). Keep the guard while running.
+/// Sends logs to `<data dir>/logs/elogii-tui.YYYY-MM-DD.log` (never to the
+/// screen): a new file each day (the UTC date), the 7 newest kept. Level from
+/// `ELOGII_LOG` (default `info`). Keep the guard while running. `None`, and no
+/// logging, when the directory or the file cannot be made.
 pub fn init_file_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let dir = crate::config::data_dir().join("logs");
     std::fs::create_dir_all(&dir).ok()?;
-    let appender = tracing_appender::rolling::never(&dir, "elogii-tui.log");
+    let appender = tracing_appender::rolling::Builder::new()
+        .rotation(tracing_appender::rolling::Rotation::DAILY)
+        .filename_prefix("elogii-tui")
+        .filename_suffix("log")
+        .max_log_files(7)
+        .build(&dir)
+        .ok()?;
     let (writer, guard) = tracing_appender::non_blocking(appender);
     let filter = tracing_subscriber::EnvFilter::try_from_env("ELOGII_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));

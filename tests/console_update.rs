@@ -1208,3 +1208,43 @@ fn reload_on_a_customer_or_location_screen_stays_on_the_same_record() {
     let status = m.status.as_ref().unwrap().text.clone();
     assert!(status.contains("no longer on eLogii"), "{status}");
 }
+
+#[test]
+fn a_screen_too_small_to_show_anything_drops_keys_that_would_act_unseen() {
+    use elogii_tui::app::keymap::{Mode, translate};
+    use elogii_tui::app::run::mode_of;
+    use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+    let mut m = model();
+    loaded_customers(&mut m, customers(5));
+    let key = |c: char| Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    assert_eq!(mode_of(&m), Mode::Normal);
+    update(&mut m, Msg::Resize(20, 5));
+    assert_eq!(mode_of(&m), Mode::Hidden);
+    let b = m.bindings.clone();
+    // Editing, sending, moving and pasting do nothing while nothing shows.
+    for c in ['e', 'W', 'j', 'E', 'u', '/', ':'] {
+        assert!(translate(&b, Mode::Hidden, &key(c)).is_none(), "{c}");
+    }
+    assert!(translate(&b, Mode::Hidden, &Event::Paste("x".into())).is_none());
+    // Quitting and redrawing still work; so does a resize.
+    assert!(matches!(
+        translate(&b, Mode::Hidden, &key('q')),
+        Some(Msg::Action(Action::Quit))
+    ));
+    let ctrl_c = Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    assert!(matches!(
+        translate(&b, Mode::Hidden, &ctrl_c),
+        Some(Msg::Action(Action::ForceQuit))
+    ));
+    assert!(matches!(
+        translate(&b, Mode::Hidden, &Event::Resize(80, 24)),
+        Some(Msg::Resize(80, 24))
+    ));
+    // Back to a usable size: keys act again.
+    update(&mut m, Msg::Resize(80, 24));
+    assert_eq!(mode_of(&m), Mode::Normal);
+    assert!(matches!(
+        translate(&b, mode_of(&m), &key('j')),
+        Some(Msg::Action(Action::MoveDown))
+    ));
+}

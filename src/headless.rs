@@ -613,6 +613,24 @@ struct Valid {
     edit: Edit,
     /// The record's uid and name, kept in the journal for `staged`.
     label: Option<String>,
+    /// A UK location's new postcode is not shaped like a UK postcode.
+    odd_postcode: bool,
+}
+
+/// "line 4: CUS-…: “M31 4FQQ” is not shaped like a UK postcode …": a warning;
+/// the value is still staged as written.
+fn odd_postcode_text(v: &Valid) -> Option<String> {
+    if !v.odd_postcode {
+        return None;
+    }
+    let typed = match &v.edit.new {
+        Some(Value::String(p)) => p.as_str(),
+        _ => "",
+    };
+    Some(format!(
+        "line {}: {}: “{typed}” is not shaped like a UK postcode (like M31 4FQ or EC1A 1BB); check it",
+        v.line, v.record
+    ))
 }
 
 /// "line 5: CUS-…: locations[CL-…].coordinates moves 8084.3 km, …": why a big
@@ -728,12 +746,16 @@ pub async fn apply(
             }
         };
         match edit_for(entity, record, &l) {
-            Ok(edit) => valid.push(Valid {
-                line: l.line,
-                record: l.record.clone(),
-                edit,
-                label: record_label(record),
-            }),
+            Ok(mut edit) => {
+                let odd_postcode = edit.shape_uk_postcode(record) == Some(false);
+                valid.push(Valid {
+                    line: l.line,
+                    record: l.record.clone(),
+                    edit,
+                    label: record_label(record),
+                    odd_postcode,
+                })
+            }
             Err(m) => errors.push(fail(m)),
         }
     }
@@ -771,8 +793,9 @@ pub async fn apply(
     report.held_moves = held.len();
     report.changes = changes.len();
     report.overridden = overrides.len();
-    let warnings: Vec<String> = changes.iter().filter_map(closing_text).collect();
+    let mut warnings: Vec<String> = changes.iter().filter_map(closing_text).collect();
     report.closing_warnings = warnings.len();
+    warnings.extend(changes.iter().filter_map(odd_postcode_text));
 
     let notes = |out: &mut dyn Write| -> Result<(), HeadlessError> {
         for (later, earlier) in &overrides {

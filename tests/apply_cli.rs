@@ -106,7 +106,10 @@ fn fixes(customers: &[Value]) -> (String, Vec<(String, String, String, String)>)
         let lat = c["locations"][0]["coordinates"][1].as_f64().unwrap();
         let lon = c["locations"][0]["coordinates"][0].as_f64().unwrap();
         let (field, value) = match i % 5 {
-            0 => ("locations[0].postCode", format!("ZZ{i} 1AA")),
+            0 => (
+                "locations[0].postCode",
+                format!("ZZ{} {}AA", i / 10, i % 10),
+            ),
             1 => ("locations[0].contactPhone", format!("+44 161 496 {i:04}")),
             2 => (
                 "locations[0].schedule",
@@ -1249,15 +1252,22 @@ async fn a_weekday_line_warns_that_weekend_hours_will_close() {
 async fn postcodes_are_normalised_and_the_same_postcode_is_no_change() {
     let h = emulator_with(4, |data| {
         data.customers[1]["locations"][0]["postCode"] = "BL1 3QT".into();
+        data.customers[3]["locations"][0]["country"] = "FI".into();
     })
     .await;
     let dir = tempfile::tempdir().unwrap();
     let c = h.customers();
+    assert_eq!(c[2]["locations"][0]["country"], "GB");
     let uid = |i: usize| c[i]["uid"].as_str().unwrap().to_string();
+    // 0: spaces and case; 1: the same postcode without its space (a UK one
+    // gets it back: no change); 2: not shaped like a UK postcode (a warning,
+    // still sent); 3: a Finnish location takes a Finnish postcode as it is.
     let csv = format!(
-        "entity,record,field,value\ncustomer,{},postCode,\"  bl1   3qt \"\ncustomer,{},postCode,bl1 3qt\n",
+        "entity,record,field,value\ncustomer,{},postCode,\"  bl1   3qt \"\ncustomer,{},postCode,bl13qt\ncustomer,{},postCode,M31 4FQQ\ncustomer,{},postCode,00100\n",
         uid(0),
-        uid(1)
+        uid(1),
+        uid(2),
+        uid(3)
     );
     let file = dir.path().join("pc.csv");
     std::fs::write(&file, csv).unwrap();
@@ -1273,13 +1283,23 @@ async fn postcodes_are_normalised_and_the_same_postcode_is_no_change() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("1 sent, 0 failed, 0 conflicts, 0 left staged, 1 line already as asked."),
+        stdout.contains("3 sent, 0 failed, 0 conflicts, 0 left staged, 1 line already as asked."),
         "{stdout}"
     );
+    assert!(
+        stdout.contains(&format!(
+            "line 4: {}: “M31 4FQQ” is not shaped like a UK postcode (like M31 4FQ or EC1A 1BB); check it",
+            uid(2)
+        )),
+        "{stdout}"
+    );
+    assert_eq!(stdout.matches("not shaped like").count(), 1, "{stdout}");
     let after = by_id(&h);
     let id = |i: usize| c[i]["_id"].as_str().unwrap().to_string();
     assert_eq!(after[&id(0)]["locations"][0]["postCode"], "BL1 3QT");
     assert_eq!(after[&id(1)], c[1]);
+    assert_eq!(after[&id(2)]["locations"][0]["postCode"], "M31 4FQQ");
+    assert_eq!(after[&id(3)]["locations"][0]["postCode"], "00100");
     h.shutdown().await;
 }
 

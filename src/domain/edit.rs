@@ -369,6 +369,36 @@ impl Edit {
         self.base == self.new
     }
 
+    /// For a location's `postCode` when that location's `country` in
+    /// `record` is the United Kingdom: puts in the space a UK postcode was
+    /// typed without (`M314FQ` → `M31 4FQ`) and says whether the value is
+    /// shaped like a UK postcode. `None` for any other field or country.
+    pub fn shape_uk_postcode(&mut self, record: &Value) -> Option<bool> {
+        if self.field.name != "postCode" || self.field.location.is_none() {
+            return None;
+        }
+        let country = FieldPath {
+            location: self.field.location.clone(),
+            name: "country",
+        };
+        let uk = get_field(record, &country)
+            .and_then(Value::as_str)
+            .is_some_and(crate::domain::validate::is_uk_country);
+        let Some(Value::String(p)) = &mut self.new else {
+            return None;
+        };
+        if !uk || p.is_empty() {
+            return None;
+        }
+        match crate::domain::validate::uk_postcode(p) {
+            Some(shaped) => {
+                *p = shaped;
+                Some(true)
+            }
+            None => Some(false),
+        }
+    }
+
     /// The kilometres a coordinates edit moves the location (`None` for other
     /// fields or when either side is not a coordinate pair).
     pub fn moved_km(&self) -> Option<f64> {

@@ -86,8 +86,9 @@ struct SandboxArgs {
     /// Seed N synthetic customers instead of the demo premises.
     #[arg(long, value_name = "N", conflicts_with = "seed")]
     synthetic: Option<usize>,
-    /// The day seeded tasks start from (default: today), YYYY-MM-DD.
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    /// The day seeded tasks start from (default: today): YYYY-MM-DD, today,
+    /// tomorrow, yesterday, or +N / -N days from today.
+    #[arg(long, value_name = "DATE", value_parser = parse_day, allow_negative_numbers = true)]
     today: Option<jiff::civil::Date>,
 }
 
@@ -163,10 +164,6 @@ struct StagedArgs {
 struct SendArgs {
     #[command(flatten)]
     conn: ConnFlags,
-}
-
-fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
-    elogii_tui::domain::dates::parse_date(s)
 }
 
 /// `--date`: read like the console's `:date`, counting from today's date on the clock.

@@ -830,3 +830,36 @@ fn the_log_file_never_holds_the_api_key_even_at_trace_level() {
         assert!(!text.contains(secret), "{secret:?} is in the log:\n{text}");
     }
 }
+
+#[test]
+fn sandbox_today_reads_the_same_day_forms_as_date() {
+    // Seeded from tomorrow: today has no routes, tomorrow and +2 have some.
+    let server = Sandbox::start(&["--api-key", "k", "--today", "tomorrow"]);
+    let routes = |day: &str| {
+        let o = run(bin().env("ELOGII_API_KEY", "k").args([
+            "export",
+            "routes",
+            "--format",
+            "json",
+            "--date",
+            day,
+            "--base-url",
+            &server.addr,
+        ]));
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+        v.as_array().map(Vec::len).unwrap_or_default()
+    };
+    assert_eq!(routes("today"), 0);
+    assert!(routes("tomorrow") >= 3);
+    assert!(routes("+2") >= 3);
+    drop(server);
+    // A day it cannot read is one sentence listing the forms.
+    let o = run(bin().args(["sandbox", "--listen", "127.0.0.1:0", "--today", "someday"]));
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("today, tomorrow, yesterday, +N or -N"),
+        "{}",
+        stderr(&o)
+    );
+}

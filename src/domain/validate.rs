@@ -35,6 +35,21 @@ use super::schedule::{ScheduleError, WeekHours, Weekday, parse_day, parse_week_l
 /// The longest postcode taken (the world's longest are about 10 characters).
 pub const MAX_POSTCODE: usize = 16;
 
+/// The longest value of a one-line field, in characters: far more than any
+/// real name or address, so only a paste gone wrong is refused.
+pub const MAX_LINE_CHARS: usize = 1_000;
+
+/// The longest `instructions` or `internalComment` (notes), in characters.
+pub const MAX_NOTE_CHARS: usize = 10_000;
+
+/// The most characters `field` takes.
+pub fn max_chars(field: &FieldPath) -> usize {
+    match field.name {
+        "instructions" | "internalComment" => MAX_NOTE_CHARS,
+        _ => MAX_LINE_CHARS,
+    }
+}
+
 /// Why a field name or value cannot be staged.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum ValidationError {
@@ -88,6 +103,14 @@ pub enum ValidationError {
     BadPostcode(String),
     #[error("a postcode of {0} characters is too long; postcodes have at most {MAX_POSTCODE}")]
     LongPostcode(usize),
+    #[error(
+        "this is {len} characters, and {field} takes at most {max}; was something pasted by mistake?"
+    )]
+    TooLong {
+        field: &'static str,
+        len: usize,
+        max: usize,
+    },
     #[error("the position is empty; type latitude, longitude, for example 53.7976, -1.5179")]
     EmptyCoordinates,
     #[error("“{0}” is not a position; type latitude, longitude, for example 53.7976, -1.5179")]
@@ -134,6 +157,14 @@ pub fn parse_input(
         return Err(ValidationError::ControlCharacter);
     }
     let t = text.trim();
+    let len = t.chars().count();
+    if len > max_chars(field) {
+        return Err(ValidationError::TooLong {
+            field: field.name,
+            len,
+            max: max_chars(field),
+        });
+    }
     match field.kind() {
         FieldKind::Text if field.name == "postCode" => {
             let typed = normalise_postcode(t);
@@ -735,6 +766,35 @@ mod tests {
         assert_eq!(
             parse_input(&FieldPath::top("tags"), "", None).unwrap(),
             json!([])
+        );
+    }
+
+    #[test]
+    fn a_value_far_longer_than_any_real_one_is_refused_with_its_length() {
+        let name = "x".repeat(MAX_LINE_CHARS + 1);
+        assert_eq!(
+            parse_input(&FieldPath::top("name"), &name, None),
+            Err(ValidationError::TooLong {
+                field: "name",
+                len: MAX_LINE_CHARS + 1,
+                max: MAX_LINE_CHARS
+            })
+        );
+        // Characters, not bytes: 1 000 Vietnamese letters are fine.
+        let viet = "ệ".repeat(MAX_LINE_CHARS);
+        assert!(parse_input(&FieldPath::top("name"), &viet, None).is_ok());
+        // Notes take more.
+        let note = "line\n".repeat(1_500);
+        assert!(parse_input(&FieldPath::top("instructions"), &note, None).is_ok());
+        let e = parse_input(
+            &FieldPath::top("instructions"),
+            &"y".repeat(MAX_NOTE_CHARS + 5),
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "this is 10005 characters, and instructions takes at most 10000; was something pasted by mistake?"
         );
     }
 

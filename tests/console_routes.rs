@@ -454,7 +454,7 @@ fn the_late_queue_leads_to_the_task_windows_it_was_judged_by_and_shows_the_stage
     // The queue says what the fix will do once sent: eLogii's minutes late
     // and the staged verdict, and the window it will be judged by.
     assert!(
-        text.contains("1 staged fix · 1 on time once sent"),
+        text.contains("1 with a staged edit · 1 on time once sent"),
         "{text}"
     );
     let row = text.lines().nth(3).unwrap_or_default();
@@ -486,6 +486,8 @@ fn the_late_queue_leads_to_the_task_windows_it_was_judged_by_and_shows_the_stage
         .find(|l| l.contains("✎09:00-15"))
         .unwrap_or_else(|| panic!("{text}"));
     assert!(row.contains(&format!("+{late_by}→0")), "{row}");
+    // The mark column keeps room for both marks: late now, and staged.
+    assert!(row.contains(" !✎ "), "{row}");
     r.act(Action::GoBack);
     assert!(matches!(r.m.screen(), Some(Screen::Late { .. })));
     // `]` and `[`: the queue follows the day.
@@ -565,7 +567,10 @@ fn a_late_stop_judged_by_opening_hours_opens_its_location_on_that_day() {
         elogii_tui::domain::lateness::Verdict::Late { by: eta - 720 }
     );
     let text = r.screen_text(120, 40);
-    assert!(text.contains("1 staged fix · 1 late once sent"), "{text}");
+    assert!(
+        text.contains("1 with a staged edit · 1 more late once sent"),
+        "{text}"
+    );
     let line = text
         .lines()
         .find(|l| l.contains("Asda Pharmacy"))

@@ -126,7 +126,7 @@ fn from_the_latest_route_to_a_staged_fix_seen_in_the_late_queue_and_restored() {
             .any(|l| l.starts_with("!✎") && times(l).first() == Some(&eta.as_str()))
     };
     c.wait("the stop marked as staged", marked);
-    assert!(c.screen().contains("1 staged fix"));
+    assert!(c.screen().contains("1 with a staged edit"));
     // Quit (asks, edits are staged) and start again: the fix is restored.
     c.command("q");
     c.wait("the quit question", |s| s.contains("Quit?"));

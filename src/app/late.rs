@@ -183,6 +183,10 @@ pub fn staged_lateness(
     let hours_edit = task_customer_id(t)
         .zip(location)
         .and_then(|(c, l)| staging.find(Entity::Customer, c, &FieldPath::location(l, "schedule")));
+    // Hours only matter to a stop without windows of its own.
+    let hours_edit = hours_edit.filter(|_| {
+        windows_edit.is_some() || crate::domain::lateness::merge(&task_windows(t)).is_empty()
+    });
     let mark = Mark::of(windows_edit.or(hours_edit)?);
     let windows = match windows_edit {
         Some(r) => windows_of(r.edit.edit.new.as_ref()),
@@ -247,14 +251,14 @@ impl StagedEffect {
         }
     }
 
-    /// `· 2 on time once sent · 1 late once sent`, or empty.
+    /// `· 2 on time once sent · 1 more late once sent`, or empty.
     pub fn text(&self) -> String {
         let mut t = String::new();
         if self.fixed > 0 {
             t.push_str(&format!(" · {} on time once sent", self.fixed));
         }
         if self.broken > 0 {
-            t.push_str(&format!(" · {} late once sent", self.broken));
+            t.push_str(&format!(" · {} more late once sent", self.broken));
         }
         t
     }
@@ -338,24 +342,57 @@ pub struct LateStop {
     pub eta: i64,
     /// The verdict and its windows.
     pub lateness: Lateness,
+    /// The verdict once the staged window or hours fixes are sent, when
+    /// there are any (as the queue was built).
+    pub staged: Option<Verdict>,
+}
+
+impl LateStop {
+    /// The worse of eLogii's verdict and the staged one (the queue's order).
+    fn severity(&self) -> (u8, i64) {
+        let now = self.lateness.verdict.severity();
+        self.staged.map_or(now, |s| now.max(s.severity()))
+    }
+}
+
+fn needs_a_look(v: Verdict) -> bool {
+    v.is_late() || v.is_at_risk()
 }
 
 /// The late queue from routes already judged by
 /// [`crate::app::data::build_routes`] (the same as [`late_queue`] over their
 /// tasks, without judging every stop again).
 pub fn queue_of_routes(routes: &[RouteRec], tasks: &Store<TaskRec>) -> Vec<LateStop> {
+    queue_with_staged(routes, tasks, &Staging::default(), &Schedules::default(), 0)
+}
+
+/// [`queue_of_routes`] with staged fixes taken into account: a stop is in it
+/// when eLogii's verdict or the staged one is late or at risk (a fix gone
+/// wrong shows up before it is sent), ordered by the worse of the two.
+pub fn queue_with_staged(
+    routes: &[RouteRec],
+    tasks: &Store<TaskRec>,
+    staging: &Staging,
+    schedules: &Schedules,
+    margin: i64,
+) -> Vec<LateStop> {
     let mut out = Vec::new();
     for r in routes {
         for (k, &i) in r.stops.iter().enumerate() {
             let Some(Some(l)) = r.lateness.get(k) else {
                 continue;
             };
-            if !(l.verdict.is_late() || l.verdict.is_at_risk()) {
+            let Some(t) = tasks.get(i as usize) else {
+                continue;
+            };
+            let staged =
+                staged_lateness(staging, &t.task, schedules, margin).map(|s| s.lateness.verdict);
+            if !(needs_a_look(l.verdict) || staged.is_some_and(needs_a_look)) {
                 continue;
             }
-            if let Some(t) = tasks.get(i as usize) {
-                out.push(entry(i, &t.task, &r.uid, l.clone()));
-            }
+            let mut e = entry(i, &t.task, &r.uid, l.clone());
+            e.staged = staged;
+            out.push(e);
         }
     }
     sort_queue(&mut out);
@@ -389,6 +426,7 @@ fn entry(i: u32, t: &Task, route: &str, l: Lateness) -> LateStop {
         location_uid: task_location_uid(t).map(str::to_string),
         eta: task_eta(t).unwrap_or_default(),
         lateness: l,
+        staged: None,
     }
 }
 
@@ -396,10 +434,8 @@ fn entry(i: u32, t: &Task, route: &str, l: Lateness) -> LateStop {
 /// route and stop.
 fn sort_queue(out: &mut [LateStop]) {
     out.sort_by(|a, b| {
-        b.lateness
-            .verdict
-            .severity()
-            .cmp(&a.lateness.verdict.severity())
+        b.severity()
+            .cmp(&a.severity())
             .then(a.eta.cmp(&b.eta))
             .then_with(|| a.route.cmp(&b.route))
             .then(a.stop.cmp(&b.stop))
@@ -781,6 +817,22 @@ mod tests {
             },
         ));
         assert_eq!(staged_lateness(&staging, &t6, &schedules, M), None);
+        // Hours staged for T-1's location: T-1 is judged by its own windows,
+        // so they change nothing for it.
+        if let Field::Value(Value::Object(o)) = &mut t1.customer {
+            o.insert("_id".into(), json!("c1"));
+        }
+        staging.upsert(pending(
+            4,
+            crate::domain::edit::Edit {
+                entity: Entity::Customer,
+                record_id: "c1".into(),
+                field: FieldPath::location("CL-1", "schedule"),
+                base: None,
+                new: Some(json!({"Mon": {"timeWindows": [{"start": 480, "end": 1200}]}})),
+            },
+        ));
+        assert_eq!(staged_lateness(&staging, &t1, &schedules, M), None);
         // T-1's windows staged to 09:00-12:00: on time (at risk, 20 min left
         // is outside the margin), eLogii still says late.
         staging.upsert(pending(
@@ -849,7 +901,7 @@ mod tests {
                 broken: 1
             }
         );
-        assert_eq!(e.text(), " · 1 on time once sent · 1 late once sent");
+        assert_eq!(e.text(), " · 1 on time once sent · 1 more late once sent");
         assert_eq!(StagedEffect::default().text(), "");
     }
 

@@ -23,7 +23,7 @@ pub const TOP_LINES: u16 = 1;
 
 /// Columns of the queue.
 pub const COLUMNS: &[Column] = &[
-    Column::text("!", 1, 2),
+    Column::text("!", 1, 2).widened_first(),
     Column::num("±min", 4, 10),
     Column::text("Route", 10, 12),
     Column::num("Stop", 4, 4),
@@ -94,38 +94,59 @@ pub fn cell<'a>(
 
 /// The line above the table.
 pub fn title(model: &Model) -> String {
+    title_parts(model).concat()
+}
+
+/// The title's parts, most useful first: the head (counts, staged edits and
+/// what they do), the at-risk margin, `· worst first`.
+fn title_parts(model: &Model) -> [String; 3] {
     let late = model
         .late
         .iter()
         .filter(|s| s.lateness.verdict.is_late())
         .count();
-    let risk = model.late.len() - late;
+    let risk = model
+        .late
+        .iter()
+        .filter(|s| s.lateness.verdict.is_at_risk())
+        .count();
     let date = model.routes.date.unwrap_or(model.date);
     let day = crate::domain::schedule::Weekday::from_jiff(date.weekday()).key();
     let src = model.late_src();
     let staged = (0..model.late.len())
         .filter(|&i| src.staged(i).is_some())
         .count();
-    let mut t = format!(
-        "Late and at-risk stops · {day} {date} · {late} late · {risk} at risk (< {} min left)",
-        model.margin
-    );
+    let mut head = format!("Late and at-risk stops · {day} {date} · {late} late · {risk} at risk");
     if staged > 0 {
-        let fixes = if staged == 1 { "fix" } else { "fixes" };
-        t.push_str(&format!(" · {staged} staged {fixes}"));
-        t.push_str(&src.staged_effect().text());
+        let edits = if staged == 1 {
+            "a staged edit"
+        } else {
+            "staged edits"
+        };
+        head.push_str(&format!(" · {staged} with {edits}"));
+        head.push_str(&src.staged_effect().text());
     }
-    t
+    [
+        head,
+        format!(" (< {} min left)", model.margin),
+        " · worst first".to_string(),
+    ]
 }
 
-/// The title, with `· worst first` when it fits in `width` cells.
+/// The title as it fits in `width` cells: `· worst first` goes first, then
+/// the margin; the head is cut only when nothing else is left.
 fn title_in(model: &Model, width: u16) -> String {
-    let mut t = title(model);
-    let more = " · worst first";
-    if crate::domain::sanitize::display_width(&t) + more.len() <= usize::from(width) {
-        t.push_str(more);
+    let [head, margin, order] = title_parts(model);
+    let fits = |t: &str| crate::domain::sanitize::display_width(t) <= usize::from(width);
+    let full = format!("{head}{margin}{order}");
+    if fits(&full) {
+        return full;
     }
-    t
+    let with_margin = format!("{head}{margin}");
+    if fits(&with_margin) {
+        return with_margin;
+    }
+    head
 }
 
 /// Draws the queue.

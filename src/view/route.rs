@@ -25,7 +25,7 @@ pub const TOP_LINES: u16 = 2;
 /// Columns of the stops table.
 pub const COLUMNS: &[Column] = &[
     Column::num("#", 2, 4),
-    Column::text("!", 1, 2),
+    Column::text("!", 1, 2).widened_first(),
     Column::text("ETA", 5, 8),
     Column::text("Window", 11, 24).widened_first(),
     Column::num("±min", 4, 10),
@@ -184,7 +184,7 @@ pub fn summary(route: &RouteRec, staged: &StagedEffect) -> String {
         parts.push(format!("{} on time once sent", staged.fixed));
     }
     if staged.broken > 0 {
-        parts.push(format!("{} late once sent", staged.broken));
+        parts.push(format!("{} more late once sent", staged.broken));
     }
     parts.push(format!("{} min waiting", c.waiting));
     let km = km_text(route.distance_m);

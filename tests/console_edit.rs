@@ -66,6 +66,11 @@ struct Rig {
 
 impl Rig {
     fn new(read_only: bool) -> Rig {
+        Rig::with_customers(read_only, (0..5).map(customer).collect())
+    }
+
+    /// A rig that loads `page` as the customers.
+    fn with_customers(read_only: bool, page: Vec<Customer>) -> Rig {
         let mut m = model_for(
             "test".into(),
             &UiConfig::default(),
@@ -86,13 +91,13 @@ impl Rig {
             ] => *req,
             other => panic!("{other:?}"),
         };
-        let page: Vec<Customer> = (0..5).map(customer).collect();
+        let total = page.len();
         update(&mut m, Msg::CustomersPage { req, page });
         update(
             &mut m,
             Msg::Loaded {
                 req,
-                total: 5,
+                total,
                 at: Timestamp::from_second(1_800_000_000).unwrap(),
             },
         );
@@ -282,10 +287,7 @@ fn pasted_control_characters_are_refused_and_line_breaks_become_spaces() {
             .error
             .clone()
             .expect("an error");
-    assert!(
-        error.contains("control character (shown as ␛)") && error.contains("remove it"),
-        "{error}"
-    );
+    assert_eq!(error, "remove ␛ (a control character)");
     assert!(r.pending().is_empty());
     // A paste of an address over two lines is one line with a space, whether
     // the terminal ends its lines with CR (as tmux pastes), LF or both.
@@ -764,7 +766,7 @@ fn instructions_are_multi_line_and_external_editor_text_comes_back() {
             .error
             .clone()
             .expect("an error");
-    assert!(error.contains("control character (shown as ␛)"), "{error}");
+    assert_eq!(error, "remove ␛ (a control character)");
     assert!(r.pending().is_empty());
     update(
         &mut r.m,
@@ -1539,5 +1541,210 @@ fn a_uk_postcode_gets_its_space_and_an_odd_one_is_asked_about() {
         )),
         "{:?}",
         r.pending()
+    );
+}
+
+/// Customer `i` with another name.
+fn named(i: usize, name: &str) -> Customer {
+    let mut c = serde_json::to_value(customer(i)).unwrap();
+    c["name"] = json!(name);
+    serde_json::from_value(c).unwrap()
+}
+
+impl Rig {
+    fn press(&mut self, key: Key) {
+        self.key(EditKey::Input(Input {
+            key,
+            ctrl: false,
+            alt: false,
+            shift: false,
+        }));
+    }
+
+    fn editor_error(&self) -> Option<String> {
+        self.m.editor.as_ref().and_then(|e| e.error.clone())
+    }
+
+    fn staged_name(&self, i: usize) -> Option<Value> {
+        let id = format!("{i:024x}");
+        self.j
+            .pending(None)
+            .unwrap()
+            .into_iter()
+            .find(|p| p.edit.record_id == id && p.edit.field == FieldPath::top("name"))
+            .and_then(|p| p.edit.new)
+    }
+}
+
+const FAMILY: &str = "B \u{1F469}\u{200D}\u{1F467} Y";
+
+#[test]
+fn a_saved_value_with_an_invisible_or_control_character_can_be_edited_again() {
+    let mut page: Vec<Customer> = (0..5).map(customer).collect();
+    page[1] = named(1, FAMILY);
+    page[2] = named(2, "Acme\u{1b}Ltd");
+    let mut r = Rig::with_customers(false, page);
+    r.m.customers_table.col = 0;
+
+    // The ZWJ shows as U+FFFD; appending a letter stages the name with the ZWJ.
+    r.m.customers_table.selected = 1;
+    r.act(Action::Edit);
+    assert_eq!(r.editor_text(), "B 👩\u{FFFD}👧 Y");
+    r.type_text("z");
+    r.key(EditKey::Submit);
+    assert_eq!(r.editor_error(), None);
+    assert!(r.m.editor.is_none());
+    assert_eq!(
+        r.staged_name(1),
+        Some(json!("B \u{1F469}\u{200D}\u{1F467} Yz"))
+    );
+    // The status shows the stand-in, never the raw character.
+    assert!(r.status().starts_with("Staged name: "), "{}", r.status());
+    assert!(!r.status().contains('\u{200D}'), "{:?}", r.status());
+
+    // Unchanged text stages nothing.
+    r.m.customers_table.selected = 2;
+    r.act(Action::Edit);
+    assert_eq!(r.editor_text(), "Acme␛Ltd");
+    let cmds = r.key(EditKey::Submit);
+    assert!(cmds.is_empty() && r.m.editor.is_none(), "{cmds:?}");
+    assert_eq!(r.staged_name(2), None);
+
+    // The ESC is kept too.
+    r.act(Action::Edit);
+    r.type_text("!");
+    r.key(EditKey::Submit);
+    assert_eq!(r.editor_error(), None);
+    assert_eq!(r.staged_name(2), Some(json!("Acme\u{1b}Ltd!")));
+
+    // A new ␛ (typed as the picture, or as the raw character) or a different
+    // stand-in is refused; the one that was there still goes back.
+    for typed in ["␛", "\u{1b}", "\u{7}"] {
+        r.act(Action::Edit);
+        assert_eq!(r.editor_text(), "Acme␛Ltd!");
+        r.press(Key::Home);
+        r.type_text(typed);
+        let shown = if typed == "\u{7}" { '␇' } else { '␛' };
+        assert!(r.editor_text().starts_with(shown), "{:?}", r.editor_text());
+        assert!(!r.editor_text().contains(['\u{1b}', '\u{7}']));
+        r.key(EditKey::Submit);
+        assert_eq!(
+            r.editor_error().as_deref(),
+            Some(format!("remove {shown} (a control character)").as_str()),
+            "{typed:?}"
+        );
+        r.key(EditKey::Cancel);
+        assert_eq!(r.staged_name(2), Some(json!("Acme\u{1b}Ltd!")));
+    }
+    // Two stand-ins where one was: the pasted emoji's ZWJ is refused.
+    r.m.customers_table.selected = 1;
+    r.act(Action::Edit);
+    update(&mut r.m, Msg::Paste(" \u{1F469}\u{200D}\u{1F467}".into()));
+    assert_eq!(r.editor_text(), "B 👩\u{FFFD}👧 Yz 👩\u{FFFD}👧");
+    r.key(EditKey::Submit);
+    assert_eq!(
+        r.editor_error().as_deref(),
+        Some("remove \u{FFFD} (a control character)")
+    );
+    r.key(EditKey::Cancel);
+
+    // Deleting the stand-in deletes the character it stood for.
+    r.m.customers_table.selected = 2;
+    r.act(Action::Edit);
+    r.press(Key::Home);
+    for _ in 0..4 {
+        r.press(Key::Right);
+    }
+    r.press(Key::Delete);
+    assert_eq!(r.editor_text(), "AcmeLtd!");
+    r.key(EditKey::Submit);
+    assert_eq!(r.staged_name(2), Some(json!("AcmeLtd!")));
+}
+
+#[test]
+fn the_reason_under_a_cell_editor_is_short_enough_to_read() {
+    let mut page: Vec<Customer> = (0..5).map(customer).collect();
+    page[1] = named(1, "Acme Ltd");
+    let mut r = Rig::with_customers(false, page);
+    // The name cell at 50 columns: the editor's message has the whole width.
+    r.m.customers_table.selected = 1;
+    r.act(Action::Edit);
+    r.type_text("\u{1b}");
+    r.key(EditKey::Submit);
+    let text = screen_text(&mut r.m, 50, 30);
+    assert!(text.contains("✗ remove ␛ (a control character)"), "{text}");
+    assert!(!text.contains('\u{1b}'));
+    r.key(EditKey::Cancel);
+    // A postcode near the right edge: the message gets the last 40 columns.
+    r.m.customers_table.col = 6;
+    r.edit("M31 4FQQ", EditKey::Submit);
+    r.confirm(ConfirmKey::No);
+    assert_eq!(
+        r.editor_error().as_deref(),
+        Some("Not staged: not a UK postcode shape.")
+    );
+    let text = screen_text(&mut r.m, 100, 30);
+    assert!(
+        text.contains("✗ Not staged: not a UK postcode shape."),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_staged_schedule_names_only_the_days_that_change() {
+    let mut page: Vec<Customer> = (0..5).map(customer).collect();
+    let mut c = serde_json::to_value(customer(2)).unwrap();
+    let split = json!({"timeWindows": [{"start": 540, "end": 780}, {"start": 840, "end": 1020}]});
+    c["locations"][0]["schedule"] = json!({
+        "Mon": split, "Tue": split, "Wed": split, "Thu": split, "Fri": split,
+        "Sat": {"timeWindows": [{"start": 540, "end": 720}]}
+    });
+    page[2] = serde_json::from_value(c).unwrap();
+    let mut r = Rig::with_customers(false, page);
+    r.location_form(2, "Sat");
+    r.edit("10:00-12:00", EditKey::Submit);
+    assert!(
+        r.status()
+            .starts_with("Staged schedule: Sa 09:00-12:00 → Sa 10:00-12:00."),
+        "{}",
+        r.status()
+    );
+    // A closed day says closed (and warns that it had hours).
+    r.edit("closed", EditKey::Submit);
+    assert!(
+        r.status()
+            .starts_with("Staged schedule: Sa 09:00-12:00 → Sa closed. Sa had hours"),
+        "{}",
+        r.status()
+    );
+    // The whole week: neighbouring days with the same change are grouped,
+    // days as eLogii has them are left out.
+    r.form_row("Hours");
+    r.edit(
+        "Mo-Th 08:00-17:00; Fr 09:00-13:00,14:00-17:00; Sa 09:00-12:00; Su 10:00-12:00",
+        EditKey::Submit,
+    );
+    assert!(
+        r.status().starts_with(
+            "Staged schedule: Mo-Th 09:00-13:00, 14:00-17:00; Su closed → Mo-Th 08:00-17:00; Su 10:00-12:00."
+        ),
+        "{}",
+        r.status()
+    );
+    // Undo says the same.
+    r.act(Action::Undo);
+    assert!(
+        r.status()
+            .starts_with("Undone: schedule: Mo-Th 09:00-13:00, 14:00-17:00; Su closed → "),
+        "{}",
+        r.status()
+    );
+    // Other fields are as before.
+    r.form_row("Postcode");
+    r.edit("M2 9ZZ", EditKey::Submit);
+    assert!(
+        r.status().starts_with("Staged postCode: M2 1AA → M2 9ZZ."),
+        "{}",
+        r.status()
     );
 }

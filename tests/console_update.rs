@@ -1248,3 +1248,175 @@ fn a_screen_too_small_to_show_anything_drops_keys_that_would_act_unseen() {
         Some(Msg::Action(Action::MoveDown))
     ));
 }
+
+#[test]
+fn day_offsets_count_from_today_and_brackets_step_from_the_day_shown() {
+    let mut m = model();
+    loaded_customers(&mut m, customers(2));
+    // The day shown is tomorrow; +2 is still two days from today.
+    command(&mut m, "late tomorrow");
+    assert_eq!(m.date, date(2026, 12, 4));
+    command(&mut m, "late +2");
+    assert_eq!(m.date, date(2026, 12, 5));
+    command(&mut m, "date +7");
+    assert_eq!(m.date, date(2026, 12, 10));
+    command(&mut m, "date -1");
+    assert_eq!(m.date, date(2026, 12, 2));
+    command(&mut m, "tasks +2");
+    assert_eq!(m.date, date(2026, 12, 5));
+    command(&mut m, "routes -3");
+    assert_eq!(m.date, date(2026, 11, 30));
+    // `]` steps from the day shown.
+    act(&mut m, Action::NextDay);
+    assert_eq!(m.date, date(2026, 12, 1));
+    command(&mut m, "t +1");
+    assert_eq!(m.date, date(2026, 12, 4));
+    assert_eq!(
+        parse_day("+2", TODAY, date(2026, 12, 24)).unwrap(),
+        date(2026, 12, 5)
+    );
+}
+
+#[test]
+fn a_word_that_is_no_day_or_state_filters_and_says_so() {
+    let mut m = model();
+    loaded_customers(&mut m, customers(2));
+    // A typo of a day: a filter, said so, with the day it is close to.
+    command(&mut m, "ta tomorow");
+    let s = m.status.clone().unwrap();
+    assert_eq!(s.kind, StatusKind::Warning, "{}", s.text);
+    assert!(
+        s.text
+            .starts_with("Filtering by “tomorow”: did you mean tomorrow? (days: today, tomorrow, yesterday, +N, -N, YYYY-MM-DD; states: created, open,"),
+        "{}",
+        s.text
+    );
+    assert_eq!(m.tasks_table.spec.filter, "tomorow");
+    assert_eq!(m.date, TODAY);
+    command(&mut m, "tasks faild");
+    assert!(
+        status_text(&m).contains("did you mean failed?"),
+        "{}",
+        status_text(&m)
+    );
+    assert_eq!(m.tasks_table.spec.scope, "");
+    // A word near nothing (a driver's name) filters, and says what else it could be.
+    command(&mut m, "tasks Aisha");
+    let s = m.status.clone().unwrap();
+    assert_eq!(s.kind, StatusKind::Info);
+    assert!(
+        s.text.starts_with(
+            "Filtering by “Aisha” (not a day: today, tomorrow, yesterday, +N, -N, YYYY-MM-DD; nor a state: created, open,"
+        ) && s.text.ends_with("unassigned) (Esc clears it)."),
+        "{}",
+        s.text
+    );
+    assert_eq!(m.tasks_table.spec.filter, "Aisha");
+    // A state and a filter: both said.
+    command(&mut m, "tasks failed Aisha");
+    assert_eq!(m.tasks_table.spec.scope, "failed");
+    assert_eq!(m.tasks_table.spec.filter, "Aisha");
+    let s = status_text(&m);
+    assert!(
+        s.starts_with("Showing failed: ") && s.contains(", filtering by “Aisha” (not a day"),
+        "{s}"
+    );
+    assert!(
+        s.ends_with("(Esc clears the filter, again the state)."),
+        "{s}"
+    );
+    // Several states: refused, nothing changes.
+    command(&mut m, "tasks today failed late open");
+    let s = m.status.clone().unwrap();
+    assert_eq!(s.kind, StatusKind::Error);
+    assert!(
+        s.text.starts_with("Write :tasks [DATE] [STATE] [TEXT]")
+            && s.text
+                .ends_with("(one state at a time, and failed, late, open are 3)."),
+        "{}",
+        s.text
+    );
+    assert_eq!(m.tasks_table.spec.scope, "failed");
+    assert_eq!(m.tasks_table.spec.filter, "Aisha");
+    command(&mut m, "routes late locked");
+    assert!(
+        status_text(&m).ends_with("(one scope at a time, and late, locked are 2)."),
+        "{}",
+        status_text(&m)
+    );
+    assert_eq!(m.top, TopView::Tasks, "a refused command changes nothing");
+    // The same state twice is one state.
+    command(&mut m, "routes late late");
+    assert_eq!(m.top, TopView::Routes);
+    assert_eq!(m.routes_table.spec.scope, "late");
+    assert!(status_text(&m).starts_with("Showing late: "));
+    // Where only a day is taken, a near miss is named.
+    command(&mut m, "date tomorow");
+    let s = status_text(&m);
+    assert!(
+        s.starts_with("Write :date DATE: ")
+            && s.contains("\"tomorow\" is not a day: did you mean tomorrow?"),
+        "{s}"
+    );
+    command(&mut m, "late yesturday");
+    assert!(
+        status_text(&m).contains("did you mean yesterday?"),
+        "{}",
+        status_text(&m)
+    );
+    assert_eq!(m.date, TODAY);
+}
+
+#[test]
+fn a_huge_paste_into_the_filter_or_command_line_is_cut_and_says_so() {
+    let mut m = model();
+    m.sync_limit = 10;
+    loaded_customers(&mut m, customers(40));
+    act(&mut m, Action::Filter);
+    // 54 KB, as a mistaken paste of a whole file.
+    let big = "Salford Customer\n".repeat(54_000 / 17);
+    let cmds = update(&mut m, Msg::Paste(big.clone()));
+    assert_eq!(cmds.len(), 1, "one filter job: {cmds:?}");
+    let line = m.input.clone().unwrap();
+    assert_eq!(line.text.chars().count(), 500);
+    assert_eq!(line.cursor, 500);
+    assert!(big.replace('\n', " ").starts_with(&line.text));
+    let s = m.status.clone().unwrap();
+    assert_eq!(s.kind, StatusKind::Warning);
+    assert_eq!(
+        s.text,
+        format!(
+            "The filter takes at most 500 characters: the paste was cut ({} left out).",
+            big.chars().count() - 500
+        )
+    );
+    // Full: a typed character is refused too, and said so.
+    m.status = None;
+    assert!(update(&mut m, Msg::Edit(LineEdit::Insert('x'))).is_empty());
+    assert_eq!(m.input.as_ref().unwrap().text.chars().count(), 500);
+    assert_eq!(status_text(&m), "The filter takes at most 500 characters.");
+    // Room for part of a paste: that part goes in.
+    for _ in 0..10 {
+        update(&mut m, Msg::Edit(LineEdit::Backspace));
+    }
+    update(&mut m, Msg::Paste("abcdefghijklmnop".into()));
+    let text = m.input.as_ref().unwrap().text.clone();
+    assert!(text.ends_with("abcdefghij"), "{text}");
+    assert_eq!(text.chars().count(), 500);
+    assert!(
+        status_text(&m).contains("(6 left out)"),
+        "{}",
+        status_text(&m)
+    );
+    update(&mut m, Msg::Edit(LineEdit::Submit));
+    assert_eq!(m.customers_table.spec.filter.chars().count(), 500);
+    // The command line takes as much.
+    act(&mut m, Action::Command);
+    update(&mut m, Msg::Paste(big));
+    assert_eq!(m.input.as_ref().unwrap().text.chars().count(), 500);
+    assert!(
+        status_text(&m).starts_with("The command line takes at most 500 characters"),
+        "{}",
+        status_text(&m)
+    );
+}

@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use ratatui::style::{Modifier, Style};
-use ratatui_textarea::{CursorMove, TextArea};
+use ratatui_textarea::{CursorMove, Key, TextArea};
 use serde_json::Value;
 
 use crate::api::types::{Customer, Field, Location, Schedule, Task};
@@ -22,11 +22,12 @@ use crate::app::model::{
 };
 use crate::app::msg::{Cmd, ConfirmKey, EditKey, JournalDone, JournalOp, JournalReply, UndoEntry};
 use crate::domain::edit::{
-    Edit, Entity, FieldPath, display_value, distance_km, get_field, set_field, swapped_hint,
+    Edit, Entity, FieldKind, FieldPath, display_value, distance_km, get_field, set_field,
+    swapped_hint,
 };
-use crate::domain::sanitize::{replacement_for, sanitize, truncate_to_width};
+use crate::domain::sanitize::{is_stand_in, replacement_for, sanitize, truncate_to_width};
 use crate::domain::schedule::{WeekHours, Weekday, format_day, format_week_line, parse_day};
-use crate::domain::validate::{parse_input, uk_postcode};
+use crate::domain::validate::{parse_input, parse_input_keeping, uk_postcode};
 use crate::sync::batch::{EditId, EditOutcome, EditState};
 use crate::sync::journal::{Counts, Resolution, StageResult};
 use crate::sync::writer::{RunSummary, WriterEvent};
@@ -545,20 +546,59 @@ pub fn begin_edit(model: &mut Model) -> Vec<Cmd> {
     Vec::new()
 }
 
-fn clean_lines(text: &str, multiline: bool) -> Vec<String> {
-    let clean = |s: &str| -> String {
+/// How a character shows in the editor, typed, pasted or loaded alike: a
+/// tab as a space, a control or invisible one as its stand-in.
+fn shown_char(c: char) -> char {
+    if c == '\t' {
+        ' '
+    } else {
+        replacement_for(c).unwrap_or(c)
+    }
+}
+
+/// The editor's lines for `text` (see [`shown_char`]; CR LF and a lone CR
+/// end a line, joined with spaces unless `multiline`), and the characters
+/// their stand-ins stand for, in order (a stand-in character that was in the
+/// text as such stands for itself).
+fn clean_lines(text: &str, multiline: bool) -> (Vec<String>, Vec<char>) {
+    let mut hidden = Vec::new();
+    let mut clean = |s: &str| -> String {
         s.chars()
-            .map(|c| if c == '\t' { ' ' } else { c })
-            .map(|c| replacement_for(c).unwrap_or(c))
+            .map(|c| {
+                let shown = shown_char(c);
+                if is_stand_in(shown) {
+                    hidden.push(c);
+                }
+                shown
+            })
             .collect()
     };
     // CR LF, and a lone CR (what tmux and many terminals paste), end a line.
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
-    if multiline {
-        text.split('\n').map(clean).collect()
+    let lines = if multiline {
+        text.split('\n').map(&mut clean).collect()
     } else {
         vec![clean(&text.replace('\n', " "))]
-    }
+    };
+    (lines, hidden)
+}
+
+/// `text` with each stand-in put back to the character it stood for when the
+/// editor opened (`hidden`, in order; a deleted one is skipped). `Err` is a
+/// stand-in that stands for none of them (typed or pasted): never sent.
+fn restore_hidden(text: &str, hidden: &[char]) -> Result<String, char> {
+    let mut left = hidden.iter();
+    text.chars()
+        .map(|c| {
+            if !is_stand_in(c) {
+                return Ok(c);
+            }
+            left.by_ref()
+                .find(|h| shown_char(**h) == c)
+                .copied()
+                .ok_or(c)
+        })
+        .collect()
 }
 
 fn textarea(lines: Vec<String>) -> TextArea<'static> {
@@ -605,11 +645,12 @@ fn open_editor(model: &mut Model, c: CellRef) -> bool {
     let text = edit_text(&c.field, c.part, current.as_ref());
     let token = model.next_token;
     model.next_token += 1;
-    let lines = clean_lines(&text, multiline);
+    let (lines, hidden) = clean_lines(&text, multiline);
     model.editor = Some(Editor {
         cell: c,
         base,
         initial: lines.join("\n"),
+        hidden,
         text: textarea(lines),
         multiline,
         error: None,
@@ -628,24 +669,21 @@ fn build_edit(model: &Model, ed: &Editor) -> Result<Option<Edit>, String> {
     if text == ed.initial {
         return Ok(None);
     }
-    if let Some(stand_in) = text
-        .chars()
-        .find(|c| crate::domain::sanitize::is_stand_in(*c))
-    {
-        return Err(format!(
-            "the text holds a control character (shown as {stand_in}); remove it and type the value again"
-        ));
-    }
+    // Short enough to read under a cell editor 40 cells wide.
+    let text = restore_hidden(&text, &ed.hidden)
+        .map_err(|stand_in| format!("remove {stand_in} (a control character)"))?;
     let like = current.as_ref().or(ed.base.as_ref());
+    // Control characters put back from the saved value may stay.
+    let parse = |text: &str| {
+        parse_input_keeping(&c.field, text, like, &ed.hidden).map_err(|e| e.to_string())
+    };
     let new = match c.part {
-        Part::Whole if is_uk_postcode_field(model, c, record.as_ref()) => {
-            match parse_input(&c.field, &text, like).map_err(|e| e.to_string())? {
-                // `M314FQ` is staged as `M31 4FQ`; an odd one is asked about.
-                Value::String(p) => Value::String(uk_postcode(&p).unwrap_or(p)),
-                other => other,
-            }
-        }
-        Part::Whole => parse_input(&c.field, &text, like).map_err(|e| e.to_string())?,
+        Part::Whole if is_uk_postcode_field(model, c, record.as_ref()) => match parse(&text)? {
+            // `M314FQ` is staged as `M31 4FQ`; an odd one is asked about.
+            Value::String(p) => Value::String(uk_postcode(&p).unwrap_or(p)),
+            other => other,
+        },
+        Part::Whole => parse(&text)?,
         Part::Day(d) => {
             let windows = parse_day(&text).map_err(|e| e.to_string())?;
             let mut week = week_of(current.as_ref());
@@ -732,7 +770,14 @@ pub fn editor_key(model: &mut Model, key: EditKey) -> Vec<Cmd> {
             token: ed.token,
             text: ed.value(),
         }],
-        EditKey::Input(input) => {
+        EditKey::Input(mut input) => {
+            // A typed character shows as a pasted one does (a control or
+            // invisible one as its stand-in, refused when staged).
+            if let Key::Char(c) = input.key
+                && !matches!(c, '\n' | '\r')
+            {
+                input.key = Key::Char(shown_char(c));
+            }
             if ed.text.input(input) {
                 ed.error = None;
             }
@@ -746,15 +791,18 @@ pub fn editor_key(model: &mut Model, key: EditKey) -> Vec<Cmd> {
     }
 }
 
-/// Pasted text into the editor (control characters dropped; one line unless multi-line).
+/// Pasted text into the editor, shown as typed text is (tabs as spaces,
+/// control and invisible characters as their stand-ins, refused when staged);
+/// one line unless multi-line.
 pub fn paste(model: &mut Model, text: &str) {
     let Some(ed) = model.editor.as_mut() else {
         return;
     };
     model.dirty = true;
-    let lines = clean_lines(text, ed.multiline);
-    ed.text.insert_str(lines.join("\n"));
-    ed.error = None;
+    let (lines, _) = clean_lines(text, ed.multiline);
+    if ed.text.insert_str(lines.join("\n")) {
+        ed.error = None;
+    }
 }
 
 /// `$EDITOR` answered.
@@ -767,7 +815,7 @@ pub fn external_edited(model: &mut Model, token: u64, result: Result<String, Str
         Ok(text) => {
             let text = text.strip_suffix('\n').unwrap_or(&text);
             let text = text.strip_suffix('\r').unwrap_or(text);
-            ed.text = textarea(clean_lines(text, ed.multiline));
+            ed.text = textarea(clean_lines(text, ed.multiline).0);
             ed.error = None;
         }
         Err(e) => ed.error = Some(format!("$EDITOR did not work: {e}")),
@@ -1079,8 +1127,50 @@ fn short(text: &str) -> String {
     truncate_to_width(&sanitize(&one), 28).into_owned()
 }
 
-/// `postCode: BL3 1SX → BL3 1SY`.
+/// The days a schedule edit changes, before and after: `Sa 09:00-12:00`,
+/// `Su closed`, neighbouring days with the same change as `Mo-Fr`. `None`
+/// when either side is no week (`none`, unreadable) or no day's hours change.
+fn schedule_change(edit: &Edit) -> Option<(String, String)> {
+    if edit.field.kind() != FieldKind::Schedule {
+        return None;
+    }
+    let week = |v: Option<&Value>| match v {
+        Some(v @ Value::Object(_)) => serde_json::from_value::<Schedule>(v.clone())
+            .ok()
+            .map(|s| WeekHours::from_schedule(&s)),
+        _ => None,
+    };
+    let (old, new) = (week(edit.base.as_ref())?, week(edit.new.as_ref())?);
+    let (mut before, mut after) = (Vec::new(), Vec::new());
+    let mut i = 0;
+    while i < 7 {
+        if old.days[i] == new.days[i] {
+            i += 1;
+            continue;
+        }
+        let mut j = i;
+        while j + 1 < 7 && old.days[j + 1] == old.days[i] && new.days[j + 1] == new.days[i] {
+            j += 1;
+        }
+        let days = if i == j {
+            Weekday::ALL[i].short().to_string()
+        } else {
+            format!("{}-{}", Weekday::ALL[i].short(), Weekday::ALL[j].short())
+        };
+        before.push(format!("{days} {}", format_day(&old.days[i])));
+        after.push(format!("{days} {}", format_day(&new.days[i])));
+        i = j + 1;
+    }
+    (!before.is_empty()).then(|| (before.join("; "), after.join("; ")))
+}
+
+/// `postCode: BL3 1SX → BL3 1SY`; a schedule names only the days that
+/// change (`schedule: Sa 09:00-12:00 → Sa 10:00-12:00`).
 fn change_text(edit: &Edit) -> String {
+    if let Some((old, new)) = schedule_change(edit) {
+        let cut = |s: &str| truncate_to_width(s, 60).into_owned();
+        return format!("{}: {} → {}", edit.field.name, cut(&old), cut(&new));
+    }
     let old = display_value(&edit.field, edit.base.as_ref());
     let new = display_value(&edit.field, edit.new.as_ref());
     let old = if old.is_empty() {
@@ -1396,10 +1486,8 @@ pub fn confirm_key(model: &mut Model, key: ConfirmKey) -> Vec<Cmd> {
             }
             ConfirmKind::Postcode { .. } => {
                 if let Some(ed) = model.editor.as_mut() {
-                    ed.error = Some(
-                        "Not staged: check the postcode (a UK one ends in a digit and two letters, like 4FQ)."
-                            .into(),
-                    );
+                    // Short enough to read under a cell editor 40 cells wide.
+                    ed.error = Some("Not staged: not a UK postcode shape.".into());
                 }
             }
             ConfirmKind::Lock { uid, .. } => {

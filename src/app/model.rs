@@ -325,6 +325,10 @@ pub struct Editor {
     pub text: TextArea<'static>,
     /// The text it opened with (unchanged text stages nothing).
     pub initial: String,
+    /// The characters the stand-ins of the opening text stand for, in order
+    /// (a ZWJ for a `�`, an ESC for a `␛`): put back when staging, so a
+    /// saved value holding one can be edited again.
+    pub hidden: Vec<char>,
     /// Enter inserts a new line (`instructions`).
     pub multiline: bool,
     /// Why the text cannot be staged, shown under the editor.

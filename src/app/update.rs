@@ -28,6 +28,18 @@ use crate::view;
 /// Tasks per day up to which routes are rebuilt on every page (else once, at the end).
 const ROUTES_REBUILD_LIMIT: usize = 20_000;
 
+/// The most characters the filter or command line takes: far more than any
+/// filter or command, so a paste gone wrong never stalls the loop.
+pub const MAX_INPUT_CHARS: usize = 500;
+
+/// What the line being typed is called in messages.
+fn line_name(kind: InputKind) -> &'static str {
+    match kind {
+        InputKind::Filter => "The filter",
+        InputKind::Command => "The command line",
+    }
+}
+
 /// Commands to run when the console starts: load the first view.
 pub fn start(model: &mut Model) -> Vec<Cmd> {
     ensure_loaded(model, model.top)
@@ -1489,9 +1501,12 @@ fn edit(model: &mut Model, e: LineEdit) -> Vec<Cmd> {
     let kind = line.kind;
     let mut chars: Vec<char> = line.text.chars().collect();
     let mut cursor = line.cursor.min(chars.len());
+    let mut full = false;
     match e {
         LineEdit::Insert(c) => {
-            if replacement_for(c).is_none() {
+            if chars.len() >= MAX_INPUT_CHARS {
+                full = true;
+            } else if replacement_for(c).is_none() {
                 chars.insert(cursor, c);
                 cursor += 1;
             }
@@ -1549,6 +1564,15 @@ fn edit(model: &mut Model, e: LineEdit) -> Vec<Cmd> {
     let changed = line.text != text;
     line.text = text.clone();
     line.cursor = cursor;
+    if full {
+        model.set_status(
+            StatusKind::Warning,
+            format!(
+                "{} takes at most {MAX_INPUT_CHARS} characters.",
+                line_name(kind)
+            ),
+        );
+    }
     if kind == InputKind::Filter && changed {
         let cmds = set_filter(model, text);
         scroll_current(model);
@@ -1558,11 +1582,14 @@ fn edit(model: &mut Model, e: LineEdit) -> Vec<Cmd> {
 }
 
 fn paste(model: &mut Model, text: &str) -> Vec<Cmd> {
-    let Some(line) = model.input.as_mut() else {
+    let Some(line) = model.input.as_ref() else {
         return Vec::new();
     };
+    let kind = line.kind;
+    let mut chars: Vec<char> = line.text.chars().collect();
+    let cursor = line.cursor.min(chars.len());
     model.dirty = true;
-    let clean: Vec<char> = text
+    let mut clean: Vec<char> = text
         .chars()
         .map(|c| {
             if matches!(c, '\n' | '\r' | '\t') {
@@ -1573,12 +1600,25 @@ fn paste(model: &mut Model, text: &str) -> Vec<Cmd> {
         })
         .filter(|c| replacement_for(*c).is_none())
         .collect();
+    let room = MAX_INPUT_CHARS.saturating_sub(chars.len());
+    if clean.len() > room {
+        let left_out = clean.len() - room;
+        clean.truncate(room);
+        model.set_status(
+            StatusKind::Warning,
+            format!(
+                "{} takes at most {MAX_INPUT_CHARS} characters: the paste was cut ({left_out} left out).",
+                line_name(kind)
+            ),
+        );
+    }
     if clean.is_empty() {
         return Vec::new();
     }
-    let mut chars: Vec<char> = line.text.chars().collect();
-    let cursor = line.cursor.min(chars.len());
     chars.splice(cursor..cursor, clean.iter().copied());
+    let Some(line) = model.input.as_mut() else {
+        return Vec::new();
+    };
     line.text = chars.into_iter().collect();
     line.cursor = cursor + clean.len();
     if line.kind == InputKind::Filter {
@@ -1650,7 +1690,7 @@ pub const COMMANDS: &[CommandInfo] = &[
         "date",
         &["d"],
         "DATE",
-        "the day of tasks and routes: YYYY-MM-DD, today, tomorrow, yesterday, +N, -N",
+        "day of tasks, routes: YYYY-MM-DD, today, tomorrow, yesterday, +N/-N from today",
     ),
     cmd("today", &[], "", "tasks and routes of today"),
     cmd(
@@ -1773,7 +1813,7 @@ fn command(model: &mut Model, text: &str) -> Vec<Cmd> {
         "routes" => view_command(model, TopView::Routes, &arg),
         "late" => {
             if !arg.is_empty() {
-                match parse_day(&arg, model.today, model.date) {
+                match read_day(&arg, model.today) {
                     Ok(d) => model.date = d,
                     Err(e) => return bad(model, e),
                 }
@@ -1819,7 +1859,7 @@ fn command(model: &mut Model, text: &str) -> Vec<Cmd> {
                 model.set_status(StatusKind::Error, usage(info));
                 return Vec::new();
             }
-            match parse_day(&arg, model.today, model.date) {
+            match read_day(&arg, model.today) {
                 Ok(d) => {
                     let cmds = set_date(model, d);
                     if !matches!(model.top, TopView::Tasks | TopView::Routes) {
@@ -1860,12 +1900,30 @@ fn command(model: &mut Model, text: &str) -> Vec<Cmd> {
     }
 }
 
-/// `:tasks [date] [state|text]`, `:routes [date] [late|locked|…|text]`: the
-/// view, for a date, keeping only rows of a scope word, or filtered by the
-/// other words (a driver's name). No words: every row.
+/// `:tasks [date] [state] [text]`, `:routes [date] [scope] [text]`: the
+/// view, for a date, keeping only rows of a scope word, and filtered by the
+/// other words (a driver's name). The status says what filters, naming a day
+/// or scope word near a filter word (`tomorow`: did you mean tomorrow?). Two
+/// scope words are refused (a table keeps one). No words: every row.
 fn view_command(model: &mut Model, view: TopView, arg: &str) -> Vec<Cmd> {
+    let (name, noun, scopes) = match view {
+        TopView::Tasks => ("tasks", "state", crate::app::data::TASK_SCOPES),
+        _ => ("routes", "scope", crate::app::data::ROUTE_SCOPES),
+    };
+    let refuse = |model: &mut Model, why: &str| {
+        let u = resolve_command(name).map(usage).unwrap_or_default();
+        model.set_status(
+            StatusKind::Error,
+            format!(
+                "{} ({}).",
+                u.trim_end_matches('.'),
+                why.trim_end_matches('.')
+            ),
+        );
+        Vec::new()
+    };
     let mut date = None;
-    let mut scope = String::new();
+    let mut given: Vec<&'static str> = Vec::new();
     let mut rest: Vec<&str> = Vec::new();
     for w in arg.split_whitespace() {
         let scope_word = match view {
@@ -1875,64 +1933,108 @@ fn view_command(model: &mut Model, view: TopView, arg: &str) -> Vec<Cmd> {
         let date_like = w.chars().any(|c| c.is_ascii_digit())
             && w.chars()
                 .all(|c| c.is_ascii_digit() || c == '-' || c == '+');
-        if let Some(sw) = scope_word.filter(|_| scope.is_empty()) {
-            scope = sw.to_string();
+        if let Some(sw) = scope_word {
+            if !given.contains(&sw) {
+                given.push(sw);
+            }
         } else if date.is_none() && rest.is_empty() && date_like {
-            match parse_day(w, model.today, model.date) {
+            match read_day(w, model.today) {
                 Ok(d) => date = Some(d),
-                Err(e) => {
-                    let name = if view == TopView::Tasks {
-                        "tasks"
-                    } else {
-                        "routes"
-                    };
-                    let u = resolve_command(name).map(usage).unwrap_or_default();
-                    model.set_status(
-                        StatusKind::Error,
-                        format!("{} ({}).", u.trim_end_matches('.'), e.trim_end_matches('.')),
-                    );
-                    return Vec::new();
-                }
+                Err(e) => return refuse(model, &e),
             }
         } else if date.is_none()
             && rest.is_empty()
-            && let Ok(d) = parse_day(w, model.today, model.date)
+            && let Ok(d) = read_day(w, model.today)
         {
             date = Some(d);
         } else {
             rest.push(w);
         }
     }
+    if given.len() > 1 {
+        return refuse(
+            model,
+            &format!(
+                "one {noun} at a time, and {} are {}",
+                given.join(", "),
+                given.len()
+            ),
+        );
+    }
+    let scope = given.first().copied().unwrap_or_default();
+    let filter = rest.join(" ");
     if let Some(d) = date {
         model.date = d;
     }
     let mut cmds = switch_to(model, view);
     let id = view.table();
     let t = model.table_mut(id);
-    t.spec.scope = scope.clone();
-    t.spec.filter = rest.join(" ");
+    t.spec.scope = scope.to_string();
+    t.spec.filter = filter.clone();
     t.selected = 0;
     t.offset = 0;
     cmds.extend(rederive(model, id));
+    let mut kind = StatusKind::Info;
+    let mut said = Vec::new();
     if !scope.is_empty() {
-        let what = match view {
-            TopView::Tasks => crate::app::data::TASK_SCOPES,
-            _ => crate::app::data::ROUTE_SCOPES,
-        }
-        .iter()
-        .find(|(k, _)| *k == scope)
-        .map_or("", |(_, d)| *d);
-        model.set_status(
-            StatusKind::Info,
-            format!("Showing {scope}: {what} (Esc shows all)."),
-        );
+        let what = scopes
+            .iter()
+            .find(|(k, _)| *k == scope)
+            .map_or("", |(_, d)| *d);
+        said.push(format!("Showing {scope}: {what}"));
+    }
+    if !filter.is_empty() {
+        let shown = truncate_to_width(&sanitize(&filter), 40).into_owned();
+        let words: Vec<&'static str> = scopes.iter().map(|(k, _)| *k).collect();
+        let near = rest.iter().find_map(|w| {
+            close_match(w, &DAY_WORDS)
+                .or_else(|| close_match(w, &words))
+                .map(|m| (*w, m))
+        });
+        let days = "today, tomorrow, yesterday, +N, -N, YYYY-MM-DD";
+        let by = if said.is_empty() {
+            "Filtering by"
+        } else {
+            "filtering by"
+        };
+        said.push(match near {
+            Some((w, m)) => {
+                kind = StatusKind::Warning;
+                let of = if rest.len() > 1 {
+                    format!(" for “{}”", sanitize(w))
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{by} “{shown}”: did you mean {m}{of}? (days: {days}; {noun}s: {})",
+                    words.join(", ")
+                )
+            }
+            None => format!(
+                "{by} “{shown}” (not a day: {days}; nor a {noun}: {})",
+                words.join(", ")
+            ),
+        });
+    }
+    let esc = match (scope.is_empty(), filter.is_empty()) {
+        (_, true) => "Esc shows all".to_string(),
+        (true, false) => "Esc clears it".to_string(),
+        (false, false) => format!("Esc clears the filter, again the {noun}"),
+    };
+    if !said.is_empty() {
+        model.set_status(kind, format!("{} ({esc}).", said.join(", ")));
     }
     cmds
 }
 
-/// Reads a day for `:tasks`/`:date`: `YYYY-MM-DD`, `YYYYMMDD`, `today`,
-/// `tomorrow`, `yesterday`, or `+N`/`-N` days from the current date.
-pub fn parse_day(s: &str, today: Date, current: Date) -> Result<Date, String> {
+/// The day words [`read_day`] takes besides dates and offsets.
+const DAY_WORDS: [&str; 3] = ["today", "tomorrow", "yesterday"];
+
+/// Reads a day for `:date`, `:tasks`, `:routes` and `:late`: `YYYY-MM-DD`,
+/// `YYYYMMDD`, `today`, `tomorrow`, `yesterday`, or `+N`/`-N` days from
+/// today (as the help says; `[`/`]` step from the day shown). A near miss of
+/// a day word is named (`tomorow`: did you mean tomorrow?).
+pub fn read_day(s: &str, today: Date) -> Result<Date, String> {
     let s = s.trim();
     match s.to_ascii_lowercase().as_str() {
         "" | "today" => return Ok(today),
@@ -1947,9 +2049,72 @@ pub fn parse_day(s: &str, today: Date, current: Date) -> Result<Date, String> {
         && n.abs() <= 3660
     {
         let n = if s.starts_with('-') { -n } else { n };
-        return current.checked_add(n.days()).map_err(|e| e.to_string());
+        return today.checked_add(n.days()).map_err(|e| e.to_string());
     }
-    crate::domain::dates::parse_date(s)
+    crate::domain::dates::parse_date(s).map_err(|e| match close_match(s, &DAY_WORDS) {
+        Some(w) => format!("{s:?} is not a day: did you mean {w}?"),
+        None => e,
+    })
+}
+
+/// [`read_day`]: `+N`/`-N` count from `today`, never from the day on screen
+/// (`_shown`, kept so callers written for the older form build unchanged).
+pub fn parse_day(s: &str, today: Date, _shown: Date) -> Result<Date, String> {
+    read_day(s, today)
+}
+
+/// The word of `words` that `typed` most likely meant: one typo away (two
+/// for words of eight letters or more; any case), when just one is nearest.
+fn close_match(typed: &str, words: &[&'static str]) -> Option<&'static str> {
+    let typed = typed.to_lowercase();
+    let n = typed.chars().count();
+    if n < 3 {
+        return None;
+    }
+    let limit = if n >= 8 { 2 } else { 1 };
+    let mut best: Option<(usize, &'static str)> = None;
+    let mut tie = false;
+    for w in words {
+        let d = edit_distance(&typed, w);
+        if d == 0 || d > limit {
+            continue;
+        }
+        match best {
+            Some((b, _)) if d > b => {}
+            Some((b, _)) if d == b => tie = true,
+            _ => {
+                best = Some((d, w));
+                tie = false;
+            }
+        }
+    }
+    best.filter(|_| !tie).map(|(_, w)| w)
+}
+
+/// Edits (insert, delete, replace, swap two neighbours) from `a` to `b`.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 // ---------------------------------------------------------------------------

@@ -127,6 +127,9 @@ pub enum FieldKind {
     Duration,
     /// A task's time windows, typed `09:00-12:00, 14:00-17:00`.
     TimeWindows,
+    /// A what3words address: three words joined by dots, typed with or
+    /// without `///` (or empty).
+    What3words,
 }
 
 /// Which location a field belongs to.
@@ -278,6 +281,7 @@ impl FieldPath {
             "schedule" => FieldKind::Schedule,
             "setupDuration" | "serviceDuration" => FieldKind::Duration,
             "timeWindows" => FieldKind::TimeWindows,
+            "what3words" => FieldKind::What3words,
             _ => FieldKind::Text,
         }
     }

@@ -4,7 +4,8 @@
 //! What [`parse_input`] reads, per kind of field:
 //!
 //! * text: as typed, trimmed; control characters other than newline and tab are
-//!   refused. A field that holds a number keeps being a number when the text is one.
+//!   refused (unless the value already held them: [`parse_input_keeping`]). A
+//!   field that holds a number keeps being a number when the text is one.
 //! * postcodes (`postCode`): trimmed, inner spaces collapsed to one, upper-cased
 //!   (`bl1  3qt` → `BL1 3QT`), letters, digits, spaces and hyphens only; when that is the current value in the same
 //!   normal form, the current value is kept (no change).
@@ -22,10 +23,16 @@
 //!   every hour by accident); `Mo-Su off` gives an
 //!   explicit all-closed week (`{}`). Only the `timeWindows` of each day are
 //!   replaced: other members of the existing schedule and of each day are kept.
-//! * durations: minutes, `15` or `7.5` (a `min` suffix is allowed); an integral
+//! * durations: minutes, `15` or `7.5` (a `min` suffix is allowed); digits and
+//!   one decimal point only (`1e3`, `0x10`, `inf` are refused); an integral
 //!   value is written as an integer; a field that held a string stays a string.
+//! * what3words: three words of letters (any script) joined by dots, with or
+//!   without `///` (`///filled.count.soap`), stored without it; empty clears.
 //! * task time windows: `09:00-12:00, 14:00-17:00`; empty for none.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
 use serde_json::{Map, Number, Value};
 use thiserror::Error;
 
@@ -133,6 +140,10 @@ pub enum ValidationError {
     NegativeDuration,
     #[error("{0} minutes is more than a week; type minutes, for example 15")]
     DurationTooLong(String),
+    #[error(
+        "“{0}” is not a what3words address; type three words joined by dots, for example ///filled.count.soap"
+    )]
+    BadWhat3words(String),
     #[error("{field} must be {expected}")]
     WrongType {
         field: &'static str,
@@ -150,9 +161,21 @@ pub fn parse_input(
     text: &str,
     current: Option<&Value>,
 ) -> Result<Value, ValidationError> {
+    parse_input_keeping(field, text, current, &[])
+}
+
+/// [`parse_input`], letting through the control characters in `kept`: ones
+/// the saved value already held, put back where they were by the console's
+/// editor (typed or pasted ones are still refused).
+pub fn parse_input_keeping(
+    field: &FieldPath,
+    text: &str,
+    current: Option<&Value>,
+    kept: &[char],
+) -> Result<Value, ValidationError> {
     if text
         .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+        .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r' && !kept.contains(&c))
     {
         return Err(ValidationError::ControlCharacter);
     }
@@ -224,6 +247,7 @@ pub fn parse_input(
             let windows = parse_day(t)?;
             Ok(windows_value(&windows, current))
         }
+        FieldKind::What3words => parse_what3words(t),
     }
 }
 
@@ -241,7 +265,9 @@ pub fn validate_value(field: &FieldPath, value: &Value) -> Result<Value, Validat
         (FieldKind::Name, _) => Err(wrong("a non-empty text")),
         (_, Value::Null) => Ok(Value::Null),
         (FieldKind::Text, Value::Number(_)) => Ok(value.clone()),
-        (FieldKind::Text | FieldKind::Email | FieldKind::Phone, _) => Err(wrong("a text")),
+        (FieldKind::Text | FieldKind::Email | FieldKind::Phone | FieldKind::What3words, _) => {
+            Err(wrong("a text"))
+        }
         (FieldKind::Tags, Value::Array(list)) if list.iter().all(Value::is_string) => {
             Ok(value.clone())
         }
@@ -503,12 +529,25 @@ fn check_duration(m: f64, text: &str) -> Result<(), ValidationError> {
     Ok(())
 }
 
+/// Whether `s` is written as minutes are typed: digits with at most one
+/// decimal point, and a leading `-` (refused later as negative). Not `1e3`,
+/// `0x10`, `inf` or `NaN`, which Rust's float parsing would take.
+fn is_plain_number(s: &str) -> bool {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    digits.chars().any(|c| c.is_ascii_digit())
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && digits.chars().filter(|c| *c == '.').count() <= 1
+}
+
 fn parse_duration(t: &str, current: Option<&Value>) -> Result<Value, ValidationError> {
     let number = ["minutes", "minute", "mins", "min", "m"]
         .iter()
         .find_map(|s| t.strip_suffix(s))
         .unwrap_or(t)
         .trim();
+    if !is_plain_number(number) {
+        return Err(ValidationError::BadDuration(t.to_string()));
+    }
     let m: f64 = number
         .parse()
         .map_err(|_| ValidationError::BadDuration(t.to_string()))?;
@@ -523,6 +562,32 @@ fn parse_duration(t: &str, current: Option<&Value>) -> Result<Value, ValidationE
         return Ok(Value::String(n.to_string()));
     }
     Ok(Value::Number(n))
+}
+
+/// Whether `w` is one word of a what3words address: letters of any script,
+/// with their combining marks (`índice`, `क्या`).
+fn is_what3words_word(w: &str) -> bool {
+    static WORD: LazyLock<Option<Regex>> =
+        LazyLock::new(|| Regex::new(r"^\p{L}[\p{L}\p{M}]*$").ok());
+    match WORD.as_ref() {
+        Some(re) => re.is_match(w),
+        None => !w.is_empty() && w.chars().all(char::is_alphabetic),
+    }
+}
+
+/// `///filled.count.soap` or `filled.count.soap` → `filled.count.soap`; empty
+/// clears.
+fn parse_what3words(t: &str) -> Result<Value, ValidationError> {
+    if t.is_empty() {
+        return Ok(Value::String(String::new()));
+    }
+    let words = t.strip_prefix("///").unwrap_or(t);
+    let parts: Vec<&str> = words.split('.').collect();
+    if parts.len() == 3 && parts.iter().all(|w| is_what3words_word(w)) {
+        Ok(Value::String(words.to_string()))
+    } else {
+        Err(ValidationError::BadWhat3words(t.to_string()))
+    }
 }
 
 /// Windows as `[{start, end}]`, reusing a current window object (with its other
@@ -702,6 +767,104 @@ mod tests {
             parse_input(&p, "99999", None),
             Err(ValidationError::DurationTooLong(_))
         ));
+    }
+
+    #[test]
+    fn durations_are_digits_not_float_notation() {
+        let p = loc("serviceDuration");
+        for bad in [
+            "1e3", "1E3", "1e3 min", "2.5e1", "0x10", "inf", "infinity", "NaN", "+5", "1.2.3", ".",
+            "-", "5-",
+        ] {
+            assert_eq!(
+                parse_input(&p, bad, None),
+                Err(ValidationError::BadDuration(bad.to_string())),
+                "{bad}"
+            );
+        }
+        let err = parse_input(&p, "1e3", None).unwrap_err().to_string();
+        assert_eq!(err, "“1e3” is not a duration; type minutes, for example 15");
+        for (good, want) in [
+            ("7.5", json!(7.5)),
+            ("15 min", json!(15)),
+            ("15min", json!(15)),
+            ("20 minutes", json!(20)),
+            ("0", json!(0)),
+            (".5", json!(0.5)),
+        ] {
+            assert_eq!(parse_input(&p, good, None).unwrap(), want, "{good}");
+        }
+        assert_eq!(
+            parse_input(&p, "-5", None),
+            Err(ValidationError::NegativeDuration)
+        );
+    }
+
+    #[test]
+    fn what3words_are_three_words_joined_by_dots() {
+        let p = loc("what3words");
+        assert_eq!(p.kind(), FieldKind::What3words);
+        for (typed, want) in [
+            ("///filled.count.soap", "filled.count.soap"),
+            ("filled.count.soap", "filled.count.soap"),
+            ("  ///índice.placa.pelo ", "índice.placa.pelo"),
+            ("///закрыть.жена.солнце", "закрыть.жена.солнце"),
+            ("///क्या.कहा.गया", "क्या.कहा.गया"),
+            ("", ""),
+        ] {
+            assert_eq!(
+                parse_input(&p, typed, None).unwrap(),
+                json!(want),
+                "{typed}"
+            );
+        }
+        for bad in [
+            "Mo-Fr 08:00-20:00",
+            "filled.count",
+            "filled.count.soap.more",
+            "filled..soap",
+            "filled count soap",
+            "filled.count.s0ap",
+            "//filled.count.soap",
+            "///",
+            "https://w3w.co/filled.count.soap",
+        ] {
+            assert_eq!(
+                parse_input(&p, bad, None),
+                Err(ValidationError::BadWhat3words(bad.to_string())),
+                "{bad}"
+            );
+        }
+        assert!(
+            parse_input(&p, "Mo-Fr 08:00-20:00", None)
+                .unwrap_err()
+                .to_string()
+                .contains("///filled.count.soap")
+        );
+        assert_eq!(
+            validate_value(&p, &json!(12)),
+            Err(ValidationError::WrongType {
+                field: "what3words",
+                expected: "a text"
+            })
+        );
+    }
+
+    #[test]
+    fn control_characters_the_value_held_can_be_kept() {
+        let p = FieldPath::top("name");
+        assert_eq!(
+            parse_input(&p, "A\u{1b}B", None),
+            Err(ValidationError::ControlCharacter)
+        );
+        assert_eq!(
+            parse_input_keeping(&p, "A\u{1b}Bz", None, &['\u{1b}']).unwrap(),
+            json!("A\u{1b}Bz")
+        );
+        assert_eq!(
+            parse_input_keeping(&p, "A\u{1b}B\u{7}", None, &['\u{1b}']),
+            Err(ValidationError::ControlCharacter)
+        );
     }
 
     #[test]

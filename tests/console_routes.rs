@@ -557,6 +557,16 @@ fn a_late_stop_judged_by_opening_hours_opens_its_location_on_that_day() {
     assert_eq!(r.m.staging.pending(), 1, "{:?}", r.m.status);
     r.act(Action::GoBack);
     assert!(matches!(r.m.screen(), Some(Screen::Late { .. })));
+    // Now late once sent, it moves up the queue (the worse verdict orders it).
+    let at =
+        r.m.late
+            .iter()
+            .position(|s| s.task_uid == "T-BXQXELC5")
+            .expect("still in the queue");
+    assert_eq!(
+        r.m.late[at].staged,
+        Some(elogii_tui::domain::lateness::Verdict::Late { by: eta - 720 })
+    );
     let src = r.m.late_src();
     let staged = src
         .staged_lateness(at)
@@ -932,4 +942,61 @@ fn a_narrow_or_small_terminal_folds_the_map_away_and_never_panics() {
     for (w, h) in [(1, 1), (20, 5), (40, 10), (200, 60)] {
         r.screen_text(w, h);
     }
+}
+
+#[test]
+fn a_staged_fix_that_makes_an_on_time_stop_late_puts_it_in_the_queue() {
+    let mut r = Rig::new(false);
+    r.routes();
+    // A stop on time, judged by its location's hours (no windows of its own).
+    let (route, row, eta) =
+        r.m.routes
+            .recs
+            .iter()
+            .find_map(|route| {
+                route.stops.iter().enumerate().find_map(|(k, &i)| {
+                    let t = &r.m.tasks.recs.get(i as usize)?.task;
+                    let l = route.lateness.get(k)?.as_ref()?;
+                    let eta = elogii_tui::app::data::task_eta(t)?;
+                    (l.source == WindowSource::Schedule
+                        && matches!(l.verdict, Verdict::OnTime { .. })
+                        && eta > 10 * 60 + 30)
+                        .then(|| (route.uid.clone(), k, eta))
+                })
+            })
+            .expect("an on-time stop judged by hours after 10:30");
+    let before = r.m.late.len();
+    // Open it from its route and stage Monday's hours as 09:00-10:00.
+    let at = r.route_rows().iter().position(|u| *u == route).unwrap();
+    r.m.routes_table.selected = at;
+    r.act(Action::Open);
+    let Some(Screen::Route { table, .. }) = r.m.stack.last_mut() else {
+        panic!("{:?}", r.m.screen())
+    };
+    table.selected = table.rows.iter().position(|&i| i as usize == row).unwrap();
+    r.act(Action::Open);
+    assert!(matches!(r.m.screen(), Some(Screen::Location { .. })));
+    let cell = elogii_tui::app::edit::current_cell(&r.m).unwrap();
+    assert_eq!(cell.part, Part::Day(Weekday::Mon));
+    let mut cmds = update(&mut r.m, Msg::Action(Action::Edit));
+    cmds.extend(update(&mut r.m, Msg::Editor(EditKey::Clear)));
+    cmds.extend(update(&mut r.m, Msg::Paste("09:00-10:00".into())));
+    cmds.extend(update(&mut r.m, Msg::Editor(EditKey::Submit)));
+    r.run(cmds);
+    assert_eq!(r.m.staging.pending(), 1, "{:?}", r.m.status);
+    // The queue holds it now, with what the fix would do.
+    r.command("late");
+    assert_eq!(r.m.late.len(), before + 1);
+    let text = r.screen_text(120, 40);
+    assert!(text.contains("1 more late once sent"), "{text}");
+    let late_by = eta - 600;
+    let line = text
+        .lines()
+        .find(|l| l.contains(&format!("0→+{late_by}")))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains("✎09:00-10:00"), "{line}");
+    // Undo: it leaves the queue again.
+    r.act(Action::Undo);
+    assert_eq!(r.m.staging.pending(), 0);
+    assert_eq!(r.m.late.len(), before);
 }

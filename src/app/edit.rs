@@ -1190,6 +1190,7 @@ fn change_text(edit: &Edit) -> String {
 pub fn journal_reply(model: &mut Model, reply: JournalReply) -> Vec<Cmd> {
     model.dirty = true;
     model.inflight.retain(|(op, _)| *op != reply.op);
+    let staging_changed = !reply.touched.is_empty();
     for (id, now) in reply.touched {
         match now {
             Some(p) => model.staging.upsert(p),
@@ -1199,6 +1200,9 @@ pub fn journal_reply(model: &mut Model, reply: JournalReply) -> Vec<Cmd> {
                 }
             }
         }
+    }
+    if staging_changed {
+        crate::app::update::refresh_late(model);
     }
     let done = match reply.result {
         Ok(done) => done,

@@ -12,7 +12,7 @@ use crate::app::data::{
 };
 use crate::app::edit;
 use crate::app::late::{
-    Schedules, queue_of_routes, task_customer_id, task_date, task_location_uid,
+    Schedules, queue_with_staged, task_customer_id, task_date, task_location_uid,
 };
 use crate::app::model::{
     Confirm, ConfirmKind, CustomersData, InputKind, InputLine, Load, Model, Part, PendingOpen,
@@ -2403,7 +2403,13 @@ fn rebuild_routes(model: &mut Model) -> Vec<Cmd> {
     let recs = Arc::new(recs);
     model.routes.widths = widths_of(&RoutesSrc(recs.clone()));
     model.routes.recs = recs;
-    model.late = Arc::new(queue_of_routes(&model.routes.recs, &model.tasks.recs));
+    model.late = Arc::new(queue_with_staged(
+        &model.routes.recs,
+        &model.tasks.recs,
+        &model.staging,
+        &model.schedules,
+        model.margin,
+    ));
     model.routes_table.derived_from = 0;
     let cmds = rederive(model, TableId::Routes);
     for i in 0..model.stack.len() {
@@ -2412,6 +2418,27 @@ fn rebuild_routes(model: &mut Model) -> Vec<Cmd> {
         }
     }
     cmds
+}
+
+/// Builds the late queue again with the staged edits as they are now (one
+/// was staged, undone or dropped): a fix that makes a stop late puts it in.
+pub fn refresh_late(model: &mut Model) {
+    let queue = queue_with_staged(
+        &model.routes.recs,
+        &model.tasks.recs,
+        &model.staging,
+        &model.schedules,
+        model.margin,
+    );
+    if *model.late == queue {
+        return;
+    }
+    model.late = Arc::new(queue);
+    for i in 0..model.stack.len() {
+        if matches!(model.stack[i], Screen::Late { .. }) {
+            derive_screen_at(model, i);
+        }
+    }
 }
 
 /// Reads the opening hours of every loaded customer location again.

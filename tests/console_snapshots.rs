@@ -977,3 +977,44 @@ fn help_at_40x12_puts_keys_on_their_own_lines_and_cuts_nothing() {
 fn display_width_of(s: &str) -> usize {
     elogii_tui::domain::sanitize::display_width(s)
 }
+
+#[test]
+fn a_deep_path_loses_its_middle_and_the_header_keeps_the_date_counts_and_age() {
+    let mut m = full_model(&UiConfig::default());
+    // Routes › R-V7RLJTTY › stop 1 › late › stop 3 of R-V7RLJTTY › form
+    act(&mut m, &[Action::PrevView, Action::Open]);
+    run_command(&mut m, "late");
+    act(&mut m, &[Action::Open]);
+    let path = view::breadcrumb(&m);
+    assert!(
+        path.starts_with("Routes › R-V7RLJTTY › stop 1 › late › stop ")
+            && path.ends_with(" of R-V7RLJTTY › form"),
+        "{path}"
+    );
+    let tail = "stop 3 of R-V7RLJTTY › form";
+    assert!(path.ends_with(tail), "{path}");
+    // Wide: the program name stays, the middle goes.
+    let wide = view::header_text(&m, 120);
+    assert_eq!(
+        wide,
+        format!(
+            " elogii-tui · demo · Routes › … › late › {tail} · 2026-12-03 Thu · 2 routes · loaded 3 min ago"
+        )
+    );
+    // 80 columns: date, counts and age stay; the path keeps its first and
+    // last parts.
+    let header = view::header_text(&m, 80);
+    assert!(display_width_of(&header) <= 80, "{header}");
+    assert_eq!(
+        header,
+        " demo · Routes › … › form · 2026-12-03 · 2 routes · 3 min ago"
+    );
+    let screen = screen_lines(&render(&mut m, 80, 24));
+    assert_eq!(screen[0].trim_end(), header.trim_end());
+    // Narrower still: never wider than the screen, the last part stays.
+    for w in 40..80 {
+        let h = view::header_text(&m, w);
+        assert!(display_width_of(&h) <= w, "{w}: {h}");
+        assert!(h.contains("form"), "{w}: {h}");
+    }
+}

@@ -326,14 +326,24 @@ pub fn parse_minutes(s: &str) -> Result<i64, ScheduleError> {
 // ---------------------------------------------------------------------------
 // Windows and days (strict)
 
-/// Writes a window: `08:30-13:00`; past midnight `22:00-02:00` when that plain
-/// form reads back the same (end at or before 08:00), else `13:00-09:00+1`.
+/// Writes a window: `08:30-13:00`, `22:00-24:00`; an end past midnight
+/// always with its `+1` (`23:00-01:00+1`, `13:00-09:00+1`), so a night window
+/// never reads as one that ends before it starts. [`parse_day`] reads it
+/// back to the same minutes.
 pub fn format_window(start: i64, end: i64) -> String {
+    format!("{}-{}", format_minutes(start), format_minutes(end))
+}
+
+/// A window in a week line, written as opening hours are: a night window
+/// ending by 08:00 plainly (`Fr-Sa 11:00-05:00`, as OpenStreetMap data has
+/// it, and [`parse_week_line`] reads it back the same), any other end past
+/// midnight with its `+1` (`13:00-09:00+1`).
+fn format_hours_window(start: i64, end: i64) -> String {
     let next = end.saturating_sub(MINUTES_PER_DAY);
     if end > MINUTES_PER_DAY && next <= NIGHT_END_LIMIT && next < start {
         format!("{}-{}", format_minutes(start), format_minutes(next))
     } else {
-        format!("{}-{}", format_minutes(start), format_minutes(end))
+        format_window(start, end)
     }
 }
 
@@ -342,15 +352,11 @@ pub fn format_day(windows: &[(i64, i64)]) -> String {
     if windows.is_empty() {
         return "closed".to_string();
     }
-    join_windows(windows, ", ")
-}
-
-fn join_windows(windows: &[(i64, i64)], sep: &str) -> String {
     windows
         .iter()
         .map(|&(s, e)| format_window(s, e))
         .collect::<Vec<_>>()
-        .join(sep)
+        .join(", ")
 }
 
 /// Checks one window's range.
@@ -629,7 +635,11 @@ pub fn format_week_line(week: &WeekHours) -> String {
         let hours = if week.days[i].is_empty() {
             "off".to_string()
         } else {
-            join_windows(&week.days[i], ",")
+            week.days[i]
+                .iter()
+                .map(|&(s, e)| format_hours_window(s, e))
+                .collect::<Vec<_>>()
+                .join(",")
         };
         rules.push(format!("{days} {hours}"));
         i = j + 1;
@@ -924,13 +934,21 @@ mod tests {
     #[test]
     fn window_format() {
         assert_eq!(format_window(510, 780), "08:30-13:00");
-        assert_eq!(format_window(1320, 1560), "22:00-02:00");
-        assert_eq!(format_window(1080, 1920), "18:00-08:00");
+        // an end past midnight always says so
+        assert_eq!(format_window(1320, 1560), "22:00-02:00+1");
+        assert_eq!(format_window(1380, 1500), "23:00-01:00+1");
+        assert_eq!(format_window(1080, 1920), "18:00-08:00+1");
         assert_eq!(format_window(780, 1980), "13:00-09:00+1");
         assert_eq!(format_window(1320, 1440), "22:00-24:00");
-        // a plain end not before the start would read as the same day
         assert_eq!(format_window(60, 1500), "01:00-01:00+1");
         assert_eq!(format_window(0, 1480), "00:00-00:40+1");
+        assert_eq!(format_window(0, 2880), "00:00-24:00+1");
+        // a week line writes night hours as opening hours are written
+        assert_eq!(format_hours_window(1320, 1560), "22:00-02:00");
+        assert_eq!(format_hours_window(1080, 1920), "18:00-08:00");
+        assert_eq!(format_hours_window(780, 1980), "13:00-09:00+1");
+        assert_eq!(format_hours_window(60, 1500), "01:00-01:00+1");
+        assert_eq!(format_hours_window(510, 780), "08:30-13:00");
     }
 
     #[test]
@@ -1492,7 +1510,9 @@ mod tests {
 
         #[test]
         fn windows_round_trip((s, e) in window_strategy()) {
-            prop_assert_eq!(parse_day(&format_window(s, e)), Ok(vec![(s, e)]));
+            let shown = format_window(s, e);
+            prop_assert_eq!(parse_day(&shown), Ok(vec![(s, e)]));
+            prop_assert_eq!(shown.ends_with("+1"), e > MINUTES_PER_DAY, "{}", shown);
         }
 
         #[test]

@@ -308,16 +308,47 @@ fn draw_header(model: &Model, buf: &mut Buffer, area: Rect) {
     put(buf, area.x, area.y, area.width, &text, t.header);
 }
 
+/// How much of the breadcrumb the header shows.
+#[derive(Clone, Copy)]
+enum Place {
+    /// Every part.
+    All,
+    /// The first part and the last `n`, the middle elided:
+    /// `Routes › … › late › stop 13 of R-V7RLJTTY`.
+    Ends(usize),
+    /// The last part only: `… › stop 13 of R-V7RLJTTY`.
+    Last,
+}
+
+/// The breadcrumb's parts as the header shows them in `form`.
+fn place_text(crumbs: &[String], form: Place) -> String {
+    let n = crumbs.len();
+    let (head, keep) = match form {
+        Place::All => return crumbs.join(" › "),
+        Place::Ends(k) if n > k + 1 => (crumbs.first().map(String::as_str), k),
+        Place::Ends(_) => return crumbs.join(" › "),
+        Place::Last if n > 1 => (None, 1),
+        Place::Last => return crumbs.join(" › "),
+    };
+    let mut parts: Vec<&str> = head.into_iter().collect();
+    parts.push("…");
+    parts.extend(crumbs[n - keep..].iter().map(String::as_str));
+    parts.join(" › ")
+}
+
 /// The header: program, profile, READ-ONLY, where you are, date (tasks and
-/// routes), load and
-/// age; on narrow screens the least useful parts shrink or go first (the
-/// place and READ-ONLY stay longest).
+/// routes), load and age. When it does not fit, a long path loses its
+/// middle first (`Routes › … › late › stop 13 of R-V7RLJTTY`), so the
+/// program, date, counts and age stay; on narrower screens the program and
+/// weekday go, the age shortens and the path keeps its first and last parts
+/// (`Routes › … › form`) before the age goes, then the counts; the profile,
+/// READ-ONLY and the last part of the path stay longest.
 pub fn header_text(model: &Model, width: usize) -> String {
     let load = load_label(model);
     let age = age_label(model);
-    let place = breadcrumb(model);
-    // (program, weekday, age: 0 none / 1 short / 2 long, load, place cut to the last parts)
-    let build = |program: bool, weekday_too: bool, age_form: u8, with_load: bool, tail: usize| {
+    let crumbs = breadcrumb_parts(model);
+    // (program, weekday, age: 0 none / 1 short / 2 long, load, how much of the place)
+    let build = |program: bool, weekday_too: bool, age_form: u8, with_load: bool, place: Place| {
         let mut parts: Vec<String> = Vec::new();
         if program {
             parts.push("elogii-tui".into());
@@ -326,14 +357,7 @@ pub fn header_text(model: &Model, width: usize) -> String {
         if model.read_only {
             parts.push("READ-ONLY".into());
         }
-        let crumbs: Vec<&str> = place.split(" › ").collect();
-        if tail < crumbs.len() {
-            let mut p = vec!["…"];
-            p.extend(&crumbs[crumbs.len() - tail..]);
-            parts.push(p.join(" › "));
-        } else {
-            parts.push(place.clone());
-        }
+        parts.push(place_text(&crumbs, place));
         // Customers have no date; tasks and routes are of one day.
         if matches!(model.top, TopView::Tasks | TopView::Routes) {
             parts.push(if weekday_too {
@@ -357,28 +381,37 @@ pub fn header_text(model: &Model, width: usize) -> String {
         }
         format!(" {}", parts.join(" · "))
     };
-    let all = usize::MAX;
-    for (program, wd, age_form, with_load, tail) in [
+    let (all, three, two, one) = (Place::All, Place::Ends(3), Place::Ends(2), Place::Ends(1));
+    for (program, wd, age_form, with_load, place) in [
         (true, true, 2, true, all),
-        (false, true, 2, true, all),
-        (false, false, 2, true, all),
-        (false, false, 1, true, all),
-        (false, false, 0, true, all),
-        (false, false, 0, false, all),
-        (false, false, 0, false, 2),
-        (false, false, 0, false, 1),
+        (true, true, 2, true, three),
+        (true, true, 2, true, two),
+        (false, true, 2, true, two),
+        (false, false, 2, true, two),
+        (false, false, 1, true, two),
+        (false, false, 1, true, one),
+        (false, false, 0, true, two),
+        (false, false, 0, true, one),
+        (false, false, 0, false, two),
+        (false, false, 0, false, one),
+        (false, false, 0, false, Place::Last),
     ] {
-        let text = build(program, wd, age_form, with_load, tail);
+        let text = build(program, wd, age_form, with_load, place);
         if display_width(&text) <= width {
             return text;
         }
     }
-    build(false, false, 0, false, 1)
+    build(false, false, 0, false, Place::Last)
 }
 
 /// Where the dispatcher is: the view, then each screen over it
 /// (`Routes › R-8SQ0UNDB › stop 7`, `Routes › late › stop 15 of R-3HATTBZA`).
 pub fn breadcrumb(model: &Model) -> String {
+    breadcrumb_parts(model).join(" › ")
+}
+
+/// The parts of [`breadcrumb`], one a screen (a name may itself hold `›`).
+pub fn breadcrumb_parts(model: &Model) -> Vec<String> {
     let mut parts: Vec<String> = vec![model.top.title().to_string()];
     let short = |s: &str| crate::domain::sanitize::truncate_to_width(&sanitize(s), 24).into_owned();
     for s in &model.stack {
@@ -431,7 +464,7 @@ pub fn breadcrumb(model: &Model) -> String {
             }),
         }
     }
-    parts.join(" › ")
+    parts
 }
 
 fn weekday(d: jiff::civil::Date) -> &'static str {

@@ -1,0 +1,289 @@
+//! A time window past midnight (`23:00-01:00+1`, 1380..1500) typed into a
+//! task's Windows is shown with its `+1` wherever it appears: the Tasks
+//! view's cell, the status line after staging, the route's stop list, the
+//! editor opened on it again, and the record form; and what is shown reads
+//! back to the same minutes. Demo data of Monday 2026-12-07, loads answered
+//! from the seed, an in-memory journal; no terminal, no network.
+
+use elogii_tui::api::types::{Customer, Location, Route, Task};
+use elogii_tui::app::effects::{derive_now, run_journal_op};
+use elogii_tui::app::model::{Model, Screen, TableId};
+use elogii_tui::app::msg::{Action, Cmd, EditKey, JournalOp, LineEdit, LoadKind, Msg};
+use elogii_tui::app::run::model_for;
+use elogii_tui::app::update::{start, update};
+use elogii_tui::config::UiConfig;
+use elogii_tui::domain::schedule::{format_window, parse_day};
+use elogii_tui::sandbox::seed::{SeedData, demo};
+use elogii_tui::sync::journal::Journal;
+use elogii_tui::view;
+use jiff::Timestamp;
+use jiff::civil::{Date, date};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const DAY: Date = date(2026, 12, 7);
+const ORIGIN: &str = "http://127.0.0.1:9";
+
+fn t0() -> Timestamp {
+    Timestamp::from_second(1_796_637_600).unwrap() // 2026-12-07 10:00 UTC
+}
+
+struct Rig {
+    m: Model,
+    seed: SeedData,
+    j: Journal,
+}
+
+impl Rig {
+    fn new() -> Rig {
+        let mut m = model_for(
+            "demo".into(),
+            &UiConfig::default(),
+            vec![],
+            false,
+            DAY,
+            false,
+        );
+        update(&mut m, Msg::Resize(120, 40));
+        let mut rig = Rig {
+            m,
+            seed: demo(DAY).unwrap(),
+            j: Journal::open_in_memory().unwrap(),
+        };
+        let cmds = start(&mut rig.m);
+        rig.run(cmds);
+        rig.run(vec![Cmd::Journal {
+            op: 0,
+            action: JournalOp::Reload { banner: false },
+        }]);
+        update(&mut rig.m, Msg::Tick(t0()));
+        rig
+    }
+
+    /// Performs commands as the effects would: loads from the seed, derives
+    /// at once, journal operations in memory.
+    fn run(&mut self, cmds: Vec<Cmd>) {
+        for c in cmds {
+            let more = match c {
+                Cmd::Load { req, kind, date } => self.load(req, kind, date),
+                Cmd::Journal { op, action } => {
+                    let reply = run_journal_op(&self.j, ORIGIN, op, action);
+                    update(&mut self.m, Msg::Journal(reply))
+                }
+                c @ Cmd::Derive { .. } => match derive_now(&c) {
+                    Some(msg) => update(&mut self.m, msg),
+                    None => Vec::new(),
+                },
+                _ => Vec::new(),
+            };
+            self.run(more);
+        }
+    }
+
+    fn load(&mut self, req: u64, kind: LoadKind, date: Option<Date>) -> Vec<Cmd> {
+        let number = date.map(|d| {
+            i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day())
+        });
+        let on_day = |v: &serde_json::Value| v["date"].as_i64() == number;
+        let mut cmds = Vec::new();
+        let total = match kind {
+            LoadKind::Customers => {
+                let page: Vec<Customer> = self
+                    .seed
+                    .customers
+                    .iter()
+                    .map(|v| serde_json::from_value(v.clone()).unwrap())
+                    .collect();
+                let n = page.len();
+                cmds.extend(update(&mut self.m, Msg::CustomersPage { req, page }));
+                n
+            }
+            LoadKind::Tasks => {
+                let page: Vec<Task> = self
+                    .seed
+                    .tasks
+                    .iter()
+                    .filter(|v| on_day(v))
+                    .map(|v| serde_json::from_value(v.clone()).unwrap())
+                    .collect();
+                let n = page.len();
+                cmds.extend(update(&mut self.m, Msg::TasksPage { req, page }));
+                n
+            }
+            LoadKind::Routes => {
+                let page: Vec<Route> = self
+                    .seed
+                    .routes
+                    .iter()
+                    .filter(|v| on_day(v))
+                    .map(|v| serde_json::from_value(v.clone()).unwrap())
+                    .collect();
+                let n = page.len();
+                cmds.extend(update(&mut self.m, Msg::RoutesPage { req, page }));
+                n
+            }
+            LoadKind::Depots => {
+                let page: Vec<Location> = self
+                    .seed
+                    .depots
+                    .iter()
+                    .map(|v| serde_json::from_value(v.clone()).unwrap())
+                    .collect();
+                let n = page.len();
+                cmds.extend(update(&mut self.m, Msg::DepotsPage { req, page }));
+                n
+            }
+        };
+        cmds.extend(update(
+            &mut self.m,
+            Msg::Loaded {
+                req,
+                total,
+                at: t0(),
+            },
+        ));
+        cmds
+    }
+
+    fn act(&mut self, a: Action) {
+        let cmds = update(&mut self.m, Msg::Action(a));
+        self.run(cmds);
+    }
+
+    fn command(&mut self, text: &str) {
+        let mut cmds = update(&mut self.m, Msg::Action(Action::Command));
+        for c in text.chars() {
+            cmds.extend(update(&mut self.m, Msg::Edit(LineEdit::Insert(c))));
+        }
+        cmds.extend(update(&mut self.m, Msg::Edit(LineEdit::Submit)));
+        self.run(cmds);
+    }
+
+    /// Opens the editor on the current cell, replaces its text and stages it.
+    fn stage(&mut self, text: &str) {
+        let mut cmds = update(&mut self.m, Msg::Action(Action::Edit));
+        cmds.extend(update(&mut self.m, Msg::Editor(EditKey::Clear)));
+        cmds.extend(update(&mut self.m, Msg::Paste(text.into())));
+        cmds.extend(update(&mut self.m, Msg::Editor(EditKey::Submit)));
+        self.run(cmds);
+    }
+
+    fn status(&self) -> String {
+        self.m
+            .status
+            .as_ref()
+            .map(|s| s.text.clone())
+            .unwrap_or_default()
+    }
+
+    fn screen_text(&mut self, w: u16, h: u16) -> String {
+        update(&mut self.m, Msg::Resize(w, h));
+        let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+        term.draw(|f| view::view(&self.m, f)).unwrap();
+        term.backend().to_string()
+    }
+}
+
+const NIGHT: &str = "23:00-01:00+1";
+
+#[test]
+fn a_window_past_midnight_is_written_with_its_plus_one_and_reads_back() {
+    assert_eq!(format_window(1380, 1500), NIGHT);
+    assert_eq!(format_window(1320, 1560), "22:00-02:00+1");
+    assert_eq!(format_window(1080, 1920), "18:00-08:00+1");
+    // Until midnight is still the same day.
+    assert_eq!(format_window(1320, 1440), "22:00-24:00");
+    for (s, e) in [
+        (1380, 1500),
+        (1320, 1560),
+        (1080, 1920),
+        (60, 1500),
+        (0, 2880),
+    ] {
+        let shown = format_window(s, e);
+        assert!(shown.ends_with("+1"), "{shown}");
+        assert_eq!(parse_day(&shown), Ok(vec![(s, e)]), "{shown}");
+    }
+}
+
+#[test]
+fn a_staged_night_window_keeps_its_plus_one_in_every_view() {
+    let mut r = Rig::new();
+    r.command("tasks");
+    // The first task with windows of its own that is on a route.
+    let row = {
+        let src = r.m.source(TableId::Tasks);
+        (0..src.len())
+            .find(|&i| {
+                let t = &r.m.tasks.recs.get(i).unwrap().task;
+                t.time_windows.get().is_some_and(|w| !w.is_empty())
+                    && elogii_tui::app::data::task_order(t).is_some()
+            })
+            .expect("a routed task with its own windows")
+    };
+    let at =
+        r.m.tasks_table
+            .rows
+            .iter()
+            .position(|&i| i as usize == row)
+            .unwrap();
+    r.m.tasks_table.selected = at;
+    for _ in 0..view::tasks::WINDOWS_COL {
+        r.act(Action::Right);
+    }
+    let cell = elogii_tui::app::edit::current_cell(&r.m).unwrap();
+    assert_eq!(cell.field.name, "timeWindows");
+
+    r.stage(NIGHT);
+    assert_eq!(r.m.staging.pending(), 1, "{:?}", r.m.status);
+    // What was staged: 23:00 to 01:00 the next day.
+    let staged = r.m.staging.iter().next().expect("one staged edit");
+    assert_eq!(
+        staged.edit.edit.new,
+        Some(serde_json::json!([{"start": 1380, "end": 1500}]))
+    );
+    // The status says what was staged, with the +1.
+    let status = r.status();
+    assert!(status.contains(&format!("→ {NIGHT}")), "{status}");
+    // The Tasks view shows the staged value with its +1.
+    let text = r.screen_text(160, 40);
+    let line = text
+        .lines()
+        .find(|l| l.contains("✎23:00"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains(&format!("✎{NIGHT}")), "{line}");
+    // The editor opened again on the cell starts from the same text, and
+    // that text reads back to the staged minutes.
+    update(&mut r.m, Msg::Action(Action::Edit));
+    let shown = r.m.editor.as_ref().expect("an editor").value();
+    assert_eq!(shown, NIGHT);
+    assert_eq!(parse_day(&shown), Ok(vec![(1380, 1500)]));
+    update(&mut r.m, Msg::Editor(EditKey::Cancel));
+
+    // The record form shows it too.
+    r.act(Action::EditForm);
+    let text = r.screen_text(160, 40);
+    assert!(text.contains(NIGHT), "{text}");
+    r.act(Action::Back);
+
+    // The route's stop list: the staged window, with its +1.
+    r.command("tasks");
+    r.m.tasks_table.selected =
+        r.m.tasks_table
+            .rows
+            .iter()
+            .position(|&i| i as usize == row)
+            .unwrap();
+    r.act(Action::OpenRoute);
+    assert!(
+        matches!(r.m.screen(), Some(Screen::Route { .. })),
+        "{:?}",
+        r.m.screen()
+    );
+    let text = r.screen_text(160, 40);
+    let line = text
+        .lines()
+        .find(|l| l.contains("✎23:00"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains(&format!("✎{NIGHT}")), "{line}");
+}

@@ -1420,3 +1420,26 @@ fn a_huge_paste_into_the_filter_or_command_line_is_cut_and_says_so() {
         status_text(&m)
     );
 }
+
+#[test]
+fn a_long_filter_line_scrolls_to_keep_the_cursor_in_view() {
+    use elogii_tui::app::msg::LineEdit;
+    let mut m = model();
+    loaded_customers(&mut m, customers(5));
+    update(&mut m, Msg::Resize(40, 12));
+    act(&mut m, Action::Filter);
+    for _ in 0..300 {
+        update(&mut m, Msg::Edit(LineEdit::Insert('a')));
+    }
+    for c in "XYZ".chars() {
+        update(&mut m, Msg::Edit(LineEdit::Insert(c)));
+    }
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(40, 12)).unwrap();
+    term.draw(|f| elogii_tui::view::view(&m, f)).unwrap();
+    let text = term.backend().to_string();
+    let line = text.lines().nth(10).unwrap_or_default();
+    // The end of what was typed shows, right before the cursor, at the edge.
+    assert!(line.contains("aaaXYZ"), "{line}");
+    let pos = term.get_cursor_position().unwrap();
+    assert!(pos.x < 40 && pos.x >= 35, "{pos:?}");
+}

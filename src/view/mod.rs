@@ -547,11 +547,17 @@ fn draw_status(model: &Model, buf: &mut Buffer, area: Rect) -> Option<Position> 
         let avail = area.width.saturating_sub(2) as usize;
         let chars: Vec<char> = line.text.chars().collect();
         let cursor = line.cursor.min(chars.len());
-        let mut start = 0;
-        while start < cursor
-            && display_width(&chars[start..cursor].iter().collect::<String>()) >= avail
-        {
-            start += 1;
+        // Scroll so the text just before the cursor fits: walk back from the
+        // cursor (one pass, whatever the line's length).
+        let mut start = cursor;
+        let mut used = 0;
+        while start > 0 {
+            let w = display_width(chars[start - 1].encode_utf8(&mut [0; 4]));
+            if used + w >= avail {
+                break;
+            }
+            used += w;
+            start -= 1;
         }
         let shown: String = chars[start..].iter().collect();
         put(buf, area.x, y, 1, prefix, t.label);

@@ -1748,3 +1748,32 @@ fn a_staged_schedule_names_only_the_days_that_change() {
         r.status()
     );
 }
+
+#[test]
+fn an_edit_of_a_record_not_loaded_is_named_as_the_journal_kept_it() {
+    let mut r = Rig::new(false);
+    // Staged by an earlier session (or `apply`) for a task this session has
+    // not loaded: the journal kept its name.
+    let edit = elogii_tui::domain::edit::Edit {
+        entity: Entity::Task,
+        record_id: "6a20c2d3c82c4a13000005ec".into(),
+        field: FieldPath::top("timeWindows"),
+        base: Some(json!([{"start": 540, "end": 660}])),
+        new: Some(json!([{"start": 540, "end": 840}])),
+    };
+    r.j.stage_labelled(ORIGIN, &edit, Some("SO100069")).unwrap();
+    r.pump(vec![Cmd::Journal {
+        op: 99,
+        action: JournalOp::Reload { banner: true },
+    }]);
+    assert_eq!(r.m.staging.pending(), 1);
+    assert_eq!(
+        elogii_tui::app::edit::record_label(&r.m, Entity::Task, "6a20c2d3c82c4a13000005ec"),
+        "SO100069"
+    );
+    // A loaded record is still named from what is loaded.
+    assert_eq!(
+        elogii_tui::app::edit::record_label(&r.m, Entity::Customer, &format!("{:024x}", 1)),
+        "Customer 001"
+    );
+}

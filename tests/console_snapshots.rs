@@ -413,6 +413,7 @@ fn journal_holds(m: &mut Model, pending: Vec<PendingEdit>) {
         Msg::Journal(JournalReply {
             op: 0,
             result: Ok(JournalDone::Loaded {
+                labels: Default::default(),
                 pending,
                 banner: false,
             }),

@@ -1285,8 +1285,19 @@ pub fn journal_reply(model: &mut Model, reply: JournalReply) -> Vec<Cmd> {
                 Resolution::TakeTheirs => "Took eLogii's value: the edit is dropped.",
             },
         ),
-        JournalDone::Loaded { pending, banner } => {
+        JournalDone::Loaded {
+            pending,
+            banner,
+            labels,
+        } => {
             model.journal = JournalStatus::Ready;
+            for p in &pending {
+                if let Some(label) = labels.get(&p.id) {
+                    model
+                        .staging
+                        .set_label(p.edit.entity, &p.edit.record_id, label);
+                }
+            }
             model.staging.replace(pending);
             if banner {
                 let mut counts = model.staging.counts();
@@ -2010,6 +2021,7 @@ pub fn record_label(model: &Model, entity: Entity, record_id: &str) -> String {
                     .map(str::to_string)
             }),
     };
+    let name = name.or_else(|| model.staging.label(entity, record_id).map(str::to_string));
     sanitize(&name.unwrap_or_else(|| record_id.to_string())).into_owned()
 }
 

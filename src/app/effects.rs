@@ -458,6 +458,7 @@ pub fn run_journal_op(journal: &Journal, origin: &str, op: u64, action: JournalO
             JournalOp::Reload { banner } => Ok(JournalDone::Loaded {
                 pending: journal.pending(Some(origin))?,
                 banner,
+                labels: journal.labels()?,
             }),
         }
     })();

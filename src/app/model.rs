@@ -445,6 +445,9 @@ impl StagedRow {
 pub struct Staging {
     rows: BTreeMap<EditId, StagedRow>,
     by_record: HashMap<(Entity, String), Vec<EditId>>,
+    /// What the journal calls a record (`CUS-… name`, a task's reference),
+    /// for records this session has not loaded.
+    labels: HashMap<(Entity, String), String>,
     no_writer: bool,
 }
 
@@ -606,6 +609,19 @@ impl Staging {
         for id in sent {
             self.remove(id);
         }
+    }
+
+    /// Keeps the journal's name for a record (shown while it is not loaded).
+    pub fn set_label(&mut self, entity: Entity, record_id: &str, label: &str) {
+        self.labels
+            .insert((entity, record_id.to_string()), label.to_string());
+    }
+
+    /// The journal's name for a record, if it kept one.
+    pub fn label(&self, entity: Entity, record_id: &str) -> Option<&str> {
+        self.labels
+            .get(&(entity, record_id.to_string()))
+            .map(String::as_str)
     }
 
     /// Replaces every pending row with the journal's list (sent rows stay).

@@ -231,6 +231,9 @@ pub enum JournalDone {
         pending: Vec<PendingEdit>,
         /// Say "restored N staged edits".
         banner: bool,
+        /// The record names the journal keeps with the edits (by edit id),
+        /// for records not loaded in this session.
+        labels: std::collections::HashMap<EditId, String>,
     },
 }
 

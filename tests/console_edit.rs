@@ -1777,3 +1777,35 @@ fn an_edit_of_a_record_not_loaded_is_named_as_the_journal_kept_it() {
         "Customer 001"
     );
 }
+
+#[test]
+fn u_after_a_drop_stages_the_dropped_edit_again() {
+    let mut r = Rig::new(false);
+    r.m.customers_table.col = 6;
+    r.edit("M0 2AB", EditKey::Submit);
+    r.m.customers_table.selected = 1;
+    r.edit("M1 2AB", EditKey::Submit);
+    assert_eq!(r.pending().len(), 2);
+    r.act(Action::Staged);
+    r.act(Action::Top);
+    r.act(Action::DropEdit);
+    r.confirm(ConfirmKey::Yes);
+    assert_eq!(r.pending().len(), 1);
+    assert_eq!(r.status(), "Dropped 1 staged edit. u brings it back.");
+    let kept = r.pending()[0].clone();
+    // u brings back the dropped edit, not the staging before it.
+    r.act(Action::Undo);
+    assert!(r.status().starts_with("Staged again: "), "{}", r.status());
+    let mut now = r.pending();
+    now.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(now.len(), 2, "{now:?}");
+    assert!(now.contains(&kept));
+    assert!(
+        now.iter().any(|(_, v)| *v == Some(json!("M0 2AB")))
+            && now.iter().any(|(_, v)| *v == Some(json!("M1 2AB"))),
+        "{now:?}"
+    );
+    // The next u undoes the second staging, as before.
+    r.act(Action::Undo);
+    assert_eq!(r.pending().len(), 1);
+}

@@ -1222,6 +1222,7 @@ pub fn journal_reply(model: &mut Model, reply: JournalReply) -> Vec<Cmd> {
                 model.undo.push(UndoEntry {
                     edits: edits.clone(),
                     results: results.clone(),
+                    dropped: false,
                 });
                 if !redo {
                     model.redo.clear();
@@ -1266,6 +1267,13 @@ pub fn journal_reply(model: &mut Model, reply: JournalReply) -> Vec<Cmd> {
             };
             model.set_status(kind, format!("{text}{hint}"));
         }
+        JournalDone::Undone(entry) if entry.dropped => {
+            let text = match entry.edits.as_slice() {
+                [e] => format!("Staged again: {}.", change_text(e)),
+                many => format!("Staged again: {} edits.", many.len()),
+            };
+            model.set_status(StatusKind::Info, text);
+        }
         JournalDone::Undone(entry) => {
             let text = match entry.edits.as_slice() {
                 [e] => format!("Undone: {}.", change_text(e)),
@@ -1274,10 +1282,34 @@ pub fn journal_reply(model: &mut Model, reply: JournalReply) -> Vec<Cmd> {
             model.redo.push(entry.edits);
             model.set_status(StatusKind::Info, text);
         }
-        JournalDone::Discarded(n) => model.set_status(
+        JournalDone::Forgotten(n) => model.set_status(
             StatusKind::Info,
             format!("Dropped {n} staged edit{}.", plural(n)),
         ),
+        JournalDone::Discarded(removed) => {
+            let n = removed.len();
+            let key = model.bindings.first(crate::app::msg::Action::Undo);
+            let hint = if n > 0 && !key.is_empty() {
+                format!(" {key} brings {} back.", if n == 1 { "it" } else { "them" })
+            } else {
+                String::new()
+            };
+            if n > 0 {
+                model.undo.push(UndoEntry {
+                    edits: removed.iter().map(|p| p.edit.clone()).collect(),
+                    results: removed
+                        .into_iter()
+                        .map(|p| StageResult::Reverted(Box::new(p)))
+                        .collect(),
+                    dropped: true,
+                });
+                model.redo.clear();
+            }
+            model.set_status(
+                StatusKind::Info,
+                format!("Dropped {n} staged edit{}.{hint}", plural(n)),
+            );
+        }
         JournalDone::Resolved(how) => model.set_status(
             StatusKind::Info,
             match how {

@@ -422,17 +422,15 @@ pub fn run_journal_op(journal: &Journal, origin: &str, op: u64, action: JournalO
                 Ok(JournalDone::Undone(entry))
             }
             JournalOp::Discard(ids) => {
-                let mut n = 0;
+                let mut removed = Vec::new();
                 for id in &ids {
-                    if journal.discard(*id)?.is_some() {
-                        n += 1;
-                    }
+                    removed.extend(journal.discard(*id)?);
                 }
                 touched = touched_after(journal, &ids)?;
-                Ok(JournalDone::Discarded(n))
+                Ok(JournalDone::Discarded(removed))
             }
             JournalOp::Forget(ids) => {
-                let mut n = 0;
+                let mut removed = Vec::new();
                 for id in &ids {
                     if let Some(p) = journal.get(*id)?
                         && p.state == EditState::Sending
@@ -443,12 +441,10 @@ pub fn run_journal_op(journal: &Journal, origin: &str, op: u64, action: JournalO
                             EditOutcome::StillStaged("dropped while unconfirmed".into()),
                         )])?;
                     }
-                    if journal.discard(*id)?.is_some() {
-                        n += 1;
-                    }
+                    removed.extend(journal.discard(*id)?);
                 }
                 touched = touched_after(journal, &ids)?;
-                Ok(JournalDone::Discarded(n))
+                Ok(JournalDone::Forgotten(removed.len()))
             }
             JournalOp::Resolve(id, how) => {
                 journal.resolve_conflict(id, how)?;

@@ -176,6 +176,9 @@ pub struct UndoEntry {
     pub edits: Vec<Edit>,
     /// What the journal did with each (undo reverses them).
     pub results: Vec<StageResult>,
+    /// The entry is a drop (`d` in `:staged`): undo stages the edits again,
+    /// and there is no redo.
+    pub dropped: bool,
 }
 
 /// Work for the journal (run in order, off the loop).
@@ -221,8 +224,11 @@ pub enum JournalDone {
     },
     /// A staging undone.
     Undone(UndoEntry),
-    /// Edits dropped (how many were there).
-    Discarded(usize),
+    /// Edits dropped (those that were there); `u` stages them again.
+    Discarded(Vec<PendingEdit>),
+    /// Unconfirmed edits dropped from the journal (how many): eLogii may have
+    /// them, so they are not offered back.
+    Forgotten(usize),
     /// A conflict settled.
     Resolved(Resolution),
     /// Every pending edit of this connection.

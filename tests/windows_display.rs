@@ -287,3 +287,33 @@ fn a_staged_night_window_keeps_its_plus_one_in_every_view() {
         .unwrap_or_else(|| panic!("{text}"));
     assert!(line.contains(&format!("✎{NIGHT}")), "{line}");
 }
+
+#[test]
+fn clearing_a_tasks_windows_says_the_locations_hours_apply() {
+    let mut r = Rig::new();
+    r.command("tasks");
+    let row = (0..r.m.tasks.recs.len())
+        .find(|&i| {
+            let t = &r.m.tasks.recs.get(i).unwrap().task;
+            t.time_windows.get().is_some_and(|w| !w.is_empty())
+        })
+        .expect("a task with windows of its own");
+    let at =
+        r.m.tasks_table
+            .rows
+            .iter()
+            .position(|&i| i as usize == row)
+            .unwrap();
+    r.m.tasks_table.selected = at;
+    for _ in 0..view::tasks::WINDOWS_COL {
+        r.act(Action::Right);
+    }
+    r.stage("");
+    assert_eq!(r.m.staging.pending(), 1, "{:?}", r.m.status);
+    assert!(
+        r.status()
+            .contains("→ none (the location's opening hours apply)"),
+        "{}",
+        r.status()
+    );
+}

@@ -1178,7 +1178,10 @@ fn change_text(edit: &Edit) -> String {
     } else {
         short(&old)
     };
-    let new = if new.is_empty() {
+    let new = if new.is_empty() && edit.field.kind() == FieldKind::TimeWindows {
+        // A task without windows is judged by its location's hours.
+        "none (the location's opening hours apply)".into()
+    } else if new.is_empty() {
         "(empty)".into()
     } else {
         short(&new)

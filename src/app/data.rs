@@ -716,14 +716,12 @@ impl StopsSrc<'_> {
 
     /// What the staged fixes do to the route's verdicts.
     pub fn staged_effect(&self) -> StagedEffect {
-        let mut e = StagedEffect::default();
         if self.staging.is_empty() {
-            return e;
+            return StagedEffect::default();
         }
-        for row in 0..self.route.stops.len() {
-            e.add(self.lateness(row), self.staged_lateness(row).as_ref());
-        }
-        e
+        StagedEffect::of(
+            (0..self.route.stops.len()).map(|row| (self.lateness(row), self.staged_lateness(row))),
+        )
     }
 }
 

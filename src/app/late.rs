@@ -235,6 +235,17 @@ pub struct StagedEffect {
 }
 
 impl StagedEffect {
+    /// The effect over stops given as (eLogii's verdict, the staged one).
+    pub fn of<'a>(
+        stops: impl IntoIterator<Item = (Option<&'a Lateness>, Option<StagedVerdict>)>,
+    ) -> StagedEffect {
+        let mut e = StagedEffect::default();
+        for (now, staged) in stops {
+            e.add(now, staged.as_ref());
+        }
+        e
+    }
+
     /// Adds one stop: eLogii's verdict and the staged one.
     pub fn add(&mut self, now: Option<&Lateness>, staged: Option<&StagedVerdict>) {
         let Some(s) = staged else {
@@ -499,14 +510,13 @@ impl LateSrc<'_> {
 
     /// What the staged fixes do to the queue's stops.
     pub fn staged_effect(&self) -> StagedEffect {
-        let mut e = StagedEffect::default();
         if self.staging.is_empty() {
-            return e;
+            return StagedEffect::default();
         }
-        for (row, s) in self.items.iter().enumerate() {
-            e.add(Some(&s.lateness), self.staged_lateness(row).as_ref());
-        }
-        e
+        StagedEffect::of(
+            (self.items.iter().enumerate())
+                .map(|(row, s)| (Some(&s.lateness), self.staged_lateness(row))),
+        )
     }
 }
 

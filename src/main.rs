@@ -171,7 +171,7 @@ fn parse_day(s: &str) -> Result<jiff::civil::Date, String> {
     day_from(s, today())
 }
 
-/// The furthest `+N` / `-N` the console's `:date` takes (see `app::update::parse_day`).
+/// The furthest `+N` / `-N` the console's `:date` takes (see `app::update::read_day`).
 const MAX_OFFSET_DAYS: u32 = 3660;
 
 /// `--date` counted from `today`; a refusal lists the forms it takes, or says
@@ -184,7 +184,7 @@ fn day_from(s: &str, today: jiff::civil::Date) -> Result<jiff::civil::Date, Stri
         .strip_prefix('+')
         .or_else(|| t.strip_prefix('-'))
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
-    elogii_tui::app::update::parse_day(s, today, today).map_err(|e| {
+    elogii_tui::app::update::read_day(s, today).map_err(|e| {
         if is_offset {
             format!(
                 "{t:?} is out of range: an offset counts at most {MAX_OFFSET_DAYS} days (about ten years) from today; write {FORMS}"

@@ -7,7 +7,7 @@ use elogii_tui::app::effects::derive_now;
 use elogii_tui::app::model::{InputKind, Load, Model, Screen, StatusKind, TableId, TopView};
 use elogii_tui::app::msg::{Action, Cmd, LineEdit, LoadKind, Msg, Signal};
 use elogii_tui::app::run::model_for;
-use elogii_tui::app::update::{parse_day, start, update};
+use elogii_tui::app::update::{read_day, start, update};
 use elogii_tui::config::UiConfig;
 use jiff::Timestamp;
 use jiff::civil::{Date, date};
@@ -882,22 +882,12 @@ fn key_binding_problems_are_shown_at_start() {
 
 #[test]
 fn days_parse_in_several_forms() {
-    assert_eq!(parse_day("today", TODAY, TODAY).unwrap(), TODAY);
-    assert_eq!(
-        parse_day("tomorrow", TODAY, TODAY).unwrap(),
-        date(2026, 12, 4)
-    );
-    assert_eq!(parse_day("+7", TODAY, TODAY).unwrap(), date(2026, 12, 10));
-    assert_eq!(parse_day("-3", TODAY, TODAY).unwrap(), date(2026, 11, 30));
-    assert_eq!(
-        parse_day("20261224", TODAY, TODAY).unwrap(),
-        date(2026, 12, 24)
-    );
-    assert!(
-        parse_day("soon", TODAY, TODAY)
-            .unwrap_err()
-            .contains("YYYY-MM-DD")
-    );
+    assert_eq!(read_day("today", TODAY).unwrap(), TODAY);
+    assert_eq!(read_day("tomorrow", TODAY).unwrap(), date(2026, 12, 4));
+    assert_eq!(read_day("+7", TODAY).unwrap(), date(2026, 12, 10));
+    assert_eq!(read_day("-3", TODAY).unwrap(), date(2026, 11, 30));
+    assert_eq!(read_day("20261224", TODAY).unwrap(), date(2026, 12, 24));
+    assert!(read_day("soon", TODAY).unwrap_err().contains("YYYY-MM-DD"));
 }
 
 #[test]
@@ -1271,10 +1261,7 @@ fn day_offsets_count_from_today_and_brackets_step_from_the_day_shown() {
     assert_eq!(m.date, date(2026, 12, 1));
     command(&mut m, "t +1");
     assert_eq!(m.date, date(2026, 12, 4));
-    assert_eq!(
-        parse_day("+2", TODAY, date(2026, 12, 24)).unwrap(),
-        date(2026, 12, 5)
-    );
+    assert_eq!(read_day("+2", TODAY).unwrap(), date(2026, 12, 5));
 }
 
 #[test]

@@ -573,18 +573,7 @@ fn hours_text(t: &Task, schedules: &Schedules) -> String {
     let day = crate::app::late::task_date(t)
         .map(|d| crate::domain::schedule::Weekday::from_jiff(d.weekday()));
     match (hours, day) {
-        (Some(h), Some(day)) => {
-            let windows = h.day(day);
-            if windows.is_empty() {
-                "closed hrs".into()
-            } else {
-                let text: Vec<String> = windows
-                    .iter()
-                    .map(|&(s, e)| crate::domain::schedule::format_window(s, e))
-                    .collect();
-                format!("{} hrs", text.join(", "))
-            }
-        }
+        (Some(h), Some(day)) => format!("{} hrs", crate::domain::schedule::format_day(h.day(day))),
         _ => String::new(),
     }
 }

@@ -27,7 +27,7 @@ use crate::domain::edit::{
 };
 use crate::domain::sanitize::{is_stand_in, replacement_for, sanitize, truncate_to_width};
 use crate::domain::schedule::{WeekHours, Weekday, format_day, format_week_line, parse_day};
-use crate::domain::validate::{parse_input, parse_input_keeping, uk_postcode};
+use crate::domain::validate::{parse_input, parse_input_keeping};
 use crate::sync::batch::{EditId, EditOutcome, EditState};
 use crate::sync::journal::{Counts, Resolution, StageResult};
 use crate::sync::writer::{RunSummary, WriterEvent};
@@ -340,11 +340,17 @@ fn current_value(
 
 /// The week of a schedule value (`null`, absent or unreadable: all closed).
 pub fn week_of(value: Option<&Value>) -> WeekHours {
+    week_from_value(value).unwrap_or_default()
+}
+
+/// The hours of a `schedule` value as eLogii holds it; `None` for no week
+/// (absent, `null`, or not a schedule object).
+pub fn week_from_value(value: Option<&Value>) -> Option<WeekHours> {
     match value {
         Some(v @ Value::Object(_)) => serde_json::from_value::<Schedule>(v.clone())
-            .map(|s| WeekHours::from_schedule(&s))
-            .unwrap_or_default(),
-        _ => WeekHours::default(),
+            .ok()
+            .map(|s| WeekHours::from_schedule(&s)),
+        _ => None,
     }
 }
 
@@ -678,11 +684,6 @@ fn build_edit(model: &Model, ed: &Editor) -> Result<Option<Edit>, String> {
         parse_input_keeping(&c.field, text, like, &ed.hidden).map_err(|e| e.to_string())
     };
     let new = match c.part {
-        Part::Whole if is_uk_postcode_field(model, c, record.as_ref()) => match parse(&text)? {
-            // `M314FQ` is staged as `M31 4FQ`; an odd one is asked about.
-            Value::String(p) => Value::String(uk_postcode(&p).unwrap_or(p)),
-            other => other,
-        },
         Part::Whole => parse(&text)?,
         Part::Day(d) => {
             let windows = parse_day(&text).map_err(|e| e.to_string())?;
@@ -692,54 +693,49 @@ fn build_edit(model: &Model, ed: &Editor) -> Result<Option<Edit>, String> {
             parse_input(&c.field, &format_week_line(&week), like).map_err(|e| e.to_string())?
         }
     };
-    if current.as_ref() == Some(&new) {
-        return Ok(None);
-    }
-    Ok(Some(Edit {
+    let mut edit = Edit {
         entity: c.entity,
         record_id: c.record_id.clone(),
         field: c.field.clone(),
         base: ed.base.clone(),
         new: Some(new),
-    }))
+    };
+    // At a UK location `M314FQ` is staged as `M31 4FQ` (an odd one is asked
+    // about when staging).
+    edit.shape_uk_postcode_in(postcode_country(model, &edit, record.as_ref()).as_ref());
+    if current == edit.new {
+        return Ok(None);
+    }
+    Ok(Some(edit))
 }
 
-/// The `postCode` of a location whose country (as staged, else as on eLogii)
-/// is the United Kingdom.
-fn is_uk_postcode_field(model: &Model, c: &CellRef, record: Option<&Value>) -> bool {
-    if c.field.name != "postCode" || c.field.location.is_none() {
-        return false;
-    }
-    let path = FieldPath {
-        location: c.field.location.clone(),
-        name: "country",
-    };
-    let country = match model.staging.find(c.entity, &c.record_id, &path) {
+/// The `country` of the location a `postCode` edit belongs to, as staged,
+/// else as in `record` (eLogii's; `None` for other fields).
+fn postcode_country(model: &Model, edit: &Edit, record: Option<&Value>) -> Option<Value> {
+    let path = edit.field.postcode_country()?;
+    match model.staging.find(edit.entity, &edit.record_id, &path) {
         Some(r) => r.edit.edit.new.clone(),
         None => record.and_then(|r| get_field(r, &path)).cloned(),
-    };
-    country
-        .as_ref()
-        .and_then(Value::as_str)
-        .is_some_and(crate::domain::validate::is_uk_country)
+    }
 }
 
 /// Why a staged UK postcode looks wrong, if it does.
 fn odd_uk_postcode(model: &Model, edit: &Edit) -> Option<String> {
-    let Some(Value::String(p)) = &edit.new else {
-        return None;
-    };
-    if p.is_empty() || uk_postcode(p).is_some() {
+    edit.field.postcode_country()?;
+    let record = record_json(model, edit.entity, &edit.record_id);
+    let country = postcode_country(model, edit, record.as_ref());
+    if edit.clone().shape_uk_postcode_in(country.as_ref()) != Some(false) {
         return None;
     }
-    let c = cell_of_edit(model, edit);
-    let record = record_json(model, edit.entity, &edit.record_id);
-    is_uk_postcode_field(model, &c, record.as_ref()).then(|| {
-        format!(
-            "“{}” is not shaped like a UK postcode (like M31 4FQ or EC1A 1BB).",
-            sanitize(p)
-        )
-    })
+    let shown = edit
+        .new
+        .as_ref()
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    Some(format!(
+        "“{}” is not shaped like a UK postcode (like M31 4FQ or EC1A 1BB).",
+        sanitize(shown)
+    ))
 }
 
 /// A key in the editor.
@@ -1134,13 +1130,10 @@ fn schedule_change(edit: &Edit) -> Option<(String, String)> {
     if edit.field.kind() != FieldKind::Schedule {
         return None;
     }
-    let week = |v: Option<&Value>| match v {
-        Some(v @ Value::Object(_)) => serde_json::from_value::<Schedule>(v.clone())
-            .ok()
-            .map(|s| WeekHours::from_schedule(&s)),
-        _ => None,
-    };
-    let (old, new) = (week(edit.base.as_ref())?, week(edit.new.as_ref())?);
+    let (old, new) = (
+        week_from_value(edit.base.as_ref())?,
+        week_from_value(edit.new.as_ref())?,
+    );
     let (mut before, mut after) = (Vec::new(), Vec::new());
     let mut i = 0;
     while i < 7 {

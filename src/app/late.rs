@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use jiff::civil::Date;
 use serde_json::Value;
 
-use crate::api::types::{Customer, Field, Schedule, Task};
+use crate::api::types::{Customer, Field, Task};
 use crate::app::data::{
     RouteRec, TaskRec, mark_of, offset_sort_key, stop_staged, task_driver, task_eta, task_order,
     task_route, task_windows,
@@ -192,15 +192,8 @@ pub fn staged_lateness(
         Some(r) => windows_of(r.edit.edit.new.as_ref()),
         None => task_windows(t),
     };
-    let staged_hours = hours_edit.map(|r| {
-        r.edit
-            .edit
-            .new
-            .as_ref()
-            .filter(|v| !v.is_null())
-            .and_then(|v| serde_json::from_value::<Schedule>(v.clone()).ok())
-            .map(|s| WeekHours::from_schedule(&s))
-    });
+    let staged_hours =
+        hours_edit.map(|r| crate::app::edit::week_from_value(r.edit.edit.new.as_ref()));
     let hours = match &staged_hours {
         Some(staged) => staged.as_ref(),
         None => location.and_then(|uid| schedules.get(uid)),

@@ -2057,12 +2057,6 @@ pub fn read_day(s: &str, today: Date) -> Result<Date, String> {
     })
 }
 
-/// [`read_day`]: `+N`/`-N` count from `today`, never from the day on screen
-/// (`_shown`, kept so callers written for the older form build unchanged).
-pub fn parse_day(s: &str, today: Date, _shown: Date) -> Result<Date, String> {
-    read_day(s, today)
-}
-
 /// The word of `words` that `typed` most likely meant: one typo away (two
 /// for words of eight letters or more; any case), when just one is nearest.
 fn close_match(typed: &str, words: &[&'static str]) -> Option<&'static str> {

@@ -166,6 +166,18 @@ impl FieldPath {
         }
     }
 
+    /// The `country` of the location a `postCode` belongs to (`None` for
+    /// any other field): whether UK postcode rules apply.
+    pub fn postcode_country(&self) -> Option<FieldPath> {
+        (self.name == "postCode")
+            .then(|| self.location.clone())
+            .flatten()
+            .map(|location| FieldPath {
+                location: Some(location),
+                name: "country",
+            })
+    }
+
     /// A member of the location with this uid.
     pub fn location(uid: impl Into<String>, name: &'static str) -> FieldPath {
         FieldPath {
@@ -378,14 +390,18 @@ impl Edit {
     /// typed without (`M314FQ` → `M31 4FQ`) and says whether the value is
     /// shaped like a UK postcode. `None` for any other field or country.
     pub fn shape_uk_postcode(&mut self, record: &Value) -> Option<bool> {
-        if self.field.name != "postCode" || self.field.location.is_none() {
-            return None;
-        }
-        let country = FieldPath {
-            location: self.field.location.clone(),
-            name: "country",
-        };
-        let uk = get_field(record, &country)
+        let country = self
+            .field
+            .postcode_country()
+            .and_then(|path| get_field(record, &path).cloned());
+        self.shape_uk_postcode_in(country.as_ref())
+    }
+
+    /// [`Edit::shape_uk_postcode`] with the location's `country` value given
+    /// (the console passes a staged one).
+    pub fn shape_uk_postcode_in(&mut self, country: Option<&Value>) -> Option<bool> {
+        self.field.postcode_country()?;
+        let uk = country
             .and_then(Value::as_str)
             .is_some_and(crate::domain::validate::is_uk_country);
         let Some(Value::String(p)) = &mut self.new else {

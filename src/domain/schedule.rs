@@ -352,6 +352,11 @@ pub fn format_day(windows: &[(i64, i64)]) -> String {
     if windows.is_empty() {
         return "closed".to_string();
     }
+    format_windows(windows)
+}
+
+/// Writes windows as `08:30-13:00, 14:00-17:30` (none: empty).
+pub fn format_windows(windows: &[(i64, i64)]) -> String {
     windows
         .iter()
         .map(|&(s, e)| format_window(s, e))

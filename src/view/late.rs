@@ -11,10 +11,10 @@ use crate::app::edit::Mark;
 use crate::app::late::{LateStop, StagedVerdict};
 use crate::app::model::Model;
 use crate::app::table::{Column, TableState};
-use crate::domain::lateness::{Verdict, WindowSource};
+use crate::domain::lateness::WindowSource;
 use crate::domain::sanitize::sanitize;
-use crate::domain::schedule::format_window;
-use crate::view::route::{mark_text, offset_cell, staged_window_text};
+use crate::domain::schedule::format_windows;
+use crate::view::route::{mark_text, offset_cell, risk_text, staged_window_text};
 use crate::view::routes::time_text;
 use crate::view::widgets::{draw_table, put};
 
@@ -65,25 +65,13 @@ pub fn cell<'a>(
     match col {
         0 => Cow::Owned(mark_text(Some(l), staged)),
         OFFSET_COL => offset_cell(Some(l), whatif),
-        WINDOW_COL if whatif.is_some() => {
-            Cow::Owned(whatif.map(staged_window_text).unwrap_or_default())
-        }
+        WINDOW_COL => Cow::Owned(match whatif {
+            Some(s) => staged_window_text(s),
+            None => format_windows(&l.windows) + &risk_text(l),
+        }),
         2 => sanitize(&s.route),
         3 => Cow::Owned(s.stop.map_or(String::new(), |n| n.to_string())),
         4 => time_text(Some(s.eta)),
-        5 => {
-            let w = l
-                .windows
-                .iter()
-                .map(|&(a, b)| format_window(a, b))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let mut w = w;
-            if let Verdict::AtRisk { slack } = l.verdict {
-                w.push_str(&format!(" ({slack} min left)"));
-            }
-            Cow::Owned(w)
-        }
         FROM_COL => Cow::Borrowed(source_text(l.source)),
         7 => sanitize(&s.name),
         8 => sanitize(&s.postcode),

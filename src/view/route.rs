@@ -13,7 +13,7 @@ use crate::app::late::{StagedEffect, StagedVerdict};
 use crate::app::model::Model;
 use crate::app::table::{Column, TableState};
 use crate::domain::lateness::{Lateness, Verdict, WindowSource};
-use crate::domain::schedule::format_window;
+use crate::domain::schedule::format_windows;
 use crate::view::map::{self, MapStop, RouteMap, StopMark};
 use crate::view::routes::{duration_text, km_text, time_text};
 use crate::view::tasks::{customer_text, state_text};
@@ -82,42 +82,35 @@ pub fn offset_cell(l: Option<&Lateness>, staged: Option<&StagedVerdict>) -> Cow<
 /// The window cell of a stop with a staged window or hours fix: the staged
 /// edit's mark, then the windows it will be judged by once it is sent.
 pub fn staged_window_text(s: &StagedVerdict) -> String {
-    let l = &s.lateness;
-    let windows = l
-        .windows
-        .iter()
-        .map(|&(a, b)| format_window(a, b))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut text = match l.source {
-        WindowSource::Schedule => format!("{}{windows} hrs", s.mark.glyph()),
-        WindowSource::None => format!("{}none", s.mark.glyph()),
-        WindowSource::Task => format!("{}{windows}", s.mark.glyph()),
-    };
-    if let Verdict::AtRisk { slack } = l.verdict {
-        text.push_str(&format!(" ({slack} min left)"));
-    }
-    text
+    format!("{}{}", s.mark.glyph(), judged_windows_text(&s.lateness))
 }
 
-/// The windows a stop must meet: the task's, or the location's hours for the
-/// day marked `hrs` (opening hours), or `none`.
-pub fn window_text(t: &Task, l: Option<&Lateness>) -> String {
-    let join = |w: &[(i64, i64)]| {
-        w.iter()
-            .map(|&(s, e)| format_window(s, e))
-            .collect::<Vec<_>>()
-            .join(", ")
+/// The windows a verdict was judged by: the task's, the location's hours
+/// marked `hrs`, or `none`; `(N min left)` when at risk.
+fn judged_windows_text(l: &Lateness) -> String {
+    let text = match l.source {
+        WindowSource::Schedule => format!("{} hrs", format_windows(&l.windows)),
+        WindowSource::None => "none".into(),
+        WindowSource::Task => format_windows(&l.windows),
     };
-    let mut text = match l {
-        Some(l) if l.source == WindowSource::Schedule => format!("{} hrs", join(&l.windows)),
-        Some(l) if l.source == WindowSource::None => "none".into(),
-        _ => join(&task_windows(t)),
-    };
-    if let Some(Verdict::AtRisk { slack }) = l.map(|l| l.verdict) {
-        text.push_str(&format!(" ({slack} min left)"));
+    text + &risk_text(l)
+}
+
+/// ` (5 min left)` for a stop at risk, else empty.
+pub fn risk_text(l: &Lateness) -> String {
+    match l.verdict {
+        Verdict::AtRisk { slack } => format!(" ({slack} min left)"),
+        _ => String::new(),
     }
-    text
+}
+
+/// The windows a stop must meet: the task's as it holds them, or the
+/// location's hours for the day marked `hrs` (opening hours), or `none`.
+pub fn window_text(t: &Task, l: Option<&Lateness>) -> String {
+    match l {
+        Some(l) if l.source != WindowSource::Task => judged_windows_text(l),
+        _ => format_windows(&task_windows(t)) + &l.map(risk_text).unwrap_or_default(),
+    }
 }
 
 /// Service minutes: the task's, else its location's.

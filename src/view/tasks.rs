@@ -8,7 +8,7 @@ use crate::api::types::{Field, Task};
 use crate::app::data::{task_driver, task_order, task_route, task_windows};
 use crate::app::table::Column;
 use crate::domain::sanitize::sanitize;
-use crate::domain::schedule::format_window;
+use crate::domain::schedule::format_windows;
 use crate::view::widgets::field_text;
 
 /// Columns of the tasks view.
@@ -97,11 +97,7 @@ pub const WINDOWS_COL: usize = 6;
 
 /// Windows as `08:30-13:00, 14:00-17:00`.
 pub fn windows_text(t: &Task) -> String {
-    task_windows(t)
-        .iter()
-        .map(|&(s, e)| format_window(s, e))
-        .collect::<Vec<_>>()
-        .join(", ")
+    format_windows(&task_windows(t))
 }
 
 /// Text of one cell (sanitised).

@@ -5,184 +5,15 @@
 //! back to the same minutes. Demo data of Monday 2026-12-07, loads answered
 //! from the seed, an in-memory journal; no terminal, no network.
 
-use elogii_tui::api::types::{Customer, Location, Route, Task};
-use elogii_tui::app::effects::{derive_now, run_journal_op};
-use elogii_tui::app::model::{Model, Screen, TableId};
-use elogii_tui::app::msg::{Action, Cmd, EditKey, JournalOp, LineEdit, LoadKind, Msg};
-use elogii_tui::app::run::model_for;
-use elogii_tui::app::update::{start, update};
-use elogii_tui::config::UiConfig;
+use elogii_tui::app::model::{Screen, TableId};
+use elogii_tui::app::msg::{Action, EditKey, Msg};
+use elogii_tui::app::update::update;
 use elogii_tui::domain::schedule::{format_window, parse_day};
-use elogii_tui::sandbox::seed::{SeedData, demo};
-use elogii_tui::sync::journal::Journal;
 use elogii_tui::view;
-use jiff::Timestamp;
-use jiff::civil::{Date, date};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 
-const DAY: Date = date(2026, 12, 7);
-const ORIGIN: &str = "http://127.0.0.1:9";
-
-fn t0() -> Timestamp {
-    Timestamp::from_second(1_796_637_600).unwrap() // 2026-12-07 10:00 UTC
-}
-
-struct Rig {
-    m: Model,
-    seed: SeedData,
-    j: Journal,
-}
-
-impl Rig {
-    fn new() -> Rig {
-        let mut m = model_for(
-            "demo".into(),
-            &UiConfig::default(),
-            vec![],
-            false,
-            DAY,
-            false,
-        );
-        update(&mut m, Msg::Resize(120, 40));
-        let mut rig = Rig {
-            m,
-            seed: demo(DAY).unwrap(),
-            j: Journal::open_in_memory().unwrap(),
-        };
-        let cmds = start(&mut rig.m);
-        rig.run(cmds);
-        rig.run(vec![Cmd::Journal {
-            op: 0,
-            action: JournalOp::Reload { banner: false },
-        }]);
-        update(&mut rig.m, Msg::Tick(t0()));
-        rig
-    }
-
-    /// Performs commands as the effects would: loads from the seed, derives
-    /// at once, journal operations in memory.
-    fn run(&mut self, cmds: Vec<Cmd>) {
-        for c in cmds {
-            let more = match c {
-                Cmd::Load { req, kind, date } => self.load(req, kind, date),
-                Cmd::Journal { op, action } => {
-                    let reply = run_journal_op(&self.j, ORIGIN, op, action);
-                    update(&mut self.m, Msg::Journal(reply))
-                }
-                c @ Cmd::Derive { .. } => match derive_now(&c) {
-                    Some(msg) => update(&mut self.m, msg),
-                    None => Vec::new(),
-                },
-                _ => Vec::new(),
-            };
-            self.run(more);
-        }
-    }
-
-    fn load(&mut self, req: u64, kind: LoadKind, date: Option<Date>) -> Vec<Cmd> {
-        let number = date.map(|d| {
-            i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day())
-        });
-        let on_day = |v: &serde_json::Value| v["date"].as_i64() == number;
-        let mut cmds = Vec::new();
-        let total = match kind {
-            LoadKind::Customers => {
-                let page: Vec<Customer> = self
-                    .seed
-                    .customers
-                    .iter()
-                    .map(|v| serde_json::from_value(v.clone()).unwrap())
-                    .collect();
-                let n = page.len();
-                cmds.extend(update(&mut self.m, Msg::CustomersPage { req, page }));
-                n
-            }
-            LoadKind::Tasks => {
-                let page: Vec<Task> = self
-                    .seed
-                    .tasks
-                    .iter()
-                    .filter(|v| on_day(v))
-                    .map(|v| serde_json::from_value(v.clone()).unwrap())
-                    .collect();
-                let n = page.len();
-                cmds.extend(update(&mut self.m, Msg::TasksPage { req, page }));
-                n
-            }
-            LoadKind::Routes => {
-                let page: Vec<Route> = self
-                    .seed
-                    .routes
-                    .iter()
-                    .filter(|v| on_day(v))
-                    .map(|v| serde_json::from_value(v.clone()).unwrap())
-                    .collect();
-                let n = page.len();
-                cmds.extend(update(&mut self.m, Msg::RoutesPage { req, page }));
-                n
-            }
-            LoadKind::Depots => {
-                let page: Vec<Location> = self
-                    .seed
-                    .depots
-                    .iter()
-                    .map(|v| serde_json::from_value(v.clone()).unwrap())
-                    .collect();
-                let n = page.len();
-                cmds.extend(update(&mut self.m, Msg::DepotsPage { req, page }));
-                n
-            }
-        };
-        cmds.extend(update(
-            &mut self.m,
-            Msg::Loaded {
-                req,
-                total,
-                at: t0(),
-            },
-        ));
-        cmds
-    }
-
-    fn act(&mut self, a: Action) {
-        let cmds = update(&mut self.m, Msg::Action(a));
-        self.run(cmds);
-    }
-
-    fn command(&mut self, text: &str) {
-        let mut cmds = update(&mut self.m, Msg::Action(Action::Command));
-        for c in text.chars() {
-            cmds.extend(update(&mut self.m, Msg::Edit(LineEdit::Insert(c))));
-        }
-        cmds.extend(update(&mut self.m, Msg::Edit(LineEdit::Submit)));
-        self.run(cmds);
-    }
-
-    /// Opens the editor on the current cell, replaces its text and stages it.
-    fn stage(&mut self, text: &str) {
-        let mut cmds = update(&mut self.m, Msg::Action(Action::Edit));
-        cmds.extend(update(&mut self.m, Msg::Editor(EditKey::Clear)));
-        cmds.extend(update(&mut self.m, Msg::Paste(text.into())));
-        cmds.extend(update(&mut self.m, Msg::Editor(EditKey::Submit)));
-        self.run(cmds);
-    }
-
-    fn status(&self) -> String {
-        self.m
-            .status
-            .as_ref()
-            .map(|s| s.text.clone())
-            .unwrap_or_default()
-    }
-
-    fn screen_text(&mut self, w: u16, h: u16) -> String {
-        update(&mut self.m, Msg::Resize(w, h));
-        let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-        term.draw(|f| view::view(&self.m, f)).unwrap();
-        term.backend().to_string()
-    }
-}
+#[path = "common/demo_rig.rs"]
+mod demo_rig;
+use demo_rig::Rig;
 
 const NIGHT: &str = "23:00-01:00+1";
 
@@ -208,7 +39,7 @@ fn a_window_past_midnight_is_written_with_its_plus_one_and_reads_back() {
 
 #[test]
 fn a_staged_night_window_keeps_its_plus_one_in_every_view() {
-    let mut r = Rig::new();
+    let mut r = Rig::new(false);
     r.command("tasks");
     // The first task with windows of its own that is on a route.
     let row = {
@@ -290,7 +121,7 @@ fn a_staged_night_window_keeps_its_plus_one_in_every_view() {
 
 #[test]
 fn clearing_a_tasks_windows_says_the_locations_hours_apply() {
-    let mut r = Rig::new();
+    let mut r = Rig::new(false);
     r.command("tasks");
     let row = (0..r.m.tasks.recs.len())
         .find(|&i| {

@@ -258,6 +258,15 @@ fn the_late_queue_leads_to_the_task_windows_it_was_judged_by_and_shows_the_stage
         text.contains("1 with a staged edit · 1 on time once sent"),
         "{text}"
     );
+    // With room, the margin stays by "at risk" and the order comes last.
+    let wide = r.screen_text(160, 40);
+    assert!(
+        wide.contains(
+            "at risk (< 10 min left) · 1 with a staged edit · 1 on time once sent · worst first"
+        ),
+        "{wide}"
+    );
+    let text = r.screen_text(120, 40);
     let row = text.lines().nth(3).unwrap_or_default();
     let late_by = worst.lateness.verdict.offset().unwrap();
     assert!(row.contains(&format!("+{late_by}→0")), "{row}");

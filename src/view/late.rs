@@ -85,9 +85,9 @@ pub fn title(model: &Model) -> String {
     title_parts(model).concat()
 }
 
-/// The title's parts, most useful first: the head (counts, staged edits and
-/// what they do), the at-risk margin, `· worst first`.
-fn title_parts(model: &Model) -> [String; 3] {
+/// The title's parts: the counts, the at-risk margin (it belongs right after
+/// "at risk"), the staged edits and what they do, `· worst first`.
+fn title_parts(model: &Model) -> [String; 4] {
     let late = model
         .late
         .iter()
@@ -104,37 +104,37 @@ fn title_parts(model: &Model) -> [String; 3] {
     let staged = (0..model.late.len())
         .filter(|&i| src.staged(i).is_some())
         .count();
-    let mut head = format!("Late and at-risk stops · {day} {date} · {late} late · {risk} at risk");
+    let mut edits = String::new();
     if staged > 0 {
-        let edits = if staged == 1 {
+        let what = if staged == 1 {
             "a staged edit"
         } else {
             "staged edits"
         };
-        head.push_str(&format!(" · {staged} with {edits}"));
-        head.push_str(&src.staged_effect().text());
+        edits = format!(" · {staged} with {what}{}", src.staged_effect().text());
     }
     [
-        head,
+        format!("Late and at-risk stops · {day} {date} · {late} late · {risk} at risk"),
         format!(" (< {} min left)", model.margin),
+        edits,
         " · worst first".to_string(),
     ]
 }
 
 /// The title as it fits in `width` cells: `· worst first` goes first, then
-/// the margin; the head is cut only when nothing else is left.
+/// the margin; counts and staged edits are cut only when nothing else is left.
 fn title_in(model: &Model, width: u16) -> String {
-    let [head, margin, order] = title_parts(model);
+    let [counts, margin, edits, order] = title_parts(model);
     let fits = |t: &str| crate::domain::sanitize::display_width(t) <= usize::from(width);
-    let full = format!("{head}{margin}{order}");
+    let full = format!("{counts}{margin}{edits}{order}");
     if fits(&full) {
         return full;
     }
-    let with_margin = format!("{head}{margin}");
+    let with_margin = format!("{counts}{margin}{edits}");
     if fits(&with_margin) {
         return with_margin;
     }
-    head
+    format!("{counts}{edits}")
 }
 
 /// Draws the queue.

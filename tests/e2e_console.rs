@@ -202,10 +202,18 @@ fn ctrl_z_and_sigtstp_give_the_shell_the_terminal_and_fg_takes_it_back() {
     c.wait("the console again", |s| s.contains("3/1481"));
     c.send("j");
     c.wait("the fourth row", |s| s.contains("4/1481"));
+    // The shell's prompts so far (its screen is under the console's).
+    let prompts = 3;
     c.send("q");
     c.wait_restored();
+    // The terminal is restored before the console has ended: keys typed
+    // now would still go to it. Wait until it is gone and the shell has
+    // taken the terminal back (its next prompt), then leave the shell.
+    c.wait("the console to end and the shell's prompt", |s| {
+        children_of(shell).is_empty() && s.matches("shell$").count() > prompts
+    });
     c.send("exit\r");
-    c.wait_exit(Duration::from_secs(10));
+    c.wait_exit(Duration::from_secs(30));
 }
 
 #[test]

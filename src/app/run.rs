@@ -466,6 +466,11 @@ pub async fn run_console(opts: ConsoleOptions) -> Result<(), RunError> {
         .await
     }
     .await;
+    // Nothing reads the terminal from here on: a key typed after quitting
+    // waits for the shell instead of being taken by the stopping console.
+    if let Some(p) = effects.input_pause() {
+        p.pause();
+    }
     drop(effects);
     drop(guard);
     tracing::info!(ok = result.is_ok(), "console stopped");

@@ -1203,15 +1203,9 @@ pub async fn send(
     }
     header.push('.');
     say(out, &header)?;
-    let labels = {
-        let j = journal.clone();
-        tokio::task::spawn_blocking(move || j.labels())
-            .await
-            .map_err(|e| HeadlessError::Writer(e.to_string()))??
-    };
     let (outcomes, _) = run_writer(client, journal, config, None, progress).await?;
     for p in &pending {
-        let text = change_text(&record_name(p, &labels), &p.edit);
+        let text = change_text(&record_name(p), &p.edit);
         let id = p.id;
         match outcomes.get(&p.id) {
             Some(EditOutcome::Sent | EditOutcome::AlreadyThere) => {
@@ -1267,11 +1261,8 @@ pub async fn send(
 
 /// How lists name the record of a pending edit: the uid and name kept when it
 /// was staged (`CUS-A8QP5SPM Corner Shop`), else its `_id`.
-fn record_name(p: &PendingEdit, labels: &HashMap<EditId, String>) -> String {
-    labels
-        .get(&p.id)
-        .cloned()
-        .unwrap_or_else(|| p.edit.record_id.clone())
+fn record_name(p: &PendingEdit) -> String {
+    p.label.clone().unwrap_or_else(|| p.edit.record_id.clone())
 }
 
 /// The server part of a base URL as the journal keeps it (no trailing `/`).
@@ -1293,7 +1284,6 @@ pub fn staged(
     out: &mut dyn Write,
 ) -> Result<usize, HeadlessError> {
     let pending = journal.pending(origin)?;
-    let labels = journal.labels()?;
     match format {
         StagedFormat::Text => {
             if pending.is_empty()
@@ -1313,7 +1303,7 @@ pub fn staged(
                     )?;
                 }
             } else {
-                staged_text(&pending, &labels, flags, out)?
+                staged_text(&pending, flags, out)?
             }
         }
         StagedFormat::Csv => {
@@ -1351,13 +1341,13 @@ pub const STAGED_CSV_HEADER: [&str; 9] = [
     "entity", "record", "field", "value", "old", "state", "message", "id", "server",
 ];
 
-fn pending_line(p: &PendingEdit, labels: &HashMap<EditId, String>) -> String {
+fn pending_line(p: &PendingEdit) -> String {
     let mut text = format!(
         "{:<5} {:<8} {} {}",
         p.id.to_string(),
         p.state.name(),
         p.edit.entity,
-        change_text(&record_name(p, labels), &p.edit)
+        change_text(&record_name(p), &p.edit)
     );
     if let Some(theirs) = &p.theirs {
         text.push_str(&format!(
@@ -1373,7 +1363,6 @@ fn pending_line(p: &PendingEdit, labels: &HashMap<EditId, String>) -> String {
 
 fn staged_text(
     pending: &[PendingEdit],
-    labels: &HashMap<EditId, String>,
     flags: &CommandFlags,
     out: &mut dyn Write,
 ) -> Result<(), HeadlessError> {
@@ -1396,7 +1385,7 @@ fn staged_text(
             ),
         )?;
         for p in pending {
-            say(out, &pending_line(p, labels))?;
+            say(out, &pending_line(p))?;
         }
     } else {
         say(
@@ -1413,7 +1402,7 @@ fn staged_text(
                 &format!("{} for {o}:", plural(count(o), "edit", "edits")),
             )?;
             for p in pending.iter().filter(|p| p.origin == *o) {
-                say(out, &format!("  {}", pending_line(p, labels)))?;
+                say(out, &format!("  {}", pending_line(p)))?;
             }
         }
     }
@@ -1533,7 +1522,6 @@ pub fn drop_staged(
     out: &mut dyn Write,
 ) -> Result<DropReport, HeadlessError> {
     let pending = journal.pending(origin)?;
-    let labels = journal.labels()?;
     let mut report = DropReport::default();
     let mut targets: Vec<EditId> = Vec::new();
     if args.drop_all {
@@ -1587,7 +1575,7 @@ pub fn drop_staged(
                     &format!(
                         "dropped {id}: {} {} ({}{})",
                         p.edit.entity,
-                        change_text(&record_name(&p, &labels), &p.edit),
+                        change_text(&record_name(&p), &p.edit),
                         p.state.name(),
                         p.message
                             .as_deref()

@@ -256,7 +256,12 @@ fn edit_a_cell_cancel_then_stage_shows_the_staged_value_with_a_mark() {
         Some(("M1 2AB".to_string(), Mark::Staged))
     );
     // The journal names the record as `elogii-tui staged` lists it.
-    let labels: Vec<String> = r.j.labels().unwrap().into_values().collect();
+    let labels: Vec<String> =
+        r.j.pending(None)
+            .unwrap()
+            .into_iter()
+            .filter_map(|p| p.label)
+            .collect();
     assert_eq!(labels, vec!["CUS-00000000 Customer 000".to_string()]);
     assert!(
         r.status().contains("Staged postCode: M0 1AA → M1 2AB"),
@@ -1805,6 +1810,33 @@ fn u_after_a_drop_stages_the_dropped_edit_again() {
             && now.iter().any(|(_, v)| *v == Some(json!("M1 2AB"))),
         "{now:?}"
     );
+    // Staged again under its record's name, as `staged` lists it.
+    let named = |r: &Rig| {
+        let mut labels: Vec<String> =
+            r.j.pending(None)
+                .unwrap()
+                .into_iter()
+                .filter_map(|p| p.label)
+                .collect();
+        labels.sort();
+        labels
+    };
+    assert_eq!(
+        named(&r),
+        vec![
+            "CUS-00000000 Customer 000".to_string(),
+            "CUS-00000001 Customer 001".to_string()
+        ]
+    );
+    // Ctrl-r drops it again, and u brings it back again.
+    r.act(Action::Redo);
+    assert_eq!(r.status(), "Dropped 1 staged edit. u brings it back.");
+    assert_eq!(r.pending(), vec![kept.clone()]);
+    r.act(Action::Redo);
+    assert_eq!(r.status(), "Nothing to redo.");
+    r.act(Action::Undo);
+    assert!(r.status().starts_with("Staged again: "), "{}", r.status());
+    assert_eq!(r.pending().len(), 2);
     // The next u undoes the second staging, as before.
     r.act(Action::Undo);
     assert_eq!(r.pending().len(), 1);

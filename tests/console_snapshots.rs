@@ -413,7 +413,6 @@ fn journal_holds(m: &mut Model, pending: Vec<PendingEdit>) {
         Msg::Journal(JournalReply {
             op: 0,
             result: Ok(JournalDone::Loaded {
-                labels: Default::default(),
                 pending,
                 banner: false,
             }),
@@ -439,6 +438,7 @@ fn pending(id: i64, record: &str, field: FieldPath, base: Value, new: Value) -> 
         origin: "http://127.0.0.1:9".into(),
         rev: 1,
         staged_at_ms: 0,
+        label: None,
     }
 }
 

@@ -20,7 +20,9 @@ use crate::app::model::{
     CellRef, Confirm, ConfirmKind, Editor, JournalStatus, Model, Part, Screen, SendRun, StagedRow,
     StatusKind, Step, Target,
 };
-use crate::app::msg::{Cmd, ConfirmKey, EditKey, JournalDone, JournalOp, JournalReply, UndoEntry};
+use crate::app::msg::{
+    Cmd, ConfirmKey, EditKey, JournalDone, JournalOp, JournalReply, Redo, UndoEntry,
+};
 use crate::domain::edit::{
     Edit, Entity, FieldKind, FieldPath, display_value, distance_km, get_field, set_field,
     swapped_hint,
@@ -1111,11 +1113,29 @@ pub fn redo(model: &mut Model) -> Vec<Cmd> {
         model.set_status(StatusKind::Error, why);
         return Vec::new();
     }
-    let Some(edits) = model.redo.pop() else {
-        model.set_status(StatusKind::Info, "Nothing to redo.");
-        return Vec::new();
-    };
-    stage(model, edits, true)
+    match model.redo.pop() {
+        None => {
+            model.set_status(StatusKind::Info, "Nothing to redo.");
+            Vec::new()
+        }
+        Some(Redo::Stage(edits)) => stage(model, edits, true),
+        Some(Redo::Drop(edits)) => {
+            let ids: Vec<EditId> = edits
+                .iter()
+                .filter_map(|e| model.staging.find(e.entity, &e.record_id, &e.field))
+                .filter(|r| !r.sent)
+                .map(|r| r.edit.id)
+                .collect();
+            if ids.is_empty() {
+                model.set_status(
+                    StatusKind::Info,
+                    "Nothing to redo: those edits are no longer staged.",
+                );
+                return Vec::new();
+            }
+            journal_cmd(model, JournalOp::Discard { ids, redo: true })
+        }
+    }
 }
 
 fn short(text: &str) -> String {
@@ -1268,6 +1288,7 @@ pub fn journal_reply(model: &mut Model, reply: JournalReply) -> Vec<Cmd> {
                 [e] => format!("Staged again: {}.", change_text(e)),
                 many => format!("Staged again: {} edits.", many.len()),
             };
+            model.redo.push(Redo::Drop(entry.edits));
             model.set_status(StatusKind::Info, text);
         }
         JournalDone::Undone(entry) => {
@@ -1275,14 +1296,14 @@ pub fn journal_reply(model: &mut Model, reply: JournalReply) -> Vec<Cmd> {
                 [e] => format!("Undone: {}.", change_text(e)),
                 many => format!("Undone: {} edits.", many.len()),
             };
-            model.redo.push(entry.edits);
+            model.redo.push(Redo::Stage(entry.edits));
             model.set_status(StatusKind::Info, text);
         }
         JournalDone::Forgotten(n) => model.set_status(
             StatusKind::Info,
             format!("Dropped {n} staged edit{}.", plural(n)),
         ),
-        JournalDone::Discarded(removed) => {
+        JournalDone::Discarded { removed, redo } => {
             let n = removed.len();
             let key = model.bindings.first(crate::app::msg::Action::Undo);
             let hint = if n > 0 && !key.is_empty() {
@@ -1299,7 +1320,9 @@ pub fn journal_reply(model: &mut Model, reply: JournalReply) -> Vec<Cmd> {
                         .collect(),
                     dropped: true,
                 });
-                model.redo.clear();
+                if !redo {
+                    model.redo.clear();
+                }
             }
             model.set_status(
                 StatusKind::Info,
@@ -1313,14 +1336,10 @@ pub fn journal_reply(model: &mut Model, reply: JournalReply) -> Vec<Cmd> {
                 Resolution::TakeTheirs => "Took eLogii's value: the edit is dropped.",
             },
         ),
-        JournalDone::Loaded {
-            pending,
-            banner,
-            labels,
-        } => {
+        JournalDone::Loaded { pending, banner } => {
             model.journal = JournalStatus::Ready;
             for p in &pending {
-                if let Some(label) = labels.get(&p.id) {
+                if let Some(label) = &p.label {
                     model
                         .staging
                         .set_label(p.edit.entity, &p.edit.record_id, label);
@@ -1556,7 +1575,7 @@ pub fn confirm_key(model: &mut Model, key: ConfirmKey) -> Vec<Cmd> {
             let op = if unconfirmed {
                 JournalOp::Forget(ids)
             } else {
-                JournalOp::Discard(ids)
+                JournalOp::Discard { ids, redo: false }
             };
             journal_cmd(model, op)
         }

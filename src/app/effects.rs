@@ -421,13 +421,13 @@ pub fn run_journal_op(journal: &Journal, origin: &str, op: u64, action: JournalO
                 touched = touched_after(journal, &ids)?;
                 Ok(JournalDone::Undone(entry))
             }
-            JournalOp::Discard(ids) => {
+            JournalOp::Discard { ids, redo } => {
                 let mut removed = Vec::new();
                 for id in &ids {
                     removed.extend(journal.discard(*id)?);
                 }
                 touched = touched_after(journal, &ids)?;
-                Ok(JournalDone::Discarded(removed))
+                Ok(JournalDone::Discarded { removed, redo })
             }
             JournalOp::Forget(ids) => {
                 let mut removed = Vec::new();
@@ -454,7 +454,6 @@ pub fn run_journal_op(journal: &Journal, origin: &str, op: u64, action: JournalO
             JournalOp::Reload { banner } => Ok(JournalDone::Loaded {
                 pending: journal.pending(Some(origin))?,
                 banner,
-                labels: journal.labels()?,
             }),
         }
     })();
@@ -491,7 +490,6 @@ fn rehome_demo(journal: &Journal, origin: &str) -> Result<usize, JournalError> {
         .into_iter()
         .filter(|p| p.origin != origin && is_demo_origin(&p.origin))
         .collect();
-    let labels = journal.labels()?;
     let mut moved = 0;
     for p in stale {
         if p.state == EditState::Sending {
@@ -504,7 +502,7 @@ fn rehome_demo(journal: &Journal, origin: &str) -> Result<usize, JournalError> {
         }
         // Stage under the new address first, then drop the old row: a crash in
         // between leaves a copy, never a loss.
-        journal.stage_labelled(origin, &p.edit, labels.get(&p.id).map(String::as_str))?;
+        journal.stage_labelled(origin, &p.edit, p.label.as_deref())?;
         journal.discard(p.id)?;
         moved += 1;
     }
@@ -530,10 +528,7 @@ mod tests {
         assert_eq!(rehome_demo(&j, "http://127.0.0.1:5000").unwrap(), 1);
         let pending = j.pending(Some("http://127.0.0.1:5000")).unwrap();
         assert_eq!(pending.len(), 1);
-        assert_eq!(
-            j.labels().unwrap().get(&pending[0].id).map(String::as_str),
-            Some("CUS-1 Corner Shop")
-        );
+        assert_eq!(pending[0].label.as_deref(), Some("CUS-1 Corner Shop"));
         assert!(j.pending(Some("http://127.0.0.1:4000")).unwrap().is_empty());
         assert_eq!(
             j.pending(Some("https://api-35.elogii.com")).unwrap().len(),

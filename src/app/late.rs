@@ -782,6 +782,7 @@ mod tests {
             origin: "http://127.0.0.1".into(),
             rev: 1,
             staged_at_ms: 0,
+            label: None,
         }
     }
 

@@ -16,7 +16,7 @@ use crate::app::data::{
 };
 use crate::app::keymap::Bindings;
 use crate::app::late::{LateSrc, LateStop, Schedules};
-use crate::app::msg::UndoEntry;
+use crate::app::msg::{Redo, UndoEntry};
 use crate::app::table::{RowSource, Store, TableState, TextStore};
 use crate::domain::edit::{Edit, Entity, FieldPath, MOVE_CONFIRM_KM};
 use crate::domain::lateness::DEFAULT_AT_RISK_MARGIN;
@@ -817,8 +817,8 @@ pub struct Model {
     pub inflight: Vec<(u64, Edit)>,
     /// Stagings that `u` undoes, last on top.
     pub undo: Vec<UndoEntry>,
-    /// Undone stagings that `Ctrl-r` stages again.
-    pub redo: Vec<Vec<Edit>>,
+    /// Undone stagings and drops that `Ctrl-r` does again.
+    pub redo: Vec<Redo>,
     /// Stagings left the undo stack because their edits were sent (so `u`
     /// says why there is nothing to undo).
     pub undo_sent: bool,

@@ -176,9 +176,19 @@ pub struct UndoEntry {
     pub edits: Vec<Edit>,
     /// What the journal did with each (undo reverses them).
     pub results: Vec<StageResult>,
-    /// The entry is a drop (`d` in `:staged`): undo stages the edits again,
-    /// and there is no redo.
+    /// The entry is a drop (`d` in `:staged`): undo stages the edits again
+    /// and redo drops them again.
     pub dropped: bool,
+}
+
+/// What `Ctrl-r` does again.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Redo {
+    /// Stage these edits again (an undone staging).
+    Stage(Vec<Edit>),
+    /// Drop the staged edits of these records' fields again (an undone drop;
+    /// undo staged them under new journal ids, so they are found by field).
+    Drop(Vec<Edit>),
 }
 
 /// Work for the journal (run in order, off the loop).
@@ -196,7 +206,12 @@ pub enum JournalOp {
     /// Undo one staging.
     Undo(UndoEntry),
     /// Drop pending edits.
-    Discard(Vec<EditId>),
+    Discard {
+        /// The edits.
+        ids: Vec<EditId>,
+        /// A redo of a drop (keeps the redo stack).
+        redo: bool,
+    },
     /// Drop pending edits, unconfirmed ones too: an edit left `sending` by a
     /// console that stopped is released, then dropped (read-only: nothing
     /// else will ever settle it).
@@ -225,7 +240,12 @@ pub enum JournalDone {
     /// A staging undone.
     Undone(UndoEntry),
     /// Edits dropped (those that were there); `u` stages them again.
-    Discarded(Vec<PendingEdit>),
+    Discarded {
+        /// The edits that were there.
+        removed: Vec<PendingEdit>,
+        /// It was a redo.
+        redo: bool,
+    },
     /// Unconfirmed edits dropped from the journal (how many): eLogii may have
     /// them, so they are not offered back.
     Forgotten(usize),
@@ -237,9 +257,6 @@ pub enum JournalDone {
         pending: Vec<PendingEdit>,
         /// Say "restored N staged edits".
         banner: bool,
-        /// The record names the journal keeps with the edits (by edit id),
-        /// for records not loaded in this session.
-        labels: std::collections::HashMap<EditId, String>,
     },
 }
 

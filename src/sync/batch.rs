@@ -88,6 +88,8 @@ pub struct PendingEdit {
     pub rev: i64,
     /// When it was first staged (Unix milliseconds).
     pub staged_at_ms: i64,
+    /// The record as lists name it (uid and name), when staged with one.
+    pub label: Option<String>,
 }
 
 /// What became of one edit.
@@ -427,6 +429,7 @@ mod tests {
             origin: "http://x".into(),
             rev: 1,
             staged_at_ms: 0,
+            label: None,
         }
     }
 

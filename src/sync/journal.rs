@@ -221,7 +221,7 @@ fn from_json(id: i64, text: Option<String>) -> Result<Option<Value>, JournalErro
     }
 }
 
-const COLUMNS: &str = "id, origin, entity, record_id, field, base, new, state, batch, message, theirs, rev, staged_at";
+const COLUMNS: &str = "id, origin, entity, record_id, field, base, new, state, batch, message, theirs, rev, staged_at, label";
 
 fn row_to_pending(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
     Ok(RawRow {
@@ -238,6 +238,7 @@ fn row_to_pending(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
         theirs: row.get(10)?,
         rev: row.get(11)?,
         staged_at: row.get(12)?,
+        label: row.get(13)?,
     })
 }
 
@@ -255,6 +256,7 @@ struct RawRow {
     theirs: Option<String>,
     rev: i64,
     staged_at: i64,
+    label: Option<String>,
 }
 
 impl RawRow {
@@ -281,6 +283,7 @@ impl RawRow {
             origin: self.origin,
             rev: self.rev,
             staged_at_ms: self.staged_at,
+            label: self.label,
         })
     }
 }
@@ -501,19 +504,6 @@ impl Journal {
         Ok(out)
     }
 
-    /// The labels kept with pending edits (edits staged without one are not listed).
-    pub fn labels(&self) -> Result<std::collections::HashMap<EditId, String>, JournalError> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare("SELECT id, label FROM edits WHERE label IS NOT NULL")?;
-        let rows = stmt.query_map([], |r| Ok((EditId(r.get(0)?), r.get::<_, String>(1)?)))?;
-        let mut out = std::collections::HashMap::new();
-        for row in rows {
-            let (id, label) = row?;
-            out.insert(id, label);
-        }
-        Ok(out)
-    }
-
     /// One pending edit.
     pub fn get(&self, id: EditId) -> Result<Option<PendingEdit>, JournalError> {
         let conn = self.lock();
@@ -570,7 +560,9 @@ impl Journal {
                 self.set_new(*id, previous.clone())?;
                 Ok(Some(*id))
             }
-            StageResult::Reverted(p) => Ok(self.stage(&p.origin, &p.edit)?.id()),
+            StageResult::Reverted(p) => Ok(self
+                .stage_labelled(&p.origin, &p.edit, p.label.as_deref())?
+                .id()),
             StageResult::Unchanged => Ok(None),
         }
     }
@@ -1049,7 +1041,7 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
         assert_eq!(version, SCHEMA_VERSION);
-        assert!(j.labels().unwrap().is_empty());
+        assert!(j.pending(None).unwrap().iter().all(|p| p.label.is_none()));
         let f = FieldPath::top("contactName");
         let id = j
             .stage_labelled(
@@ -1062,9 +1054,13 @@ mod tests {
             .unwrap();
         // Re-staging without a label keeps it.
         j.stage(O, &edit("new", f, json!("A"), json!("C"))).unwrap();
-        let labels = j.labels().unwrap();
-        assert_eq!(labels.len(), 1);
-        assert_eq!(labels[&id], "CUS-AAAA1111 Corner Shop");
+        let labels: Vec<_> = j
+            .pending(None)
+            .unwrap()
+            .into_iter()
+            .filter_map(|p| p.label.map(|l| (p.id, l)))
+            .collect();
+        assert_eq!(labels, vec![(id, "CUS-AAAA1111 Corner Shop".to_string())]);
         drop(j);
         // Opening again does not migrate twice.
         let (j, _) = Journal::open(&path).unwrap();

@@ -726,6 +726,15 @@ fn log_text(data_home: &std::path::Path) -> String {
         .collect();
     names.sort();
     assert!(!names.is_empty(), "no log file in {}", dir.display());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&dir)
+            .expect("log folder")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700, "the log folder is only the user's");
+    }
     for n in &names {
         assert!(
             name.is_match(n),

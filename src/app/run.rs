@@ -575,12 +575,18 @@ fn spawn_signal_listener(tx: UnboundedSender<Msg>) {
 }
 
 /// Sends logs to `<data dir>/logs/elogii-tui.YYYY-MM-DD.log` (never to the
-/// screen): a new file each day (the UTC date), the 7 newest kept. Level from
+/// screen): a new file each day (the UTC date), the 7 newest kept, in a folder
+/// only the user can open (logs name customers and records). Level from
 /// `ELOGII_LOG` (default `info`). Keep the guard while running. `None`, and no
 /// logging, when the directory or the file cannot be made.
 pub fn init_file_logging() -> Option<tracing_appender::non_blocking::WorkerGuard> {
     let dir = crate::config::data_dir().join("logs");
     std::fs::create_dir_all(&dir).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).ok()?;
+    }
     let appender = tracing_appender::rolling::Builder::new()
         .rotation(tracing_appender::rolling::Rotation::DAILY)
         .filename_prefix("elogii-tui")

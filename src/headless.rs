@@ -615,6 +615,37 @@ struct Valid {
     label: Option<String>,
     /// A UK location's new postcode is not shaped like a UK postcode.
     odd_postcode: bool,
+    /// For a location's postcode: that location's country as loaded.
+    country: Option<Value>,
+}
+
+/// Shapes the postcodes of UK locations (`m314fq` → `M31 4FQ`) and marks the
+/// odd ones. The location's country is the one the file gives it, when a line
+/// changes it (the last such line), else the one eLogii has.
+fn shape_uk_postcodes(valid: &mut [Valid]) {
+    let countries: HashMap<(Entity, String, String), Option<Value>> = valid
+        .iter()
+        .filter(|v| v.edit.field.name == "country")
+        .map(|v| {
+            let key = (
+                v.edit.entity,
+                v.edit.record_id.clone(),
+                v.edit.field.to_string(),
+            );
+            (key, v.edit.new.clone())
+        })
+        .collect();
+    for v in valid.iter_mut() {
+        let Some(path) = v.edit.field.postcode_country() else {
+            continue;
+        };
+        let key = (v.edit.entity, v.edit.record_id.clone(), path.to_string());
+        let country = match countries.get(&key) {
+            Some(from_file) => from_file.clone(),
+            None => v.country.clone(),
+        };
+        v.odd_postcode = v.edit.shape_uk_postcode_in(country.as_ref()) == Some(false);
+    }
 }
 
 /// "line 4: CUS-…: “M31 4FQQ” is not shaped like a UK postcode …": a warning;
@@ -746,19 +777,24 @@ pub async fn apply(
             }
         };
         match edit_for(entity, record, &l) {
-            Ok(mut edit) => {
-                let odd_postcode = edit.shape_uk_postcode(record) == Some(false);
+            Ok(edit) => {
+                let country = edit
+                    .field
+                    .postcode_country()
+                    .and_then(|path| get_field(record, &path).cloned());
                 valid.push(Valid {
                     line: l.line,
                     record: l.record.clone(),
                     edit,
                     label: record_label(record),
-                    odd_postcode,
+                    odd_postcode: false,
+                    country,
                 })
             }
             Err(m) => errors.push(fail(m)),
         }
     }
+    shape_uk_postcodes(&mut valid);
 
     // Of several lines for the same record and field, the last wins.
     let mut last: HashMap<(Entity, String, String), usize> = HashMap::new();

@@ -1304,6 +1304,44 @@ async fn postcodes_are_normalised_and_the_same_postcode_is_no_change() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_country_changed_in_the_same_file_decides_how_its_postcode_is_read() {
+    let h = emulator_with(2, |data| {
+        data.customers[1]["locations"][0]["country"] = "FI".into();
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let c = h.customers();
+    assert_eq!(c[0]["locations"][0]["country"], "GB");
+    let uid = |i: usize| c[i]["uid"].as_str().unwrap().to_string();
+    // 0: a UK site moved to Finland takes a Finnish postcode without a
+    // warning (the country line comes after the postcode line); 1: a Finnish
+    // site made British gets its postcode shaped the UK way.
+    let csv = format!(
+        "entity,record,field,value\ncustomer,{0},postCode,00100\ncustomer,{0},country,FI\ncustomer,{1},country,GB\ncustomer,{1},postCode,m314fq\n",
+        uid(0),
+        uid(1)
+    );
+    let file = dir.path().join("moved.csv");
+    std::fs::write(&file, csv).unwrap();
+    let out = run(
+        dir.path(),
+        &["apply", file.to_str().unwrap(), "--base-url", &h.base_url()],
+    )
+    .await;
+    let stdout = text(&out);
+    assert!(out.status.success(), "{stdout}");
+    assert!(!stdout.contains("not shaped like"), "{stdout}");
+    assert!(stdout.contains("4 sent, 0 failed"), "{stdout}");
+    let after = by_id(&h);
+    let id = |i: usize| c[i]["_id"].as_str().unwrap().to_string();
+    assert_eq!(after[&id(0)]["locations"][0]["postCode"], "00100");
+    assert_eq!(after[&id(0)]["locations"][0]["country"], "FI");
+    assert_eq!(after[&id(1)]["locations"][0]["postCode"], "M31 4FQ");
+    assert_eq!(after[&id(1)]["locations"][0]["country"], "GB");
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staged_and_send_take_connection_flags_and_name_records_by_uid_and_name() {
     let h = emulator(4).await;
     h.faults()

@@ -385,20 +385,11 @@ impl Edit {
         self.base == self.new
     }
 
-    /// For a location's `postCode` when that location's `country` in
-    /// `record` is the United Kingdom: puts in the space a UK postcode was
-    /// typed without (`M314FQ` → `M31 4FQ`) and says whether the value is
-    /// shaped like a UK postcode. `None` for any other field or country.
-    pub fn shape_uk_postcode(&mut self, record: &Value) -> Option<bool> {
-        let country = self
-            .field
-            .postcode_country()
-            .and_then(|path| get_field(record, &path).cloned());
-        self.shape_uk_postcode_in(country.as_ref())
-    }
-
-    /// [`Edit::shape_uk_postcode`] with the location's `country` value given
-    /// (the console passes a staged one).
+    /// For a location's `postCode` when that location's `country` (given:
+    /// as loaded, or as staged or changed in the same file) is the United
+    /// Kingdom: puts in the space a UK postcode was typed without (`M314FQ` →
+    /// `M31 4FQ`) and says whether the value is shaped like a UK postcode.
+    /// `None` for any other field or country.
     pub fn shape_uk_postcode_in(&mut self, country: Option<&Value>) -> Option<bool> {
         self.field.postcode_country()?;
         let uk = country

@@ -163,7 +163,26 @@ fn a_route_shows_its_stops_against_their_windows() {
         buf[(0, y)].modifier.contains(Modifier::REVERSED)
             || buf[(0, y)].modifier.contains(Modifier::BOLD)
     );
-    // Enter: the stop's location form, cursor on Monday's hours.
+    // Enter: the window the stop is judged by, here the task's own: its
+    // form, cursor on Windows.
+    r.act(Action::Open);
+    let (task, field) = match r.m.screen() {
+        Some(Screen::Form {
+            target: elogii_tui::app::model::Target::Task { task },
+            field,
+        }) => (*task, *field),
+        other => panic!("{other:?}"),
+    };
+    let rows =
+        elogii_tui::app::edit::form_rows(&r.m, elogii_tui::app::model::Target::Task { task })
+            .unwrap();
+    assert_eq!(rows[field].label, "Windows");
+    assert!(r.status().contains("judged by the task's own time windows"));
+    // Enter on its Address: the stop's location form, cursor on Monday's hours.
+    let address = rows.iter().position(|r| r.label == "Address").unwrap();
+    if let Some(Screen::Form { field, .. }) = r.m.stack.last_mut() {
+        *field = address;
+    }
     r.act(Action::Open);
     let (cust, loc, field) = match r.m.screen() {
         Some(Screen::Location { cust, loc, field }) => (*cust, *loc, *field),
@@ -177,7 +196,10 @@ fn a_route_shows_its_stops_against_their_windows() {
     let cell = rows[field].cell.as_ref().unwrap();
     assert_eq!(cell.field.name, "schedule");
     assert_eq!(cell.part, Part::Day(Weekday::Mon));
-    // `-` back: the route with its sort and selection as they were.
+    // `-` back: the task form, and again: the route with its sort and
+    // selection as they were.
+    r.act(Action::GoBack);
+    assert!(matches!(r.m.screen(), Some(Screen::Form { .. })));
     r.act(Action::GoBack);
     match r.m.screen() {
         Some(Screen::Route { uid: u, table }) => {

@@ -316,6 +316,13 @@ fn open_form(model: &mut Model) {
                 target: Target::Task { task },
                 field: 0,
             }),
+        Some(Screen::Late { table }) => table
+            .selected_row()
+            .and_then(|row| model.late.get(row))
+            .map(|s| Screen::Form {
+                target: Target::Task { task: s.task },
+                field: 0,
+            }),
         _ => None,
     };
     match screen {
@@ -844,15 +851,24 @@ fn open(model: &mut Model) -> Vec<Cmd> {
                 });
             }
         }
+        Some(Screen::Form {
+            target: Target::Task { task },
+            field,
+        }) if task_form_row_is_place(model, *task, *field) => {
+            return open_location_of(model, *task);
+        }
         Some(Screen::Location { .. }) | Some(Screen::Form { .. }) => {
             return edit::begin_edit(model);
         }
         Some(Screen::Route { uid, table }) => {
-            let task = table
-                .selected_row()
-                .and_then(|row| model.route(uid)?.stops.get(row).copied());
-            match task {
-                Some(task) => return open_location_of(model, task),
+            let stop = table.selected_row().and_then(|row| {
+                let route = model.route(uid)?;
+                let task = *route.stops.get(row)?;
+                let source = route.lateness.get(row)?.as_ref().map(|l| l.source);
+                Some((task, source))
+            });
+            match stop {
+                Some((task, source)) => return open_window_of(model, task, source),
                 None => model.set_status(StatusKind::Info, "No stop here."),
             }
         }
@@ -860,11 +876,9 @@ fn open(model: &mut Model) -> Vec<Cmd> {
             let stop = table
                 .selected_row()
                 .and_then(|row| model.late.get(row))
-                .map(|s| (s.task, s.lateness.source));
+                .map(|s| (s.task, Some(s.lateness.source)));
             match stop {
-                // The window to fix is where it came from.
-                Some((task, WindowSource::Task)) => open_task_windows(model, task),
-                Some((task, _)) => return open_location_of(model, task),
+                Some((task, source)) => return open_window_of(model, task, source),
                 None => model.set_status(StatusKind::Info, "No stop here."),
             }
         }
@@ -873,8 +887,27 @@ fn open(model: &mut Model) -> Vec<Cmd> {
     Vec::new()
 }
 
-/// Enter on a late stop judged by the task's own `timeWindows`: the task's
-/// form, cursor on its windows.
+/// Enter on a stop (of a route or the late queue): the record whose window
+/// the stop is judged by. The task's form on its windows when the task has
+/// its own; else its location's form on the day's hours.
+fn open_window_of(model: &mut Model, task: u32, source: Option<WindowSource>) -> Vec<Cmd> {
+    if source == Some(WindowSource::Task) {
+        open_task_windows(model, task);
+        return Vec::new();
+    }
+    open_location_of(model, task)
+}
+
+/// The row `field` of task `task`'s form is its customer or address: Enter
+/// there opens the customer location.
+fn task_form_row_is_place(model: &Model, task: u32, field: usize) -> bool {
+    edit::form_rows(model, Target::Task { task })
+        .and_then(|rows| rows.get(field).map(|r| r.label.clone()))
+        .is_some_and(|label| label == "Customer" || label == "Address")
+}
+
+/// Enter on a stop judged by the task's own `timeWindows`: the task's form,
+/// cursor on its windows.
 fn open_task_windows(model: &mut Model, task: u32) {
     let target = Target::Task { task };
     let Some(rows) = edit::form_rows(model, target) else {
@@ -892,7 +925,7 @@ fn open_task_windows(model: &mut Model, task: u32) {
     model.stack.push(Screen::Form { target, field });
     model.set_status(
         StatusKind::Info,
-        "This stop is judged by the task's own time windows, not the location's opening hours.",
+        "This stop is judged by the task's own time windows, not the location's opening hours (Enter on Address opens the location).",
     );
 }
 

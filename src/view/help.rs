@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::widgets::{Block, Widget};
 
 use crate::app::edit::action_off;
-use crate::app::model::{Model, Screen, StatusKind, TopView};
+use crate::app::model::{Model, Screen, StatusKind, Target, TopView};
 use crate::app::msg::Action;
 use crate::domain::sanitize::display_width;
 use crate::view::base_screen;
@@ -67,7 +67,11 @@ pub fn lines(model: &Model) -> Vec<(String, String)> {
         Some(Screen::Route { .. }) => {
             add(
                 b.label(Action::Open),
-                "the stop's customer location (cursor on that day's hours)",
+                "fix the stop's window where it came from: the task form on its own time windows, else the customer location on that day's hours",
+            );
+            add(
+                b.label(Action::EditForm),
+                "the stop's task form (Enter on its Address: the customer location)",
             );
             add(b.label(Action::ToggleMap), "show / hide the map");
             add(
@@ -80,8 +84,19 @@ pub fn lines(model: &Model) -> Vec<(String, String)> {
                 b.label(Action::Open),
                 "fix the stop's window where it came from (the From column): task → the task form on its time windows; hours → the customer location's opening hours",
             );
+            add(
+                b.label(Action::EditForm),
+                "the stop's task form (Enter on its Address: the customer location)",
+            );
             add(b.label(Action::OpenRoute), "the stop in its route");
         }
+        Some(Screen::Form {
+            target: Target::Task { .. },
+            ..
+        }) => add(
+            b.label(Action::Open),
+            "on Customer or Address: the customer location; else edit",
+        ),
         _ => {}
     }
     if !off(Action::Lock)

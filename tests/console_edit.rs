@@ -1736,13 +1736,12 @@ fn a_staged_schedule_names_only_the_days_that_change() {
         "{}",
         r.status()
     );
-    // Undo says the same.
+    // Undo names the record and what is staged now, the earlier edit
+    // (again only its changed days).
     r.act(Action::Undo);
-    assert!(
-        r.status()
-            .starts_with("Undone: schedule: Mo-Th 09:00-13:00, 14:00-17:00; Su closed → "),
-        "{}",
-        r.status()
+    assert_eq!(
+        r.status(),
+        "Undone: Customer 002 schedule: Sa 09:00-12:00 → Sa closed is staged again."
     );
     // Other fields are as before.
     r.form_row("Postcode");
@@ -1840,4 +1839,61 @@ fn u_after_a_drop_stages_the_dropped_edit_again() {
     // The next u undoes the second staging, as before.
     r.act(Action::Undo);
     assert_eq!(r.pending().len(), 1);
+}
+
+#[test]
+fn undo_steps_back_through_a_return_to_elogiis_value_one_staging_at_a_time() {
+    let mut r = Rig::new(false);
+    r.m.customers_table.col = 6;
+    r.edit("M1 1AA", EditKey::Submit);
+    r.edit("M2 2AA", EditKey::Submit);
+    let field = r.pending()[0].0.clone();
+    let id = r.j.pending(None).unwrap()[0].id;
+    // Typing eLogii's value again removes the staged edit.
+    r.edit("M0 1AA", EditKey::Submit);
+    assert!(r.pending().is_empty());
+    assert!(
+        r.status().contains("is back to eLogii's value"),
+        "{}",
+        r.status()
+    );
+    // u: the edit before it, under its own journal id and name.
+    r.act(Action::Undo);
+    assert_eq!(
+        r.status(),
+        "Undone: Customer 000 postCode: M0 1AA → M2 2AA is staged again."
+    );
+    assert_eq!(r.pending(), vec![(field.clone(), Some(json!("M2 2AA")))]);
+    let restored = r.j.pending(None).unwrap();
+    assert_eq!(restored[0].id, id);
+    assert_eq!(
+        restored[0].label.as_deref(),
+        Some("CUS-00000000 Customer 000")
+    );
+    // u: the first value; u: nothing staged; u: nothing left to undo.
+    r.act(Action::Undo);
+    assert_eq!(
+        r.status(),
+        "Undone: Customer 000 postCode: M0 1AA → M1 1AA is staged again."
+    );
+    assert_eq!(r.pending(), vec![(field, Some(json!("M1 1AA")))]);
+    r.act(Action::Undo);
+    assert_eq!(
+        r.status(),
+        "Undone: Customer 000 postCode: M0 1AA → M1 1AA is no longer staged."
+    );
+    assert!(r.pending().is_empty());
+    assert_eq!(r.m.staging.pending(), 0);
+    r.act(Action::Undo);
+    assert_eq!(r.status(), "Nothing to undo.");
+    // Ctrl-r walks forward again, ending back at eLogii's value.
+    for _ in 0..3 {
+        r.act(Action::Redo);
+    }
+    assert!(r.pending().is_empty());
+    assert!(
+        r.status().contains("is back to eLogii's value"),
+        "{}",
+        r.status()
+    );
 }

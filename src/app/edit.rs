@@ -1202,6 +1202,29 @@ fn change_text(edit: &Edit) -> String {
     format!("{}: {old} → {new}", edit.field.name)
 }
 
+/// What `u` did, for the status line: the record, and what is staged now.
+fn undone_text(model: &Model, entry: &UndoEntry) -> String {
+    let ([e], [result]) = (entry.edits.as_slice(), entry.results.as_slice()) else {
+        return format!("Undone: {} edits.", entry.edits.len());
+    };
+    let who = record_label(model, e.entity, &e.record_id);
+    match result {
+        StageResult::Added(_) | StageResult::Unchanged => {
+            format!("Undone: {who} {} is no longer staged.", change_text(e))
+        }
+        StageResult::Replaced { previous, .. } => {
+            let back = Edit {
+                new: previous.clone(),
+                ..e.clone()
+            };
+            format!("Undone: {who} {} is staged again.", change_text(&back))
+        }
+        StageResult::Reverted(p) => {
+            format!("Undone: {who} {} is staged again.", change_text(&p.edit))
+        }
+    }
+}
+
 /// The journal answered.
 pub fn journal_reply(model: &mut Model, reply: JournalReply) -> Vec<Cmd> {
     model.dirty = true;
@@ -1285,17 +1308,18 @@ pub fn journal_reply(model: &mut Model, reply: JournalReply) -> Vec<Cmd> {
         }
         JournalDone::Undone(entry) if entry.dropped => {
             let text = match entry.edits.as_slice() {
-                [e] => format!("Staged again: {}.", change_text(e)),
+                [e] => format!(
+                    "Staged again: {} {}.",
+                    record_label(model, e.entity, &e.record_id),
+                    change_text(e)
+                ),
                 many => format!("Staged again: {} edits.", many.len()),
             };
             model.redo.push(Redo::Drop(entry.edits));
             model.set_status(StatusKind::Info, text);
         }
         JournalDone::Undone(entry) => {
-            let text = match entry.edits.as_slice() {
-                [e] => format!("Undone: {}.", change_text(e)),
-                many => format!("Undone: {} edits.", many.len()),
-            };
+            let text = undone_text(model, &entry);
             model.redo.push(Redo::Stage(entry.edits));
             model.set_status(StatusKind::Info, text);
         }

@@ -548,8 +548,10 @@ impl Journal {
     }
 
     /// Undoes what [`Journal::stage`] did (the console's `u`): an added edit is
-    /// discarded, a replaced one gets its previous new value back, a reverted one
-    /// is staged again (under a new id, returned). Redo is staging the same edit again.
+    /// discarded, a replaced one gets its previous new value back, a reverted
+    /// (or dropped) one comes back as it was, under its own id, so the undo
+    /// steps below it still find it. Returns the id of the edit after the
+    /// undo. Redo is staging the same edit again.
     pub fn undo(&self, staged: &StageResult) -> Result<Option<EditId>, JournalError> {
         match staged {
             StageResult::Added(id) => {
@@ -560,11 +562,63 @@ impl Journal {
                 self.set_new(*id, previous.clone())?;
                 Ok(Some(*id))
             }
-            StageResult::Reverted(p) => Ok(self
-                .stage_labelled(&p.origin, &p.edit, p.label.as_deref())?
-                .id()),
+            StageResult::Reverted(p) => self.restore(p).map(Some),
             StageResult::Unchanged => Ok(None),
         }
+    }
+
+    /// Puts a removed edit back as it was, under its own id (ids are never
+    /// reused). When the same field has been staged again since, the removed
+    /// value is staged over that edit instead (its id is returned).
+    fn restore(&self, p: &PendingEdit) -> Result<EditId, JournalError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let field = p.edit.field.to_string();
+        let taken = tx
+            .query_row(
+                "SELECT 1 FROM edits
+                 WHERE id = ?1 OR (origin = ?2 AND entity = ?3 AND record_id = ?4 AND field = ?5)",
+                params![
+                    p.id.0,
+                    p.origin,
+                    p.edit.entity.name(),
+                    p.edit.record_id,
+                    field
+                ],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
+        let id = if taken {
+            stage_in(&tx, &p.origin, &p.edit, p.label.as_deref(), now_ms())?
+                .id()
+                .unwrap_or(p.id)
+        } else {
+            tx.execute(
+                "INSERT INTO edits (id, origin, entity, record_id, field, base, new, state,
+                                    message, theirs, rev, staged_at, updated_at, label)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                params![
+                    p.id.0,
+                    p.origin,
+                    p.edit.entity.name(),
+                    p.edit.record_id,
+                    field,
+                    to_json(&p.edit.base),
+                    to_json(&p.edit.new),
+                    p.state.name(),
+                    p.message,
+                    to_json(&p.theirs),
+                    p.rev + 1,
+                    p.staged_at_ms,
+                    now_ms(),
+                    p.label
+                ],
+            )?;
+            p.id
+        };
+        tx.commit()?;
+        Ok(id)
     }
 
     /// Settles a conflict.

@@ -8,7 +8,7 @@
 //! [`Msg::Writer`](crate::app::msg::Msg::Writer). An edit shows as staged only
 //! once the journal has committed it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use ratatui::style::{Modifier, Style};
 use ratatui_textarea::{CursorMove, Key, TextArea};
@@ -1369,7 +1369,12 @@ pub fn journal_reply(model: &mut Model, reply: JournalReply) -> Vec<Cmd> {
                         .set_label(p.edit.entity, &p.edit.record_id, label);
                 }
             }
+            let settled = settled_elsewhere(model, &pending);
             model.staging.replace(pending);
+            if !settled.is_empty() {
+                clamp_staged(model);
+                return settled_elsewhere_said(model, settled);
+            }
             if banner {
                 let mut counts = model.staging.counts();
                 let unconfirmed = model.staging.unconfirmed();
@@ -1397,6 +1402,56 @@ pub fn journal_reply(model: &mut Model, reply: JournalReply) -> Vec<Cmd> {
     }
     clamp_staged(model);
     Vec::new()
+}
+
+/// After a send the dispatcher asked for (the writer has finished): the edits
+/// of it that the journal no longer holds and that were not sent from here.
+/// Another console or `elogii-tui send` sent or dropped them meanwhile.
+fn settled_elsewhere(model: &mut Model, pending: &[crate::sync::PendingEdit]) -> Vec<Edit> {
+    let held: HashSet<EditId> = pending.iter().map(|p| p.id).collect();
+    std::mem::take(&mut model.send_check)
+        .into_iter()
+        .filter(|id| !held.contains(id))
+        .filter_map(|id| model.staging.get(id))
+        .filter(|r| !r.sent)
+        .map(|r| r.edit.edit.clone())
+        .collect()
+}
+
+/// Says which edits were settled elsewhere and reads their records again, so
+/// the rows show what eLogii has now.
+fn settled_elsewhere_said(model: &mut Model, settled: Vec<Edit>) -> Vec<Cmd> {
+    let n = settled.len();
+    let what = match settled.as_slice() {
+        [e] => format!(
+            "{} {}",
+            record_label(model, e.entity, &e.record_id),
+            change_text(e)
+        ),
+        _ => format!("{n} of the edits"),
+    };
+    let before = model
+        .status
+        .as_ref()
+        .map(|s| s.text.clone())
+        .filter(|t| t != "Sending…")
+        .map(|t| format!("{t} "))
+        .unwrap_or_default();
+    model.set_status(
+        StatusKind::Warning,
+        format!(
+            "{before}Not sent from here: {what} had left the journal (another elogii-tui or `elogii-tui send` sent or dropped {}); {} read again.",
+            if n == 1 { "it" } else { "them" },
+            if n == 1 { "its record is" } else { "their records are" }
+        ),
+    );
+    let mut ids: BTreeMap<Entity, BTreeSet<String>> = BTreeMap::new();
+    for e in settled {
+        ids.entry(e.entity).or_default().insert(e.record_id);
+    }
+    ids.into_iter()
+        .map(|(entity, ids)| reread(model, entity, ids.into_iter().collect()))
+        .collect()
 }
 
 fn capital(s: &str) -> String {
@@ -1586,6 +1641,15 @@ pub fn confirm_key(model: &mut Model, key: ConfirmKey) -> Vec<Cmd> {
     match c.kind {
         ConfirmKind::Send(ids) => {
             model.set_status(StatusKind::Info, "Sending…");
+            model.send_asked = match &ids {
+                Some(ids) => ids.clone(),
+                None => model
+                    .staging
+                    .iter()
+                    .filter(|r| !r.sent)
+                    .map(|r| r.edit.id)
+                    .collect(),
+            };
             vec![Cmd::Send { ids }]
         }
         ConfirmKind::Quit => {
@@ -1619,6 +1683,7 @@ pub fn confirm_key(model: &mut Model, key: ConfirmKey) -> Vec<Cmd> {
 
 /// Sending could not start.
 pub fn send_refused(model: &mut Model, why: &str) {
+    model.send_asked.clear();
     model.set_status(StatusKind::Error, format!("Cannot send: {why}"));
 }
 
@@ -1687,6 +1752,7 @@ pub fn writer_event(model: &mut Model, event: WriterEvent) -> Vec<Cmd> {
             Vec::new()
         }
         WriterEvent::RunFinished { summary, .. } => {
+            model.send_check = std::mem::take(&mut model.send_asked);
             let recovering = model.sending.take().map_or(0, |s| s.recovering);
             let (kind, mut text) = summary_text(&summary);
             if recovering > 0 && !text.is_empty() {
@@ -1702,6 +1768,7 @@ pub fn writer_event(model: &mut Model, event: WriterEvent) -> Vec<Cmd> {
         }
         WriterEvent::RunFailed { error, .. } => {
             model.sending = None;
+            model.send_asked.clear();
             model.set_status(
                 StatusKind::Error,
                 format!("Sending stopped: {error}. The edits keep their state."),

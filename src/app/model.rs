@@ -828,6 +828,11 @@ pub struct Model {
     pub confirm: Option<Confirm>,
     /// The send in progress.
     pub sending: Option<SendRun>,
+    /// The edits the dispatcher asked to send, until the writer has run.
+    pub send_asked: Vec<EditId>,
+    /// Those edits once the writer has run, until the journal is read again:
+    /// any it no longer holds and not sent from here were settled elsewhere.
+    pub send_check: Vec<EditId>,
     /// Items per `updateMany` call (for the staged list's grouping).
     pub batch_size: usize,
     /// A coordinates edit moving the pin farther than this (km) asks first.
@@ -913,6 +918,8 @@ impl Model {
             editor: None,
             confirm: None,
             sending: None,
+            send_asked: Vec::new(),
+            send_check: Vec::new(),
             batch_size: DEFAULT_BATCH_SIZE,
             move_confirm_km: MOVE_CONFIRM_KM,
             next_op: 1,

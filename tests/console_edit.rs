@@ -1647,10 +1647,7 @@ fn a_saved_value_with_an_invisible_or_control_character_can_be_edited_again() {
     update(&mut r.m, Msg::Paste(" \u{1F469}\u{200D}\u{1F467}".into()));
     assert_eq!(r.editor_text(), "B 👩\u{FFFD}👧 Yz 👩\u{FFFD}👧");
     r.key(EditKey::Submit);
-    assert_eq!(
-        r.editor_error().as_deref(),
-        Some("remove \u{FFFD} (a control character)")
-    );
+    assert_eq!(r.editor_error().as_deref(), Some(INVISIBLE));
     r.key(EditKey::Cancel);
 
     // Deleting the stand-in deletes the character it stood for.
@@ -1665,6 +1662,9 @@ fn a_saved_value_with_an_invisible_or_control_character_can_be_edited_again() {
     r.key(EditKey::Submit);
     assert_eq!(r.staged_name(2), Some(json!("AcmeLtd!")));
 }
+
+/// Why a stand-in for an invisible character (U+FFFD) cannot be staged.
+const INVISIBLE: &str = "remove \u{FFFD}: it stands for an invisible character (a zero-width joiner or space, a direction mark)";
 
 #[test]
 fn the_reason_under_a_cell_editor_is_short_enough_to_read() {
@@ -1693,6 +1693,14 @@ fn the_reason_under_a_cell_editor_is_short_enough_to_read() {
         text.contains("✗ Not staged: not a UK postcode shape."),
         "{text}"
     );
+    r.key(EditKey::Cancel);
+    // A long reason moves left as far as it needs to be read whole.
+    r.act(Action::Edit);
+    r.type_text("\u{200D}");
+    r.key(EditKey::Submit);
+    assert_eq!(r.editor_error().as_deref(), Some(INVISIBLE));
+    let text = screen_text(&mut r.m, 120, 30);
+    assert!(text.contains(&format!("✗ {INVISIBLE}")), "{text}");
 }
 
 #[test]

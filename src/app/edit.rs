@@ -679,7 +679,15 @@ fn build_edit(model: &Model, ed: &Editor) -> Result<Option<Edit>, String> {
     }
     // Short enough to read under a cell editor 40 cells wide.
     let text = restore_hidden(&text, &ed.hidden)
-        .map_err(|stand_in| format!("remove {stand_in} (a control character)"))?;
+        .map_err(|stand_in| {
+            if stand_in == crate::domain::sanitize::REPLACEMENT {
+                format!(
+                    "remove {stand_in}: it stands for an invisible character (a zero-width joiner or space, a direction mark)"
+                )
+            } else {
+                format!("remove {stand_in} (a control character)")
+            }
+        })?;
     let like = current.as_ref().or(ed.base.as_ref());
     // Control characters put back from the saved value may stay.
     let parse = |text: &str| {

@@ -53,8 +53,15 @@ pub fn draw(model: &Model, ed: &Editor, buf: &mut Buffer, rect: Rect, bounds: Re
     } else {
         return;
     };
-    let x = rect.x.min(bounds.right().saturating_sub(40)).max(bounds.x);
+    // Under the editor, moved left as far as the whole message needs (it is
+    // cut only when wider than the screen).
+    let text = format!("✗ {error}");
+    let need = (crate::domain::sanitize::display_width(&text) as u16).max(40);
+    let x = rect
+        .x
+        .min(bounds.right().saturating_sub(need))
+        .max(bounds.x);
     let w = bounds.right().saturating_sub(x);
     fill(buf, x, y, w, t.error);
-    put(buf, x, y, w, &format!("✗ {error}"), t.error);
+    put(buf, x, y, w, &text, t.error);
 }

@@ -997,10 +997,18 @@ fn commands_with_a_missing_extra_or_bad_argument_answer_with_their_usage() {
     assert_eq!(m.status.as_ref().map(|s| s.kind), Some(StatusKind::Error));
 
     let before = m.date;
+    // Alone, :date says the day shown and how to change it.
     command(&mut m, "date");
     let s = status_text(&m);
-    assert!(s.starts_with("Write :date DATE: "), "{s}");
-    assert!(s.contains("tomorrow"), "{s}");
+    assert!(
+        s.starts_with(&format!("Tasks and routes show {before} ")),
+        "{s}"
+    );
+    assert!(
+        s.contains(" Write :date DATE: ") && s.contains("tomorrow"),
+        "{s}"
+    );
+    assert_eq!(m.status.as_ref().map(|s| s.kind), Some(StatusKind::Info));
     assert_eq!(m.date, before);
 
     command(&mut m, "date someday");
@@ -1429,4 +1437,53 @@ fn a_long_filter_line_scrolls_to_keep_the_cursor_in_view() {
     assert!(line.contains("aaaXYZ"), "{line}");
     let pos = term.get_cursor_position().unwrap();
     assert!(pos.x < 40 && pos.x >= 35, "{pos:?}");
+}
+
+#[test]
+fn a_day_without_tasks_says_which_day_and_the_demo_says_which_days_it_plans() {
+    let screen = |profile: &str| {
+        let mut m = model_for(
+            profile.into(),
+            &UiConfig::default(),
+            vec![],
+            false,
+            TODAY,
+            false,
+        );
+        update(&mut m, Msg::Resize(120, 24));
+        start(&mut m);
+        let cmds = act(&mut m, Action::NextView);
+        let Some(Cmd::Load { req, .. }) = cmds.first() else {
+            panic!("{cmds:?}")
+        };
+        let req = *req;
+        update(
+            &mut m,
+            Msg::Loaded {
+                req,
+                total: 0,
+                at: Timestamp::UNIX_EPOCH,
+            },
+        );
+        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 24)).unwrap();
+        term.draw(|f| elogii_tui::view::view(&m, f)).unwrap();
+        let buf = term.backend().buffer().clone();
+        (0..24)
+            .map(|y| (0..120).map(|x| buf[(x, y)].symbol()).collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let text = screen("demo");
+    assert!(
+        text.contains(
+            "no tasks on 2026-12-03 Thu ([ and ] step a day); the demo plans 2026-12-03 to 2026-12-09"
+        ),
+        "{text}"
+    );
+    let text = screen("work");
+    assert!(
+        text.contains("no tasks on 2026-12-03 Thu ([ and ] step a day)")
+            && !text.contains("demo plans"),
+        "{text}"
+    );
 }

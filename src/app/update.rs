@@ -1889,7 +1889,16 @@ fn command(model: &mut Model, text: &str) -> Vec<Cmd> {
                 arg
             };
             if arg.is_empty() {
-                model.set_status(StatusKind::Error, usage(info));
+                // The day shown, and how to change it.
+                model.set_status(
+                    StatusKind::Info,
+                    format!(
+                        "Tasks and routes show {} {}. {}",
+                        model.date,
+                        crate::domain::schedule::Weekday::from_jiff(model.date.weekday()).key(),
+                        usage(info)
+                    ),
+                );
                 return Vec::new();
             }
             match read_day(&arg, model.today) {

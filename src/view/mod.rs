@@ -475,7 +475,22 @@ fn draw_top(model: &Model, buf: &mut Buffer, body: Rect) {
     let id = model.top.table();
     let table = model.table(id);
     let src = model.source(id);
-    let empty = empty_text(model.load_of(model.top), table, noun(model.top));
+    let mut empty = empty_text(model.load_of(model.top), table, noun(model.top));
+    if matches!(model.top, TopView::Tasks | TopView::Routes)
+        && table.spec.filter.trim().is_empty()
+        && matches!(model.load_of(model.top), Load::Done { .. })
+    {
+        // A day without work: say which, and where work is.
+        empty = format!(
+            "{empty} on {} {} ([ and ] step a day)",
+            model.date,
+            weekday(model.date)
+        );
+        if model.profile == "demo" {
+            let last = model.today.saturating_add(jiff::ToSpan::days(6));
+            empty.push_str(&format!("; the demo plans {} to {}", model.today, last));
+        }
+    }
     let marks = |row: usize, col: usize| {
         staged_cell(model, None, row, col).map(|(text, mark)| (text, mark.glyph()))
     };

@@ -1905,3 +1905,41 @@ fn undo_steps_back_through_a_return_to_elogiis_value_one_staging_at_a_time() {
         r.status()
     );
 }
+
+#[test]
+fn the_filter_finds_a_row_by_the_staged_value_it_shows() {
+    let mut r = Rig::new(false);
+    r.m.customers_table.col = 6;
+    r.edit("M9 9ZZ", EditKey::Submit);
+    assert_eq!(r.pending().len(), 1);
+    let filter = |r: &mut Rig, text: &str| {
+        r.act(Action::Filter);
+        for c in text.chars() {
+            update(
+                &mut r.m,
+                Msg::Edit(elogii_tui::app::msg::LineEdit::Insert(c)),
+            );
+        }
+        update(&mut r.m, Msg::Edit(elogii_tui::app::msg::LineEdit::Submit));
+        r.m.customers_table.rows.clone()
+    };
+    // The staged postcode, as the row shows it (an exact match: `'`).
+    assert_eq!(filter(&mut r, "'M9 9ZZ"), vec![0]);
+    // One row a location: the same.
+    r.act(Action::ToggleLocations);
+    assert_eq!(r.m.top, elogii_tui::app::model::TopView::Locations);
+    r.act(Action::Filter);
+    for c in "'M9 9ZZ".chars() {
+        update(
+            &mut r.m,
+            Msg::Edit(elogii_tui::app::msg::LineEdit::Insert(c)),
+        );
+    }
+    update(&mut r.m, Msg::Edit(elogii_tui::app::msg::LineEdit::Submit));
+    let rows = r.m.locations_table.rows.clone();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        r.m.customers.locs.get(rows[0] as usize).map(|l| l.cust),
+        Some(0)
+    );
+}

@@ -491,6 +491,70 @@ pub fn staged_cell(
     Some((sanitize(&text).into_owned(), Mark::of(r)))
 }
 
+/// The staged values the rows of the top table `id` show, by row (for the
+/// filter). Empty unless `id` is the table on screen and edits are staged.
+pub fn staged_texts(model: &Model, id: crate::app::model::TableId) -> HashMap<u32, String> {
+    use crate::app::model::TopView;
+    let mut out = HashMap::new();
+    if model.staging.is_empty() || model.top.table() != id {
+        return out;
+    }
+    let records = |entity: Entity| -> HashSet<u32> {
+        let by_id = match entity {
+            Entity::Customer => &model.customers.by_id,
+            Entity::Task => &model.tasks.by_id,
+        };
+        model
+            .staging
+            .iter()
+            .filter(|r| !r.sent && r.edit.edit.entity == entity)
+            .filter_map(|r| by_id.get(&r.edit.edit.record_id).copied())
+            .collect()
+    };
+    let rows: Vec<u32> = match model.top {
+        TopView::Customers => records(Entity::Customer).into_iter().collect(),
+        TopView::Tasks => records(Entity::Task).into_iter().collect(),
+        TopView::Locations => {
+            let custs = records(Entity::Customer);
+            if custs.is_empty() {
+                return out;
+            }
+            // Locations are held in customer order: find each customer's run.
+            let locs = &model.customers.locs;
+            let cust_of = |r: usize| locs.get(r).map_or(u32::MAX, |l| l.cust);
+            let mut rows = Vec::new();
+            for c in custs {
+                let (mut lo, mut hi) = (0, locs.len());
+                while lo < hi {
+                    let mid = lo + (hi - lo) / 2;
+                    if cust_of(mid) < c {
+                        lo = mid + 1;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                rows.extend(
+                    (lo..locs.len())
+                        .take_while(|&r| cust_of(r) == c)
+                        .map(|r| r as u32),
+                );
+            }
+            rows
+        }
+        TopView::Routes => return out,
+    };
+    let cols = model.source(id).columns().len();
+    for row in rows {
+        let texts: Vec<String> = (0..cols)
+            .filter_map(|col| staged_cell(model, None, row as usize, col).map(|(t, _)| t))
+            .collect();
+        if !texts.is_empty() {
+            out.insert(row, texts.join("  "));
+        }
+    }
+    out
+}
+
 /// The style added to a staged value (never colour alone).
 pub fn staged_style() -> Style {
     Style::new().add_modifier(Modifier::BOLD | Modifier::UNDERLINED)

@@ -303,6 +303,43 @@ pub trait RowSource: Send + Sync {
     }
 }
 
+/// A source whose filter text of some rows has more added: the staged
+/// values they show, so `/` finds a row by what is on the screen.
+pub struct WithExtraText {
+    /// The rows.
+    pub inner: Arc<dyn RowSource>,
+    /// More filter text by row.
+    pub extra: std::collections::HashMap<u32, String>,
+}
+
+impl RowSource for WithExtraText {
+    fn len(&self) -> usize {
+        self.inner.len()
+    }
+    fn columns(&self) -> &'static [Column] {
+        self.inner.columns()
+    }
+    fn cell(&self, row: usize, col: usize) -> Cow<'_, str> {
+        self.inner.cell(row, col)
+    }
+    fn haystack(&self, row: usize) -> Cow<'_, str> {
+        let base = self.inner.haystack(row);
+        match self.extra.get(&(row as u32)) {
+            Some(more) => Cow::Owned(format!("{base}  {more}")),
+            None => base,
+        }
+    }
+    fn sort_cell(&self, row: usize, col: usize) -> Cow<'_, str> {
+        self.inner.sort_cell(row, col)
+    }
+    fn in_scope(&self, row: usize, scope: &str) -> bool {
+        self.inner.in_scope(row, scope)
+    }
+    fn row_mark(&self, row: usize) -> RowMark {
+        self.inner.row_mark(row)
+    }
+}
+
 /// How a row stands out, besides its glyphs (never colour alone).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RowMark {

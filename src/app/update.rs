@@ -1405,6 +1405,20 @@ fn rederive(model: &mut Model, id: TableId) -> Vec<Cmd> {
     }
     let candidates = model.table(id).candidates_for(&spec, len);
     let source = model.source(id);
+    // The filter also finds rows by the staged values they show.
+    let staged = if spec.filter.trim().is_empty() {
+        std::collections::HashMap::new()
+    } else {
+        edit::staged_texts(model, id)
+    };
+    let source: Arc<dyn RowSource> = if staged.is_empty() {
+        source
+    } else {
+        Arc::new(crate::app::table::WithExtraText {
+            inner: source,
+            extra: staged,
+        })
+    };
     if len <= model.sync_limit {
         let rows =
             derive_among(&*source, &spec, candidates.as_deref(), &|| false).unwrap_or_default();

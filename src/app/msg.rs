@@ -187,7 +187,7 @@ pub enum Redo {
     /// Stage these edits again (an undone staging).
     Stage(Vec<Edit>),
     /// Drop the staged edits of these records' fields again (an undone drop;
-    /// undo staged them under new journal ids, so they are found by field).
+    /// found by field, as the field may have been staged again meanwhile).
     Drop(Vec<Edit>),
 }
 

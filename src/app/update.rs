@@ -925,7 +925,7 @@ fn open_task_windows(model: &mut Model, task: u32) {
     model.stack.push(Screen::Form { target, field });
     model.set_status(
         StatusKind::Info,
-        "This stop is judged by the task's own time windows, not the location's opening hours (Enter on Address opens the location).",
+        "This stop is judged by the task's own time windows, not the location's hours (Enter on Address: the location).",
     );
 }
 

@@ -136,10 +136,15 @@ pub fn render(model: &Model, target: Target, field: usize, buf: &mut Buffer, are
                 area.x + 1,
                 area.y,
                 area.width.saturating_sub(1),
-                &if crate::app::edit::action_off(model, crate::app::msg::Action::Edit) {
-                    format!("{title} — read-only, Esc goes back")
-                } else {
-                    format!("{title} — e or Enter edits a line, Esc goes back")
+                &match (
+                    crate::app::edit::action_off(model, crate::app::msg::Action::Edit),
+                    matches!(target, Target::Task { .. }),
+                ) {
+                    (true, _) => format!("{title} — read-only, Esc goes back"),
+                    (false, true) => format!(
+                        "{title} — e or Enter edits a line, Enter on Address opens the location, Esc goes back"
+                    ),
+                    (false, false) => format!("{title} — e or Enter edits a line, Esc goes back"),
                 },
                 t.title,
             );

@@ -8,13 +8,10 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use elogii_tui::api::client::{Client, ClientConfig};
-use elogii_tui::api::types::Customer;
 use elogii_tui::app::effects::{Effects, run_journal_op};
 use elogii_tui::app::model::Model;
-use elogii_tui::app::msg::{Action, Cmd, ConfirmKey, JournalOp, LoadKind, Msg};
-use elogii_tui::app::run::model_for;
-use elogii_tui::app::update::{start, update};
-use elogii_tui::config::UiConfig;
+use elogii_tui::app::msg::{Action, Cmd, ConfirmKey, JournalOp, Msg};
+use elogii_tui::app::update::update;
 use elogii_tui::domain::edit::{Edit, Entity, FieldPath, get_field};
 use elogii_tui::sandbox::seed;
 use elogii_tui::sandbox::server::{SandboxConfig, spawn_on_loopback};
@@ -22,12 +19,14 @@ use elogii_tui::sandbox::store::Store;
 use elogii_tui::sync::journal::Journal;
 use elogii_tui::sync::writer::{self, WriterConfig, WriterEvent};
 use elogii_tui::view;
-use jiff::Timestamp;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, oneshot};
+
+#[path = "common/loaded_console.rs"]
+mod loaded_console;
 
 const KEY: &str = "test:0123456789abcdef01234567:console";
 
@@ -47,42 +46,9 @@ async fn the_console_stays_responsive_while_1000_edits_are_sent_under_faults() {
     let origin = client.base_url().to_string();
 
     // The console with every customer loaded.
-    let mut m: Model = model_for(
-        "test".into(),
-        &UiConfig::default(),
-        vec![],
-        false,
-        today,
-        false,
-    );
-    update(&mut m, Msg::Resize(120, 40));
-    let req = match start(&mut m).as_slice() {
-        [
-            Cmd::Load {
-                req,
-                kind: LoadKind::Customers,
-                ..
-            },
-        ] => *req,
-        other => panic!("{other:?}"),
-    };
     let records = h.customers();
     assert_eq!(records.len(), 1000);
-    for page in records.chunks(100) {
-        let page: Vec<Customer> = page
-            .iter()
-            .map(|v| serde_json::from_value(v.clone()).unwrap())
-            .collect();
-        update(&mut m, Msg::CustomersPage { req, page });
-    }
-    update(
-        &mut m,
-        Msg::Loaded {
-            req,
-            total: 1000,
-            at: Timestamp::now(),
-        },
-    );
+    let mut m: Model = loaded_console::with_customers(today, &records);
 
     // 1 000 staged edits (one per customer) through the console's journal path.
     let journal = Journal::open_in_memory().unwrap();

@@ -7,23 +7,22 @@
 use std::time::{Duration, Instant};
 
 use elogii_tui::api::client::{Client, ClientConfig};
-use elogii_tui::api::types::Customer;
 use elogii_tui::app::effects::{Effects, run_journal_op};
 use elogii_tui::app::model::{Model, StatusKind};
-use elogii_tui::app::msg::{Action, Cmd, ConfirmKey, JournalOp, LoadKind, Msg};
-use elogii_tui::app::run::model_for;
-use elogii_tui::app::update::{start, update};
-use elogii_tui::config::UiConfig;
+use elogii_tui::app::msg::{Action, ConfirmKey, JournalOp, Msg};
+use elogii_tui::app::update::update;
 use elogii_tui::domain::edit::{Edit, Entity, FieldPath, get_field};
 use elogii_tui::sandbox::seed;
 use elogii_tui::sandbox::server::{SandboxConfig, spawn_on_loopback};
 use elogii_tui::sandbox::store::Store;
 use elogii_tui::sync::journal::Journal;
 use elogii_tui::sync::writer::{self, WriterConfig, WriterEvent};
-use jiff::Timestamp;
 use secrecy::SecretString;
 use serde_json::json;
 use tokio::sync::mpsc;
+
+#[path = "common/loaded_console.rs"]
+mod loaded_console;
 
 const KEY: &str = "test:0123456789abcdef01234567:elsewhere";
 
@@ -38,39 +37,8 @@ async fn edits_sent_by_another_process_are_reported_when_the_console_sends() {
     let origin = client.base_url().to_string();
 
     // The console with the customers loaded.
-    let mut m: Model = model_for(
-        "test".into(),
-        &UiConfig::default(),
-        vec![],
-        false,
-        today,
-        false,
-    );
-    update(&mut m, Msg::Resize(120, 40));
-    let req = match start(&mut m).as_slice() {
-        [
-            Cmd::Load {
-                req,
-                kind: LoadKind::Customers,
-                ..
-            },
-        ] => *req,
-        other => panic!("{other:?}"),
-    };
     let records = h.customers();
-    let page: Vec<Customer> = records
-        .iter()
-        .map(|v| serde_json::from_value(v.clone()).unwrap())
-        .collect();
-    update(&mut m, Msg::CustomersPage { req, page });
-    update(
-        &mut m,
-        Msg::Loaded {
-            req,
-            total: records.len(),
-            at: Timestamp::now(),
-        },
-    );
+    let mut m: Model = loaded_console::with_customers(today, &records);
 
     // One edit staged in the console.
     let journal = Journal::open_in_memory().unwrap();

@@ -264,7 +264,7 @@ fn edit_a_cell_cancel_then_stage_shows_the_staged_value_with_a_mark() {
             .collect();
     assert_eq!(labels, vec!["CUS-00000000 Customer 000".to_string()]);
     assert!(
-        r.status().contains("Staged postCode: M0 1AA → M1 2AB"),
+        r.status().contains("Staged Postcode: M0 1AA → M1 2AB"),
         "{}",
         r.status()
     );
@@ -1202,7 +1202,7 @@ fn editing_back_to_elogii_value_says_w_sends_only_when_something_is_staged() {
     r.edit("M0 1AA", EditKey::Submit);
     assert_eq!(
         r.status(),
-        "postCode is back to eLogii's value; the staged edit is gone."
+        "Postcode is back to eLogii's value; the staged edit is gone."
     );
     r.m.customers_table.selected = 1;
     r.edit("M1 9ZZ", EditKey::Submit);
@@ -1604,7 +1604,7 @@ fn a_saved_value_with_an_invisible_or_control_character_can_be_edited_again() {
         Some(json!("B \u{1F469}\u{200D}\u{1F467} Yz"))
     );
     // The status shows the stand-in, never the raw character.
-    assert!(r.status().starts_with("Staged name: "), "{}", r.status());
+    assert!(r.status().starts_with("Staged Name: "), "{}", r.status());
     assert!(!r.status().contains('\u{200D}'), "{:?}", r.status());
 
     // Unchanged text stages nothing.
@@ -1718,7 +1718,7 @@ fn a_staged_schedule_names_only_the_days_that_change() {
     r.edit("10:00-12:00", EditKey::Submit);
     assert!(
         r.status()
-            .starts_with("Staged schedule: Sa 09:00-12:00 → Sa 10:00-12:00."),
+            .starts_with("Staged Hours: Sa 09:00-12:00 → Sa 10:00-12:00."),
         "{}",
         r.status()
     );
@@ -1726,7 +1726,7 @@ fn a_staged_schedule_names_only_the_days_that_change() {
     r.edit("closed", EditKey::Submit);
     assert!(
         r.status()
-            .starts_with("Staged schedule: Sa 09:00-12:00 → Sa closed. Sa had hours"),
+            .starts_with("Staged Hours: Sa 09:00-12:00 → Sa closed. Sa had hours"),
         "{}",
         r.status()
     );
@@ -1739,7 +1739,7 @@ fn a_staged_schedule_names_only_the_days_that_change() {
     );
     assert!(
         r.status().starts_with(
-            "Staged schedule: Mo-Th 09:00-13:00, 14:00-17:00; Su closed → Mo-Th 08:00-17:00; Su 10:00-12:00."
+            "Staged Hours: Mo-Th 09:00-13:00, 14:00-17:00; Su closed → Mo-Th 08:00-17:00; Su 10:00-12:00."
         ),
         "{}",
         r.status()
@@ -1749,13 +1749,13 @@ fn a_staged_schedule_names_only_the_days_that_change() {
     r.act(Action::Undo);
     assert_eq!(
         r.status(),
-        "Undone: Customer 002 schedule: Sa 09:00-12:00 → Sa closed is staged again."
+        "Undone: Customer 002 Hours: Sa 09:00-12:00 → Sa closed is staged again."
     );
     // Other fields are as before.
     r.form_row("Postcode");
     r.edit("M2 9ZZ", EditKey::Submit);
     assert!(
-        r.status().starts_with("Staged postCode: M2 1AA → M2 9ZZ."),
+        r.status().starts_with("Staged Postcode: M2 1AA → M2 9ZZ."),
         "{}",
         r.status()
     );
@@ -1869,7 +1869,7 @@ fn undo_steps_back_through_a_return_to_elogiis_value_one_staging_at_a_time() {
     r.act(Action::Undo);
     assert_eq!(
         r.status(),
-        "Undone: Customer 000 postCode: M0 1AA → M2 2AA is staged again."
+        "Undone: Customer 000 Postcode: M0 1AA → M2 2AA is staged again."
     );
     assert_eq!(r.pending(), vec![(field.clone(), Some(json!("M2 2AA")))]);
     let restored = r.j.pending(None).unwrap();
@@ -1882,13 +1882,13 @@ fn undo_steps_back_through_a_return_to_elogiis_value_one_staging_at_a_time() {
     r.act(Action::Undo);
     assert_eq!(
         r.status(),
-        "Undone: Customer 000 postCode: M0 1AA → M1 1AA is staged again."
+        "Undone: Customer 000 Postcode: M0 1AA → M1 1AA is staged again."
     );
     assert_eq!(r.pending(), vec![(field, Some(json!("M1 1AA")))]);
     r.act(Action::Undo);
     assert_eq!(
         r.status(),
-        "Undone: Customer 000 postCode: M0 1AA → M1 1AA is no longer staged."
+        "Undone: Customer 000 Postcode: M0 1AA → M1 1AA is no longer staged."
     );
     assert!(r.pending().is_empty());
     assert_eq!(r.m.staging.pending(), 0);

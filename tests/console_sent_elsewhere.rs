@@ -123,7 +123,7 @@ async fn edits_sent_by_another_process_are_reported_when_the_console_sends() {
             && status
                 .text
                 .contains("another elogii-tui or `elogii-tui send` sent or dropped it")
-            && status.text.contains("contactPhone"),
+            && status.text.contains("Phone: "),
         "{}",
         status.text
     );

@@ -1254,7 +1254,7 @@ fn schedule_change(edit: &Edit) -> Option<(String, String)> {
 fn change_text(edit: &Edit) -> String {
     if let Some((old, new)) = schedule_change(edit) {
         let cut = |s: &str| truncate_to_width(s, 60).into_owned();
-        return format!("{}: {} → {}", edit.field.name, cut(&old), cut(&new));
+        return format!("{}: {} → {}", edit.field.label(), cut(&old), cut(&new));
     }
     let old = display_value(&edit.field, edit.base.as_ref());
     let new = display_value(&edit.field, edit.new.as_ref());
@@ -1271,7 +1271,7 @@ fn change_text(edit: &Edit) -> String {
     } else {
         short(&new)
     };
-    format!("{}: {old} → {new}", edit.field.name)
+    format!("{}: {old} → {new}", edit.field.label())
 }
 
 /// What `u` did, for the status line: the record, and what is staged now.
@@ -1346,7 +1346,7 @@ pub fn journal_reply(model: &mut Model, reply: JournalReply) -> Vec<Cmd> {
                 }
                 ([e], [StageResult::Reverted(_)]) => format!(
                     "{} is back to eLogii's value; the staged edit is gone.",
-                    e.field.name
+                    e.field.label()
                 ),
                 ([e], _) => {
                     // A week line names the whole week: say which open days it closes.

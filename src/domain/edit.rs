@@ -166,6 +166,34 @@ impl FieldPath {
         }
     }
 
+    /// The field as the console's forms name it (`Postcode`, `Hours`,
+    /// `Windows`); the API name for a field no form shows.
+    pub fn label(&self) -> &'static str {
+        match self.name {
+            "name" => "Name",
+            "externalId" => "External id",
+            "reference" => "Reference",
+            "contactName" => "Contact",
+            "contactPhone" => "Phone",
+            "contactEmail" => "Email",
+            "tags" => "Tags",
+            "address" => "Address",
+            "addressLine2" => "Address line 2",
+            "postCode" => "Postcode",
+            "city" => "City",
+            "country" => "Country",
+            "what3words" => "what3words",
+            "coordinates" => "Coordinates",
+            "instructions" => "Instructions",
+            "setupDuration" => "Setup (min)",
+            "serviceDuration" => "Service (min)",
+            "schedule" => "Hours",
+            "timeWindows" => "Windows",
+            "internalComment" => "Internal comment",
+            other => other,
+        }
+    }
+
     /// The `country` of the location a `postCode` belongs to (`None` for
     /// any other field): whether UK postcode rules apply.
     pub fn postcode_country(&self) -> Option<FieldPath> {

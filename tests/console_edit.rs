@@ -1943,3 +1943,36 @@ fn the_filter_finds_a_row_by_the_staged_value_it_shows() {
         Some(0)
     );
 }
+
+#[test]
+fn after_a_send_no_earlier_staging_or_drop_of_that_field_comes_back() {
+    let mut r = Rig::new(false);
+    r.m.customers_table.col = 6;
+    // Other values, then eLogii's again, then a staging that is dropped.
+    for v in ["M1 1AA", "M2 2AA", "M0 1AA", "M3 3AA"] {
+        r.edit(v, EditKey::Submit);
+    }
+    r.act(Action::Staged);
+    r.act(Action::Top);
+    r.act(Action::DropEdit);
+    r.confirm(ConfirmKey::Yes);
+    assert!(r.pending().is_empty());
+    r.act(Action::GoBack);
+    // A fresh value, sent.
+    r.edit("M4 4AA", EditKey::Submit);
+    r.act(Action::Undo);
+    r.act(Action::Redo);
+    let ids = staged_ids(&r);
+    assert_eq!(ids.len(), 1);
+    send_all(&mut r, 1, &ids);
+    assert_eq!(r.status(), "Sent 1 edit to eLogii.");
+    // Nothing made against the old value comes back: not the drop, not the
+    // stagings before it, not a redo.
+    r.act(Action::Undo);
+    assert_eq!(r.status(), "Nothing to undo: those edits were sent.");
+    assert!(r.pending().is_empty());
+    assert!(r.m.undo.is_empty(), "{:?}", r.m.undo);
+    r.act(Action::Redo);
+    assert_eq!(r.status(), "Nothing to redo.");
+    assert!(r.pending().is_empty());
+}

@@ -128,6 +128,13 @@ async fn edits_sent_by_another_process_are_reported_when_the_console_sends() {
         status.text
     );
     assert_eq!(m.staging.pending(), 0);
+    // Undo does not bring back an edit made against the value eLogii had.
+    let cmds = update(&mut m, Msg::Action(Action::Undo));
+    assert!(cmds.is_empty(), "{cmds:?}");
+    assert_eq!(
+        m.status.as_ref().map(|s| s.text.as_str()),
+        Some("Nothing to undo: those edits were sent.")
+    );
     // Nothing was written twice.
     assert_eq!(h.stats().written_items, 0, "{:?}", h.stats());
     h.shutdown().await;

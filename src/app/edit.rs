@@ -1517,6 +1517,7 @@ fn settled_elsewhere_said(model: &mut Model, settled: Vec<Edit>) -> Vec<Cmd> {
             if n == 1 { "its record is" } else { "their records are" }
         ),
     );
+    forget_fields(model, &settled);
     let mut ids: BTreeMap<Entity, BTreeSet<String>> = BTreeMap::new();
     for e in settled {
         ids.entry(e.entity).or_default().insert(e.record_id);
@@ -1955,16 +1956,35 @@ fn reread(model: &mut Model, entity: Entity, ids: Vec<String>) -> Cmd {
 /// Sent edits are history: the stagings that made them leave the undo stack
 /// (undoing them would ask the journal for edits it no longer holds).
 fn forget_sent(model: &mut Model, sent: &[EditId]) {
-    if sent.is_empty() {
+    let fields: Vec<Edit> = sent
+        .iter()
+        .filter_map(|id| model.staging.get(*id))
+        .map(|r| r.edit.edit.clone())
+        .collect();
+    forget_fields(model, &fields);
+}
+
+/// Edits of these fields were settled on eLogii (sent from here or
+/// elsewhere): every staging, drop and redo of those fields leaves the undo
+/// and redo stacks, since each was made against a value eLogii no longer
+/// has (undoing one would stage a stale edit that then reads as a conflict).
+fn forget_fields(model: &mut Model, settled: &[Edit]) {
+    if settled.is_empty() {
         return;
     }
+    let keys: HashSet<(Entity, &str, String)> = settled
+        .iter()
+        .map(|e| (e.entity, e.record_id.as_str(), e.field.to_string()))
+        .collect();
+    let touches = |edits: &[Edit]| {
+        edits
+            .iter()
+            .any(|e| keys.contains(&(e.entity, e.record_id.as_str(), e.field.to_string())))
+    };
     let before = model.undo.len();
-    model.undo.retain(|entry| {
-        !entry.results.iter().any(|r| match r {
-            StageResult::Added(id) | StageResult::Replaced { id, .. } => sent.contains(id),
-            StageResult::Reverted(p) => sent.contains(&p.id),
-            StageResult::Unchanged => false,
-        })
+    model.undo.retain(|entry| !touches(&entry.edits));
+    model.redo.retain(|redo| match redo {
+        Redo::Stage(edits) | Redo::Drop(edits) => !touches(edits),
     });
     if model.undo.len() != before {
         model.undo_sent = true;

@@ -178,10 +178,20 @@ fn a_route_shows_its_stops_against_their_windows() {
             .unwrap();
     assert_eq!(rows[field].label, "Windows");
     assert!(r.status().contains("judged by the task's own time windows"));
-    // Enter on its Address: the stop's location form, cursor on Monday's hours.
+    // Enter on its Address: the stop's location form, cursor on the address.
     let address = rows.iter().position(|r| r.label == "Address").unwrap();
     if let Some(Screen::Form { field, .. }) = r.m.stack.last_mut() {
         *field = address;
+    }
+    r.act(Action::Open);
+    let cell = elogii_tui::app::edit::current_cell(&r.m).unwrap();
+    assert_eq!(cell.field.name, "address");
+    assert_eq!(cell.part, Part::Whole);
+    // Back; Enter on its Customer: the location, cursor on Monday's hours.
+    r.act(Action::GoBack);
+    let customer = rows.iter().position(|r| r.label == "Customer").unwrap();
+    if let Some(Screen::Form { field, .. }) = r.m.stack.last_mut() {
+        *field = customer;
     }
     r.act(Action::Open);
     let (cust, loc, field) = match r.m.screen() {
@@ -378,6 +388,10 @@ fn a_late_stop_judged_by_opening_hours_opens_its_location_on_that_day() {
     assert_eq!(cell.field.name, "schedule");
     assert_eq!(cell.part, Part::Day(Weekday::Mon));
     assert_eq!(Some(cell.record_id), q[at].customer_id);
+    assert_eq!(
+        r.status(),
+        "This stop is judged by the location's opening hours for Mon (the task has no time windows of its own)."
+    );
     // A wrong fix: Monday's hours staged to close at noon. Back in the
     // queue the stop says it will be late once this is sent.
     let eta = q[at].eta;

@@ -94,13 +94,14 @@ fn open_worst_stop(c: &mut Console, day: Date) -> String {
 }
 
 /// On a stop judged by its task's windows: Enter (the task form, on
-/// Windows), then up to Address and Enter (the customer location).
+/// Windows), then up past Address to Customer and Enter (the customer
+/// location, on the hours of the stop's day).
 fn open_location_of_stop(c: &mut Console) {
     c.send("\r");
     c.wait("the stop's task form", |s| {
         s.contains("judged by the task's own time windows") && s.contains(" › form")
     });
-    c.keys(&["k", "\r"]);
+    c.keys(&["k", "k", "\r"]);
 }
 
 #[test]
@@ -112,7 +113,7 @@ fn from_the_latest_route_to_a_staged_fix_seen_in_the_late_queue_and_restored() {
     let worst = open_worst_stop(&mut c, day);
     let eta = times(&worst)[0].to_string();
     // Enter: the window it is judged by, the task's own: the task form on
-    // Windows. One up is its Address, and Enter there opens the stop's
+    // Windows. Two up is its Customer, and Enter there opens the stop's
     // location, cursor on that day's hours.
     open_location_of_stop(&mut c);
     c.wait("the location form", |s| {

@@ -690,6 +690,8 @@ pub struct PendingOpen {
     pub location_uid: String,
     /// Put the cursor on this day of the schedule.
     pub day: Option<Weekday>,
+    /// Or on this field (`address`), when given.
+    pub field: Option<&'static str>,
 }
 
 /// What the line at the bottom is being used for.

@@ -854,8 +854,9 @@ fn open(model: &mut Model) -> Vec<Cmd> {
         Some(Screen::Form {
             target: Target::Task { task },
             field,
-        }) if task_form_row_is_place(model, *task, *field) => {
-            return open_location_of(model, *task);
+        }) if task_form_place(model, *task, *field).is_some() => {
+            let focus = task_form_place(model, *task, *field).flatten();
+            return open_location_at(model, *task, focus);
         }
         Some(Screen::Location { .. }) | Some(Screen::Form { .. }) => {
             return edit::begin_edit(model);
@@ -895,15 +896,42 @@ fn open_window_of(model: &mut Model, task: u32, source: Option<WindowSource>) ->
         open_task_windows(model, task);
         return Vec::new();
     }
-    open_location_of(model, task)
+    let cmds = open_location_of(model, task);
+    if matches!(model.screen(), Some(Screen::Location { .. })) {
+        let day = model
+            .tasks
+            .recs
+            .get(task as usize)
+            .and_then(|t| task_date(&t.task))
+            .map(|d| crate::domain::schedule::Weekday::from_jiff(d.weekday()).key());
+        let text = match (source, day) {
+            (Some(WindowSource::Schedule), Some(day)) => Some(format!(
+                "This stop is judged by the location's opening hours for {day} (the task has no time windows of its own)."
+            )),
+            (Some(WindowSource::None), _) => Some(
+                "Neither the task nor the location gives this stop a window: set the hours here, or the task's windows (-, then E)."
+                    .to_string(),
+            ),
+            _ => None,
+        };
+        if let Some(text) = text {
+            model.set_status(StatusKind::Info, text);
+        }
+    }
+    cmds
 }
 
-/// The row `field` of task `task`'s form is its customer or address: Enter
-/// there opens the customer location.
-fn task_form_row_is_place(model: &Model, task: u32, field: usize) -> bool {
-    edit::form_rows(model, Target::Task { task })
-        .and_then(|rows| rows.get(field).map(|r| r.label.clone()))
-        .is_some_and(|label| label == "Customer" || label == "Address")
+/// Where Enter on row `field` of task `task`'s form goes, when that row is
+/// its customer or address: the customer location, with the cursor on the
+/// address (`Some(Some("address"))`) or, from Customer, on the hours of the
+/// task's day (`Some(None)`, as Enter on a stop).
+fn task_form_place(model: &Model, task: u32, field: usize) -> Option<Option<&'static str>> {
+    let rows = edit::form_rows(model, Target::Task { task })?;
+    match rows.get(field)?.label.as_str() {
+        "Customer" => Some(None),
+        "Address" => Some(Some("address")),
+        _ => None,
+    }
 }
 
 /// Enter on a stop judged by the task's own `timeWindows`: the task's form,
@@ -925,13 +953,19 @@ fn open_task_windows(model: &mut Model, task: u32) {
     model.stack.push(Screen::Form { target, field });
     model.set_status(
         StatusKind::Info,
-        "This stop is judged by the task's own time windows, not the location's hours (Enter on Address: the location).",
+        "This stop is judged by the task's own time windows, not the location's hours (Enter on Customer: the location).",
     );
 }
 
 /// Enter on a stop: its customer location's form, cursor on the schedule day
 /// of the stop's date (customers are loaded first when they are not yet).
 fn open_location_of(model: &mut Model, task: u32) -> Vec<Cmd> {
+    open_location_at(model, task, None)
+}
+
+/// Task `task`'s customer location form, the cursor on `field` when given,
+/// else on the schedule day of the task's date.
+fn open_location_at(model: &mut Model, task: u32, field: Option<&'static str>) -> Vec<Cmd> {
     let Some(t) = model.tasks.recs.get(task as usize).map(|t| &t.task) else {
         return Vec::new();
     };
@@ -950,6 +984,7 @@ fn open_location_of(model: &mut Model, task: u32) -> Vec<Cmd> {
         customer_id,
         location_uid,
         day,
+        field,
     };
     if try_open(model, &want) {
         return Vec::new();
@@ -1005,11 +1040,21 @@ fn try_open(model: &mut Model, want: &PendingOpen) -> bool {
             .as_ref()
             .is_some_and(|c| c.field.name == "schedule" && c.part == part)
     };
-    let field = want
-        .day
-        .and_then(|d| rows.iter().position(|r| is_schedule(&r, Part::Day(d))))
-        .or_else(|| rows.iter().position(|r| is_schedule(&r, Part::Whole)))
-        .unwrap_or(0);
+    let on_field = |name: &str| {
+        rows.iter().position(|r| {
+            r.cell
+                .as_ref()
+                .is_some_and(|c| c.field.name == name && c.part == Part::Whole)
+        })
+    };
+    let field = match want.field {
+        Some(name) => on_field(name).unwrap_or(0),
+        None => want
+            .day
+            .and_then(|d| rows.iter().position(|r| is_schedule(&r, Part::Day(d))))
+            .or_else(|| rows.iter().position(|r| is_schedule(&r, Part::Whole)))
+            .unwrap_or(0),
+    };
     model.stack.push(Screen::Location { cust, loc, field });
     true
 }

@@ -142,7 +142,7 @@ pub fn render(model: &Model, target: Target, field: usize, buf: &mut Buffer, are
                 ) {
                     (true, _) => format!("{title} — read-only, Esc goes back"),
                     (false, true) => format!(
-                        "{title} — e or Enter edits a line, Enter on Address opens the location, Esc goes back"
+                        "{title} — e or Enter edits a line, Enter on Customer or Address opens the location, Esc goes back"
                     ),
                     (false, false) => format!("{title} — e or Enter edits a line, Esc goes back"),
                 },

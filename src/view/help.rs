@@ -95,7 +95,7 @@ pub fn lines(model: &Model) -> Vec<(String, String)> {
             ..
         }) => add(
             b.label(Action::Open),
-            "on Customer or Address: the customer location; else edit",
+            "on Customer: the customer location on the task's day's hours; on Address: the location on its address; else edit",
         ),
         _ => {}
     }

@@ -433,6 +433,35 @@ fn a_late_stop_judged_by_opening_hours_opens_its_location_on_that_day() {
         .expect("the stop's row");
     assert!(line.contains(&format!("0→+{}", eta - 720)), "{line}");
     assert!(line.contains("✎09:00-12:00 hrs"), "{line}");
+    assert_eq!(r.m.late_src().cell(at, view::late::FROM_COL), "hours");
+    // Windows of its own staged on the task (E, the task form): the queue's
+    // From column says the staged verdict comes from the task.
+    let Some(Screen::Late { table }) = r.m.stack.last_mut() else {
+        panic!()
+    };
+    table.selected = table.rows.iter().position(|&i| i as usize == at).unwrap();
+    r.act(Action::EditForm);
+    let Some(Screen::Form { target, .. }) = r.m.screen().cloned() else {
+        panic!("{:?}", r.m.screen())
+    };
+    let rows = elogii_tui::app::edit::form_rows(&r.m, target).unwrap();
+    let windows = rows.iter().position(|r| r.label == "Windows").unwrap();
+    if let Some(Screen::Form { field, .. }) = r.m.stack.last_mut() {
+        *field = windows;
+    }
+    let mut cmds = update(&mut r.m, Msg::Action(Action::Edit));
+    cmds.extend(update(&mut r.m, Msg::Editor(EditKey::Clear)));
+    cmds.extend(update(&mut r.m, Msg::Paste("08:00-18:00".into())));
+    cmds.extend(update(&mut r.m, Msg::Editor(EditKey::Submit)));
+    r.run(cmds);
+    assert_eq!(r.m.staging.pending(), 2, "{:?}", r.m.status);
+    r.act(Action::GoBack);
+    let at =
+        r.m.late
+            .iter()
+            .position(|s| s.task_uid == "T-BXQXELC5")
+            .expect("still in the queue");
+    assert_eq!(r.m.late_src().cell(at, view::late::FROM_COL), "✎task");
 }
 
 #[test]

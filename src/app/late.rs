@@ -523,7 +523,10 @@ impl RowSource for LateSrc<'_> {
     fn cell(&self, row: usize, col: usize) -> Cow<'_, str> {
         match self.items.get(row) {
             Some(s) => {
-                let whatif = if matches!(col, view::late::WINDOW_COL | view::late::OFFSET_COL) {
+                let whatif = if matches!(
+                    col,
+                    view::late::WINDOW_COL | view::late::OFFSET_COL | view::late::FROM_COL
+                ) {
                     self.staged_lateness(row)
                 } else {
                     None

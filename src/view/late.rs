@@ -72,7 +72,13 @@ pub fn cell<'a>(
         2 => sanitize(&s.route),
         3 => Cow::Owned(s.stop.map_or(String::new(), |n| n.to_string())),
         4 => time_text(Some(s.eta)),
-        FROM_COL => Cow::Borrowed(source_text(l.source)),
+        // A staged fix that changes where the window comes from says so.
+        FROM_COL => match whatif {
+            Some(w) if w.lateness.source != l.source => {
+                Cow::Owned(format!("✎{}", source_text(w.lateness.source)))
+            }
+            _ => Cow::Borrowed(source_text(l.source)),
+        },
         7 => sanitize(&s.name),
         8 => sanitize(&s.postcode),
         9 => sanitize(&s.driver),

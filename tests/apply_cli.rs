@@ -48,6 +48,17 @@ async fn run(data: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Writes `csv` to `name` in `data` and runs `apply` on it against `base_url`.
+async fn apply_csv(data: &Path, name: &str, csv: &str, base_url: &str) -> Output {
+    let file = data.join(name);
+    std::fs::write(&file, csv).unwrap();
+    run(
+        data,
+        &["apply", file.to_str().unwrap(), "--base-url", base_url],
+    )
+    .await
+}
+
 /// Like [`run`], with `input` on standard input.
 async fn run_with_stdin(data: &Path, args: &[&str], input: &str) -> Output {
     use tokio::io::AsyncWriteExt;
@@ -257,13 +268,7 @@ async fn an_invalid_line_is_reported_by_number_and_the_rest_still_go() {
         format!("customer,{},contactEmail,ann@example.com", uid(2)),
     ]
     .join("\n");
-    let file = dir.path().join("mixed.csv");
-    std::fs::write(&file, csv).unwrap();
-    let out = run(
-        dir.path(),
-        &["apply", file.to_str().unwrap(), "--base-url", &h.base_url()],
-    )
-    .await;
+    let out = apply_csv(dir.path(), "mixed.csv", &csv, &h.base_url()).await;
     let stdout = text(&out);
     assert!(
         !out.status.success(),
@@ -1269,13 +1274,7 @@ async fn postcodes_are_normalised_and_the_same_postcode_is_no_change() {
         uid(2),
         uid(3)
     );
-    let file = dir.path().join("pc.csv");
-    std::fs::write(&file, csv).unwrap();
-    let out = run(
-        dir.path(),
-        &["apply", file.to_str().unwrap(), "--base-url", &h.base_url()],
-    )
-    .await;
+    let out = apply_csv(dir.path(), "pc.csv", &csv, &h.base_url()).await;
     let stdout = text(&out);
     assert!(out.status.success(), "{stdout}");
     assert!(
@@ -1321,13 +1320,7 @@ async fn a_country_changed_in_the_same_file_decides_how_its_postcode_is_read() {
         uid(0),
         uid(1)
     );
-    let file = dir.path().join("moved.csv");
-    std::fs::write(&file, csv).unwrap();
-    let out = run(
-        dir.path(),
-        &["apply", file.to_str().unwrap(), "--base-url", &h.base_url()],
-    )
-    .await;
+    let out = apply_csv(dir.path(), "moved.csv", &csv, &h.base_url()).await;
     let stdout = text(&out);
     assert!(out.status.success(), "{stdout}");
     assert!(!stdout.contains("not shaped like"), "{stdout}");

@@ -1953,8 +1953,7 @@ fn reread(model: &mut Model, entity: Entity, ids: Vec<String>) -> Cmd {
     Cmd::Reread { req, entity, ids }
 }
 
-/// Sent edits are history: the stagings that made them leave the undo stack
-/// (undoing them would ask the journal for edits it no longer holds).
+/// Sent edits are history: see [`forget_fields`].
 fn forget_sent(model: &mut Model, sent: &[EditId]) {
     let fields: Vec<Edit> = sent
         .iter()

@@ -854,9 +854,12 @@ fn open(model: &mut Model) -> Vec<Cmd> {
         Some(Screen::Form {
             target: Target::Task { task },
             field,
-        }) if task_form_place(model, *task, *field).is_some() => {
-            let focus = task_form_place(model, *task, *field).flatten();
-            return open_location_at(model, *task, focus);
+        }) => {
+            let task = *task;
+            return match task_form_place(model, task, *field) {
+                Some(focus) => open_location_at(model, task, focus),
+                None => edit::begin_edit(model),
+            };
         }
         Some(Screen::Location { .. }) | Some(Screen::Form { .. }) => {
             return edit::begin_edit(model);
